@@ -1,0 +1,45 @@
+# axioms-go — run `make help` for the targets.
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+GO          ?= go
+# Every module of the workspace (each directory with a go.mod listed in go.work).
+MODULES     := $(shell $(GO) work edit -json | sed -n 's/.*"DiskPath": "\(.*\)".*/\1/p')
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+FUZZTIME    ?= 10s
+# Fuzz targets as package:Target.
+FUZZ_TARGETS := ./core:FuzzExtractToken ./core:FuzzSplitAndHeader ./core:FuzzQuoteParam \
+                ./core/internal/strictjson:FuzzParse
+
+.PHONY: help
+help: ## Show the targets
+	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+.PHONY: test
+test: vet ## Run every test of every module with -race, then each fuzz target briefly
+	@for m in $(MODULES); do echo "== go test -race $$m"; (cd $$m && $(GO) test -race -count=1 ./...); done
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=5s
+
+.PHONY: vet
+vet: ## go vet and gofmt check on every module
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+	@for m in $(MODULES); do (cd $$m && $(GO) vet ./...); done
+
+.PHONY: lint
+lint: vet ## vet, gofmt and staticcheck on every module
+	@for m in $(MODULES); do echo "== staticcheck $$m"; (cd $$m && $(GO) run $(STATICCHECK) ./...); done
+
+.PHONY: fuzz
+fuzz: ## Run each fuzz target for FUZZTIME (default 10s)
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; name=$${t##*:}; \
+	  echo "== fuzz $$name ($$pkg, $(FUZZTIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; done
+
+.PHONY: bench
+bench: ## Verification benchmarks of core (RS256, ES256, EdDSA) with -benchmem
+	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./core/
+
+.PHONY: tidy
+tidy: ## go mod tidy in every module
+	@for m in $(MODULES); do (cd $$m && $(GO) mod tidy); done

@@ -1,0 +1,25 @@
+// Package core verifies OAuth 2.0 / OpenID Connect JWT access tokens and
+// enforces claim policies, independent of any web framework.
+//
+// The happy path is three calls:
+//
+//	cfg, err := core.ConfigFromEnv()       // AXIOMS_* variables
+//	v, err := core.NewVerifier(cfg)        // starts the JWKS refresher
+//	defer v.Close()
+//	claims, err := v.Check(ctx, r.Method, core.Credentials{Authorization: r.Header.Values("Authorization")}, core.AnyScope("read:data"))
+//
+// and on error the adapter writes v.ErrorResponse(err): the RFC 6750 status,
+// WWW-Authenticate challenge and JSON body.
+//
+// What is checked (behaviour.md §3): the compact JWS form and strict
+// base64url before any parsing; a strict protected header (duplicate names,
+// crit, b64 and nesting refused; jku, x5u, jwk and x5c ignored); the
+// algorithm against an asymmetric allow-list and against the selected key;
+// the signature, with keys only from the configured key set; then exp
+// (required), nbf, iat with a bounded leeway, iss exactly and aud any-of.
+//
+// What is not checked: token revocation or introspection, DPoP and mTLS
+// binding (RFC 9449, RFC 8705), and JWE (encrypted tokens are refused).
+//
+// Verifier, the key sets and Claims are safe for concurrent use.
+package core
