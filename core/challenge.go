@@ -1,0 +1,114 @@
+package core
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Response is the HTTP answer to a failed request, computed by ErrorResponse.
+// Adapters write it as it is.
+type Response struct {
+	// Status is the HTTP status code: 400, 401, 403 or 503.
+	Status int
+	// WWWAuthenticate is the value of the WWW-Authenticate header; empty for
+	// 503, which is not an authentication challenge.
+	WWWAuthenticate string
+	// RetryAfter is the value of the Retry-After header (503 only).
+	RetryAfter string
+	// Body is the JSON body {"error": "...", "error_description": "..."}.
+	Body []byte
+}
+
+// ContentType is the media type of Response.Body.
+const ContentType = "application/json"
+
+// ErrorResponse turns an error from this package into its RFC 6750 answer
+// (behaviour.md §4):
+//
+//	ErrNoCredentials     401, challenge without an error attribute (RFC 6750 §3.1)
+//	ErrInvalidRequest    400 invalid_request
+//	ErrInvalidToken      401 invalid_token
+//	ErrInsufficientScope 403 insufficient_scope, with scope="..." for scope rules
+//	ErrKeysUnavailable   503 with Retry-After
+//
+// Any other error is answered as an invalid token: a token problem never
+// becomes a 5xx. Descriptions are the fixed texts of the error values; no
+// request data ever reaches the response. realm must be a valid realm (see
+// Config.Realm); it is quoted with QuoteParam.
+func ErrorResponse(err error, realm string) Response {
+	var e *Error
+	if !errors.As(err, &e) {
+		e = categoryError(err)
+	}
+	challenge := "Bearer realm=" + QuoteParam(realm)
+	switch e.category {
+	case ErrNoCredentials:
+		return Response{Status: http.StatusUnauthorized, WWWAuthenticate: challenge,
+			Body: errorBody("unauthorized", e.description)}
+	case ErrKeysUnavailable:
+		secs := int64((max(e.retryAfter, time.Second) + time.Second - 1) / time.Second)
+		return Response{Status: http.StatusServiceUnavailable, RetryAfter: strconv.FormatInt(secs, 10),
+			Body: errorBody("temporarily_unavailable", e.description)}
+	}
+	status, code := http.StatusUnauthorized, "invalid_token"
+	switch e.category {
+	case ErrInvalidRequest:
+		status, code = http.StatusBadRequest, "invalid_request"
+	case ErrInsufficientScope:
+		status, code = http.StatusForbidden, "insufficient_scope"
+	}
+	challenge += ", error=" + QuoteParam(code) + ", error_description=" + QuoteParam(e.description)
+	if len(e.scopes) > 0 {
+		challenge += ", scope=" + QuoteParam(joinScopes(e.scopes))
+	}
+	return Response{Status: status, WWWAuthenticate: challenge, Body: errorBody(code, e.description)}
+}
+
+func errorBody(code, description string) []byte {
+	b, _ := json.Marshal(struct {
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+	}{code, description})
+	return b
+}
+
+// QuoteParam renders s as a quoted auth-param value for WWW-Authenticate.
+// RFC 6750 §3 allows only %x20-21 / %x23-5B / %x5D-7E inside the quotes, so
+// every other byte (double quote, backslash, control characters, non-ASCII)
+// is replaced by "?"; the result can never break out of the header or the
+// parameter.
+func QuoteParam(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			c = '?'
+		}
+		b.WriteByte(c)
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// categoryError maps an error that is not an *Error (a custom Policy or
+// KeySet may return a bare or wrapped category) to the generic error of its
+// category; anything unknown is an invalid token, never a 5xx.
+func categoryError(err error) *Error {
+	switch {
+	case errors.Is(err, ErrNoCredentials):
+		return errNoCredentials
+	case errors.Is(err, ErrInvalidRequest):
+		return newError(ErrInvalidRequest, "invalid request")
+	case errors.Is(err, ErrInsufficientScope):
+		return newError(ErrInsufficientScope, "insufficient scope")
+	case errors.Is(err, ErrKeysUnavailable):
+		return errKeysUnavailable
+	}
+	return newError(ErrInvalidToken, "token invalid")
+}

@@ -1,0 +1,141 @@
+package core
+
+// Credentials are the raw credential sources of one request, as an adapter
+// found them. Core reads header values, not an *http.Request, so any
+// framework (Fiber included) can fill it.
+type Credentials struct {
+	// Authorization holds every Authorization header value of the request,
+	// in order.
+	Authorization []string
+	// Query holds every access_token query parameter value. Adapters fill it
+	// only when query tokens are enabled in code (RFC 6750 §2.3 discourages
+	// them; OAuth 2.1 forbids them), so by default it is empty.
+	Query []string
+	// Form holds every access_token value of a form-encoded body (RFC 6750
+	// §2.2). Adapters fill it only when form tokens are enabled in code.
+	Form []string
+}
+
+// ExtractToken returns the bearer token of a request (RFC 6750 §2):
+//   - no Authorization header, or a scheme other than Bearer, and no other
+//     source: ErrNoCredentials;
+//   - more than one Authorization header, more than one token source, or a
+//     repeated query/form parameter: ErrInvalidRequest;
+//   - "Bearer" with no token, a tab after the scheme, or a token outside the
+//     b64token syntax: ErrInvalidToken.
+//
+// The scheme is matched case-insensitively (RFC 9110 §11.1); one or more
+// spaces may follow it, and optional whitespace around the field value is
+// ignored. ExtractToken does not look at the token's content beyond its
+// syntax.
+func ExtractToken(c Credentials) (string, error) {
+	if len(c.Authorization) > 1 || len(c.Query) > 1 || len(c.Form) > 1 {
+		return "", errMultipleAuthorization
+	}
+	var token string
+	sources := 0
+	if len(c.Authorization) == 1 {
+		t, isBearer, err := parseAuthorization(c.Authorization[0])
+		if err != nil {
+			return "", err
+		}
+		if isBearer {
+			token, sources = t, 1
+		}
+	}
+	for _, alt := range [2][]string{c.Query, c.Form} {
+		if len(alt) == 1 {
+			token, sources = alt[0], sources+1
+		}
+	}
+	switch {
+	case sources == 0:
+		return "", errNoCredentials
+	case sources > 1:
+		return "", errMultipleAuthorization
+	}
+	if err := checkB64Token(token); err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// parseAuthorization splits one Authorization value. isBearer is false for
+// other schemes (which are not credentials for us).
+func parseAuthorization(value string) (token string, isBearer bool, err error) {
+	value = trimOWS(value)
+	const scheme = "bearer"
+	if len(value) < len(scheme) || !asciiEqualFold(value[:len(scheme)], scheme) {
+		return "", false, nil
+	}
+	rest := value[len(scheme):]
+	switch {
+	case rest == "":
+		return "", true, ErrEmptyBearer
+	case rest[0] == '\t':
+		return "", true, ErrBearerSyntax
+	case rest[0] != ' ':
+		return "", false, nil // "Bearer-x", "Bearerx": another scheme
+	}
+	for rest != "" && rest[0] == ' ' {
+		rest = rest[1:]
+	}
+	return rest, true, nil
+}
+
+// checkB64Token checks RFC 6750 §2.1:
+// b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
+func checkB64Token(t string) error {
+	if t == "" {
+		return ErrEmptyBearer
+	}
+	i := 0
+	for i < len(t) && isB64TokenChar(t[i]) {
+		i++
+	}
+	if i == 0 {
+		return ErrBearerSyntax
+	}
+	for i < len(t) && t[i] == '=' {
+		i++
+	}
+	if i != len(t) {
+		return ErrBearerSyntax
+	}
+	return nil
+}
+
+func isB64TokenChar(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+		c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/'
+}
+
+// trimOWS removes optional whitespace (SP, HTAB) around a field value
+// (RFC 9110 §5.5).
+func trimOWS(s string) string {
+	for s != "" && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for s != "" && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// asciiEqualFold compares s with lower, an ASCII lower-case string,
+// case-insensitively and without Unicode folding (so "ſ" never matches "s").
+func asciiEqualFold(s, lower string) bool {
+	if len(s) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,235 @@
+package core
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The environment variables read by ConfigFromEnv (axioms-compatible).
+const (
+	envAudience        = "AXIOMS_AUDIENCE"
+	envDomain          = "AXIOMS_DOMAIN"
+	envIssURL          = "AXIOMS_ISS_URL"
+	envJWKSURL         = "AXIOMS_JWKS_URL"
+	envScopeClaims     = "AXIOMS_SCOPE_CLAIMS"
+	envRolesClaims     = "AXIOMS_ROLES_CLAIMS"
+	envPermClaims      = "AXIOMS_PERMISSIONS_CLAIMS"
+	envTokenTypes      = "AXIOMS_TOKEN_TYPS"
+	envRefreshInterval = "AXIOMS_JWKS_REFRESH_INTERVAL"
+	envCacheTTL        = "AXIOMS_JWKS_CACHE_TTL"
+	envMinRefresh      = "AXIOMS_JWKS_MIN_REFRESH_INTERVAL"
+	envLeeway          = "AXIOMS_LEEWAY"
+)
+
+// settingOf maps a Config field to its environment variable. Fields missing
+// here are set in code only.
+var settingOf = map[string]string{
+	"Audiences":          envAudience,
+	"Issuer":             envIssURL,
+	"JWKSURL":            envJWKSURL,
+	"ScopeClaims":        envScopeClaims,
+	"RoleClaims":         envRolesClaims,
+	"PermissionClaims":   envPermClaims,
+	"TokenTypes":         envTokenTypes,
+	"RefreshInterval":    envRefreshInterval,
+	"CacheTTL":           envCacheTTL,
+	"MinRefreshInterval": envMinRefresh,
+	"Leeway":             envLeeway,
+}
+
+// ConfigFromEnv reads a Config from the AXIOMS_* environment variables; see
+// ConfigFromLookup.
+func ConfigFromEnv() (Config, error) { return ConfigFromLookup(os.LookupEnv) }
+
+// ConfigFromLookup reads a Config from the AXIOMS_* variables that lookup
+// returns (os.LookupEnv, a map in tests, a secrets store, ...):
+//
+//   - AXIOMS_AUDIENCE: Audiences, comma-separated. Required.
+//   - AXIOMS_ISS_URL: Issuer, exactly as given (iss is compared exactly).
+//   - AXIOMS_DOMAIN: when AXIOMS_ISS_URL is unset, Issuer is
+//     "https://" + the domain, after removing an http:// or https:// prefix
+//     (any letter case) and trailing slashes. https is forced: for a plain
+//     http issuer on loopback, use AXIOMS_ISS_URL.
+//   - AXIOMS_JWKS_URL: JWKSURL. Left empty when unset; the Verifier then
+//     derives {Issuer without trailing slashes}/.well-known/jwks.json.
+//   - AXIOMS_SCOPE_CLAIMS, AXIOMS_ROLES_CLAIMS, AXIOMS_PERMISSIONS_CLAIMS,
+//     AXIOMS_TOKEN_TYPS: comma-separated lists; a JSON array of strings
+//     (["scope","scp"], as pydantic-settings reads lists) works too.
+//   - AXIOMS_JWKS_REFRESH_INTERVAL, AXIOMS_JWKS_CACHE_TTL,
+//     AXIOMS_JWKS_MIN_REFRESH_INTERVAL: integer seconds ("3600") or a Go
+//     duration ("90s"), positive.
+//   - AXIOMS_LEEWAY: the same syntax, zero or positive, at most MaxLeeway.
+//
+// At least one of AXIOMS_DOMAIN, AXIOMS_ISS_URL and AXIOMS_JWKS_URL is
+// required. Values are trimmed of spaces; empty values count as unset. The
+// returned Config holds only what the variables set (no defaults applied),
+// and it already passes the checks NewVerifier makes: any problem is a
+// *ConfigError (errors.Is(err, ErrConfig)) naming the variable.
+//
+// Differences from the axioms Python packages: the scheme prefix of
+// AXIOMS_DOMAIN is removed only at the start and in any letter case, and
+// trailing slashes are removed (Python removes "https://" and "http://"
+// anywhere, case-sensitively, and keeps slashes, giving
+// "https://d//.well-known/jwks.json" for "d/"); Issuer's trailing slashes
+// are dropped before "/.well-known/jwks.json" is appended for the same
+// reason; AXIOMS_AUDIENCE may list several audiences. AXIOMS_SAFE_METHODS
+// and AXIOMS_JWKS_PREFETCH are not read: safe methods are set in code only,
+// and the key set is always fetched at start.
+func ConfigFromLookup(lookup func(string) (string, bool)) (Config, error) {
+	if lookup == nil {
+		return Config{}, fmt.Errorf("core: config: nil lookup function: %w", ErrConfig)
+	}
+	r := envReader{lookup: lookup}
+	c := Config{
+		Audiences:          r.list("Audiences"),
+		JWKSURL:            r.value(envJWKSURL),
+		ScopeClaims:        r.list("ScopeClaims"),
+		RoleClaims:         r.list("RoleClaims"),
+		PermissionClaims:   r.list("PermissionClaims"),
+		TokenTypes:         r.list("TokenTypes"),
+		RefreshInterval:    r.duration("RefreshInterval", false),
+		CacheTTL:           r.duration("CacheTTL", false),
+		MinRefreshInterval: r.duration("MinRefreshInterval", false),
+		Leeway:             r.duration("Leeway", true),
+	}
+	fromDomain := r.issuer(&c)
+	if r.err != nil {
+		return Config{}, r.err
+	}
+	full := c.withDefaults()
+	if err := full.validate(); err != nil {
+		var ce *ConfigError
+		if fromDomain && errors.As(err, &ce) && ce.Field == "Issuer" {
+			ce.Setting = envDomain
+		}
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// envReader reads variables, keeping the first error.
+type envReader struct {
+	lookup func(string) (string, bool)
+	err    error
+}
+
+// value returns the trimmed value of name, "" when unset or empty.
+func (r *envReader) value(name string) string {
+	v, _ := r.lookup(name)
+	return strings.TrimSpace(v)
+}
+
+func (r *envReader) fail(err error) {
+	if r.err == nil {
+		r.err = err
+	}
+}
+
+// list reads the list variable of field; nil when unset.
+func (r *envReader) list(field string) []string {
+	v := r.value(settingOf[field])
+	if v == "" {
+		return nil
+	}
+	items, err := splitList(v)
+	if err != nil {
+		r.fail(configErr(field, "%q: %v", v, err))
+		return nil
+	}
+	if len(items) == 0 {
+		r.fail(configErr(field, "%q lists no entries", v))
+		return nil
+	}
+	return items
+}
+
+// splitList splits a comma-separated list or parses a JSON array of
+// strings, trimming entries and dropping empty ones.
+func splitList(v string) ([]string, error) {
+	parts := strings.Split(v, ",")
+	if strings.HasPrefix(v, "[") {
+		parts = nil
+		if err := json.Unmarshal([]byte(v), &parts); err != nil {
+			return nil, errors.New("not a JSON array of strings; use a comma-separated list")
+		}
+	}
+	return cleanList(parts, nil), nil
+}
+
+// duration reads the interval variable of field: integer seconds or a Go
+// duration; 0 when unset. Zero is refused unless allowZero (an explicit 0
+// would silently mean "default" otherwise).
+func (r *envReader) duration(field string, allowZero bool) time.Duration {
+	v := r.value(settingOf[field])
+	if v == "" {
+		return 0
+	}
+	d, err := parseSeconds(v)
+	if err == nil && d == 0 && !allowZero {
+		err = errors.New("must be positive (unset the variable for the default)")
+	}
+	if err != nil {
+		r.fail(configErr(field, "%q: %v", v, err))
+	}
+	return d
+}
+
+// parseSeconds parses integer seconds ("3600") or a Go duration ("90s"),
+// refusing negative values and values beyond time.Duration's range.
+func parseSeconds(v string) (time.Duration, error) {
+	errNegative := errors.New("must not be negative")
+	n, err := strconv.ParseInt(v, 10, 64)
+	switch {
+	case err == nil && n < 0:
+		return 0, errNegative
+	case err == nil && n > math.MaxInt64/int64(time.Second), errors.Is(err, strconv.ErrRange):
+		return 0, errors.New("too large")
+	case err == nil:
+		return time.Duration(n) * time.Second, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, errors.New(`want integer seconds ("3600") or a Go duration ("90s")`)
+	}
+	if d < 0 {
+		return 0, errNegative
+	}
+	return d, nil
+}
+
+// issuer sets c.Issuer from AXIOMS_ISS_URL, else from AXIOMS_DOMAIN, and
+// reports whether it came from AXIOMS_DOMAIN.
+func (r *envReader) issuer(c *Config) bool {
+	if iss := r.value(envIssURL); iss != "" {
+		if strings.Contains(iss, ",") {
+			r.fail(configErr("Issuer", "%q: several issuers are not supported; give one issuer", iss))
+		}
+		c.Issuer = iss
+		return false
+	}
+	domain := r.value(envDomain)
+	if domain == "" {
+		return false
+	}
+	host := domain
+	for _, prefix := range []string{"https://", "http://"} {
+		if len(host) >= len(prefix) && strings.EqualFold(host[:len(prefix)], prefix) {
+			host = host[len(prefix):]
+			break
+		}
+	}
+	host = strings.TrimRight(host, "/")
+	if host == "" || strings.Contains(host, "://") || strings.ContainsAny(host, "?#@ \t") {
+		r.fail(&ConfigError{Setting: envDomain, Field: "Issuer",
+			Reason: fmt.Sprintf("%q is not a domain such as \"tenant.auth0.com\" (an optional path is allowed)", domain)})
+		return true
+	}
+	c.Issuer = "https://" + host
+	return true
+}

@@ -1,0 +1,111 @@
+package core
+
+import (
+	"errors"
+	"strings"
+	"time"
+)
+
+// Error categories. Every error returned by this package matches exactly one
+// of them with errors.Is; adapters choose the HTTP answer from the category
+// alone (see ErrorResponse).
+var (
+	// ErrNoCredentials: the request carried no bearer credentials (no
+	// Authorization header, or another scheme). RFC 6750 §3.1: 401 with a
+	// challenge that has no error attribute.
+	ErrNoCredentials = errors.New("no bearer credentials")
+	// ErrInvalidRequest: the credentials were ambiguous or malformed at the
+	// HTTP level, such as two Authorization headers. RFC 6750 §3.1: 400.
+	ErrInvalidRequest = errors.New("invalid request")
+	// ErrInvalidToken: the token is malformed, unverifiable, expired or
+	// otherwise unacceptable. RFC 6750 §3.1 and RFC 9068 §4: 401.
+	ErrInvalidToken = errors.New("invalid token")
+	// ErrInsufficientScope: the token is valid but a policy is not met.
+	// RFC 6750 §3.1: 403.
+	ErrInsufficientScope = errors.New("insufficient scope")
+	// ErrKeysUnavailable: no usable key set exists (the issuer has been
+	// unreachable since start, or for longer than the cache TTL), so no token
+	// can be judged. Answered with 503 and Retry-After, never invalid_token.
+	ErrKeysUnavailable = errors.New("signing keys unavailable")
+)
+
+// Error is the concrete error type of this package. Its category is matched
+// with errors.Is (ErrInvalidToken, ...); the fixed, attacker-independent
+// Description is safe to show to clients. Reasons below are *Error values
+// themselves, so errors.Is(err, ErrTokenExpired) works as well.
+type Error struct {
+	category    error
+	description string
+	scopes      []string      // insufficient_scope: scopes named by the failed rule
+	retryAfter  time.Duration // keys unavailable: when a new fetch may be tried
+}
+
+// Error implements error.
+func (e *Error) Error() string { return e.category.Error() + ": " + e.description }
+
+// Is reports whether target is e's category (or e itself).
+func (e *Error) Is(target error) bool { return target == e.category }
+
+// Unwrap returns the category.
+func (e *Error) Unwrap() error { return e.category }
+
+// Description is the fixed, client-safe description of the failure.
+func (e *Error) Description() string { return e.description }
+
+// Scopes returns the scopes named by the unmet scope rule (a copy), or nil
+// when the failed rule was not a scope rule.
+func (e *Error) Scopes() []string { return append([]string(nil), e.scopes...) }
+
+func newError(category error, description string) *Error {
+	return &Error{category: category, description: description}
+}
+
+// Reasons for ErrInvalidToken. Each description is fixed and never echoes
+// request data.
+var (
+	ErrTokenMalformed        = newError(ErrInvalidToken, "token malformed")
+	ErrTokenTooLarge         = newError(ErrInvalidToken, "token too large")
+	ErrUnsupportedAlgorithm  = newError(ErrInvalidToken, "algorithm not allowed")
+	ErrUnsupportedHeader     = newError(ErrInvalidToken, "unsupported token header")
+	ErrUnsupportedTokenType  = newError(ErrInvalidToken, "token type not accepted")
+	ErrUnknownKey            = newError(ErrInvalidToken, "signing key not found")
+	ErrSignatureInvalid      = newError(ErrInvalidToken, "signature invalid")
+	ErrClaimsMalformed       = newError(ErrInvalidToken, "claims malformed")
+	ErrTokenExpired          = newError(ErrInvalidToken, "token expired")
+	ErrTokenNotYetValid      = newError(ErrInvalidToken, "token not yet valid")
+	ErrTokenIssuedInFuture   = newError(ErrInvalidToken, "token issued in the future")
+	ErrAudienceMismatch      = newError(ErrInvalidToken, "audience not accepted")
+	ErrIssuerMismatch        = newError(ErrInvalidToken, "issuer not accepted")
+	ErrRequiredClaimMissing  = newError(ErrInvalidToken, "required claim missing")
+	ErrEmptyBearer           = newError(ErrInvalidToken, "bearer token missing")
+	ErrBearerSyntax          = newError(ErrInvalidToken, "bearer token malformed")
+	errMultipleAuthorization = newError(ErrInvalidRequest, "multiple credentials")
+	errNoCredentials         = newError(ErrNoCredentials, "authentication required")
+	errKeysUnavailable       = newError(ErrKeysUnavailable, "signing keys unavailable")
+)
+
+// Reasons for ErrInsufficientScope without a scope list.
+var (
+	ErrRoleDenied       = newError(ErrInsufficientScope, "insufficient role")
+	ErrPermissionDenied = newError(ErrInsufficientScope, "insufficient permission")
+	ErrNotOwner         = newError(ErrInsufficientScope, "not the resource owner")
+	ErrMethodDenied     = newError(ErrInsufficientScope, "method not permitted")
+)
+
+// insufficientScope builds the 403 error of a failed scope rule.
+func insufficientScope(scopes []string) *Error {
+	return &Error{category: ErrInsufficientScope, description: "insufficient scope", scopes: scopes}
+}
+
+// joinScopes renders a scope list for a description or a challenge.
+func joinScopes(scopes []string) string { return strings.Join(scopes, " ") }
+
+// RetryAfter is, for ErrKeysUnavailable, how long a client should wait before
+// retrying (at least one second); zero for other errors.
+func (e *Error) RetryAfter() time.Duration { return e.retryAfter }
+
+// keysUnavailable builds the ErrKeysUnavailable error of a key set that will
+// try to fetch again after d.
+func keysUnavailable(d time.Duration) *Error {
+	return &Error{category: ErrKeysUnavailable, description: "signing keys unavailable", retryAfter: max(d, time.Second)}
+}

@@ -1,0 +1,148 @@
+package core
+
+import (
+	"encoding/base64"
+	"unsafe"
+
+	"github.com/axiomsgo/axioms/core/internal/strictjson"
+)
+
+// b64 is the only base64 decoder of tokens: unpadded base64url, and Strict
+// so that non-zero unused bits are refused (RFC 7515 §2; threats 24–27).
+var b64 = base64.RawURLEncoding.Strict()
+
+// maxKIDBytes bounds the kid header; longer kids never reach a key lookup or
+// trigger a refresh (threat 144).
+const maxKIDBytes = 256
+
+// compact is a token split into its three parts, still encoded.
+type compact struct {
+	header, payload, signature string
+	signingInput               string // header "." payload, as received
+}
+
+// splitCompact checks the compact JWS form in one pass, before any decoding:
+// exactly two dots, three non-empty segments of base64url characters only
+// (no padding, no standard alphabet, no whitespace). It never allocates, and
+// costs O(len) whatever the input (threat 136: no strings.Split).
+func splitCompact(tok string) (compact, bool) {
+	first, second := -1, -1
+	for i := 0; i < len(tok); i++ {
+		c := tok[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_':
+		case c == '.' && first < 0:
+			first = i
+		case c == '.' && second < 0:
+			second = i
+		default:
+			return compact{}, false
+		}
+	}
+	if first <= 0 || second <= first+1 || second == len(tok)-1 {
+		return compact{}, false
+	}
+	return compact{
+		header:       tok[:first],
+		payload:      tok[first+1 : second],
+		signature:    tok[second+1:],
+		signingInput: tok[:second],
+	}, true
+}
+
+// readOnlyBytes views s as a byte slice without copying. The slice must only
+// be read (the base64 decoder does not write its source).
+func readOnlyBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
+// decodeSegment decodes one base64url segment into a fresh buffer and
+// returns it as a string sharing that buffer (one allocation).
+func decodeSegment(seg string) (string, bool) {
+	buf := make([]byte, b64.DecodedLen(len(seg)))
+	n, err := b64.Decode(buf, readOnlyBytes(seg))
+	if err != nil {
+		return "", false
+	}
+	return unsafe.String(unsafe.SliceData(buf), n), true
+}
+
+// joseHeader holds the protected header members the verifier acts on.
+type joseHeader struct {
+	alg, kid, typ string
+	hasTyp        bool // typ present, even as ""
+}
+
+// parseHeader decodes and checks the protected header (RFC 7515 §4):
+// strict JSON (duplicate names refused), alg a string, kid a bounded string,
+// typ a string. crit is refused whatever it lists, as no extension is
+// understood (RFC 7515 §4.1.11); b64 is refused (RFC 7797 §7: JWTs must not
+// use it); enc and zip belong to JWE; cty "JWT" marks a nested token, which
+// an access token must not be. jku, x5u, jwk and x5c are ignored: keys come
+// only from the configured key set.
+func parseHeader(seg string) (joseHeader, error) {
+	raw, ok := decodeSegment(seg)
+	if !ok {
+		return joseHeader{}, ErrTokenMalformed
+	}
+	v, err := strictjson.Parse(raw)
+	if err != nil || v.Kind != strictjson.Object {
+		return joseHeader{}, ErrTokenMalformed
+	}
+	var h joseHeader
+	for i := range v.Obj {
+		m := &v.Obj[i]
+		switch m.Key {
+		case "alg", "kid", "typ":
+			if m.Value.Kind != strictjson.String {
+				return joseHeader{}, ErrTokenMalformed
+			}
+			switch m.Key {
+			case "alg":
+				h.alg = m.Value.Str
+			case "kid":
+				h.kid = m.Value.Str
+			case "typ":
+				h.typ, h.hasTyp = m.Value.Str, true
+			}
+		case "crit", "b64", "enc", "zip":
+			return joseHeader{}, ErrUnsupportedHeader
+		case "cty":
+			if m.Value.Kind != strictjson.String || mediaTypeIs(m.Value.Str, "jwt") {
+				return joseHeader{}, ErrUnsupportedHeader
+			}
+		}
+	}
+	switch {
+	case h.alg == "":
+		return joseHeader{}, ErrUnsupportedAlgorithm
+	case len(h.kid) > maxKIDBytes:
+		return joseHeader{}, ErrUnknownKey
+	}
+	return h, nil
+}
+
+// mediaTypeIs compares a typ/cty value with want (lower case, without the
+// "application/" prefix), case-insensitively, allowing the optional prefix
+// (RFC 7515 §4.1.9).
+func mediaTypeIs(value, want string) bool {
+	const prefix = "application/"
+	if len(value) > len(prefix) && asciiEqualFold(value[:len(prefix)], prefix) {
+		value = value[len(prefix):]
+	}
+	return asciiEqualFold(value, want)
+}
+
+// normalizeMediaType lower-cases a configured typ and strips the optional
+// "application/" prefix, for comparison with mediaTypeIs.
+func normalizeMediaType(t string) string {
+	b := []byte(t)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	s := string(b)
+	if len(s) > len("application/") && s[:len("application/")] == "application/" {
+		s = s[len("application/"):]
+	}
+	return s
+}

@@ -1,0 +1,136 @@
+package core
+
+import (
+	"context"
+	"crypto"
+	"fmt"
+	"log/slog"
+
+	"github.com/axiomsgo/axioms/core/internal/jwkset"
+)
+
+// KeySet supplies the keys that verify token signatures. It is the extension
+// point for custom key sources; RemoteKeySet and StaticKeySet implement it.
+// Implementations must be safe for concurrent use.
+type KeySet interface {
+	// Keys returns the keys whose key ID is kid, or every key when kid is
+	// "". A remote set may refresh itself (rate-limited) when kid is
+	// unknown. It returns an error matching ErrKeysUnavailable when no usable
+	// key set exists at all; an unknown kid is not an error (nil, nil). The
+	// caller must not modify the returned slice.
+	Keys(ctx context.Context, kid string) ([]*PublicKey, error)
+}
+
+// PublicKey is one verification key, converted to its standard-library form
+// once, when its key set loads. Its algorithm is bound: a key whose JWK
+// carries "alg" verifies only that algorithm (RFC 8725 §3.1).
+type PublicKey struct {
+	key jwkset.Key
+}
+
+// NewPublicKey builds a PublicKey from a *rsa.PublicKey, *ecdsa.PublicKey or
+// ed25519.PublicKey. alg may be "" to allow every algorithm that fits the
+// key type. Weak keys are refused (RSA under 2048 or over 8192 bits, curves
+// other than P-256/P-384/P-521, points not on the curve).
+func NewPublicKey(kid, alg string, pub crypto.PublicKey) (*PublicKey, error) {
+	k, err := jwkset.New(kid, alg, pub)
+	if err != nil {
+		return nil, fmt.Errorf("core: public key %q: %w", kid, err)
+	}
+	return &PublicKey{key: *k}, nil
+}
+
+// KeyID returns the key's kid ("" when it has none).
+func (k *PublicKey) KeyID() string { return k.key.KID }
+
+// Algorithm returns the key's own alg, or "" when it has none.
+func (k *PublicKey) Algorithm() string { return k.key.Alg }
+
+// Public returns the standard-library public key.
+func (k *PublicKey) Public() crypto.PublicKey { return k.key.Public }
+
+// keyIndex is an immutable lookup structure over a set of keys.
+type keyIndex struct {
+	all   []*PublicKey
+	byKID map[string][]*PublicKey
+}
+
+func newKeyIndex(keys []*PublicKey) *keyIndex {
+	ix := &keyIndex{all: keys, byKID: make(map[string][]*PublicKey, len(keys))}
+	for _, k := range keys {
+		if k.key.KID != "" {
+			ix.byKID[k.key.KID] = append(ix.byKID[k.key.KID], k)
+		}
+	}
+	return ix
+}
+
+func (ix *keyIndex) lookup(kid string) []*PublicKey {
+	if kid == "" {
+		return ix.all
+	}
+	return ix.byKID[kid]
+}
+
+// parseKeys turns a JWKS document into keys, logging every dropped key.
+func parseKeys(data []byte, maxKeys int, logger *slog.Logger, source string) ([]*PublicKey, error) {
+	raw, dropped, err := jwkset.Parse(data, maxKeys)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range dropped {
+		logger.Warn("axioms: JWKS key dropped", slog.String("source", source),
+			slog.String("kid", sanitizeForLog(d.KID)), slog.String("reason", d.Reason))
+	}
+	keys := make([]*PublicKey, len(raw))
+	for i, k := range raw {
+		keys[i] = &PublicKey{key: *k}
+	}
+	return keys, nil
+}
+
+// sanitizeForLog bounds a value taken from a key set before it is logged.
+func sanitizeForLog(s string) string {
+	const max = 64
+	out := make([]byte, 0, min(len(s), max))
+	for i := 0; i < len(s) && len(out) < max; i++ {
+		c := s[i]
+		if c < 0x20 || c > 0x7e {
+			c = '?'
+		}
+		out = append(out, c)
+	}
+	return string(out)
+}
+
+// StaticKeySet is a fixed KeySet, for tests and custom setups. It is safe for
+// concurrent use.
+type StaticKeySet struct {
+	ix *keyIndex
+}
+
+// NewStaticKeySet returns a key set holding keys.
+func NewStaticKeySet(keys ...*PublicKey) *StaticKeySet {
+	return &StaticKeySet{ix: newKeyIndex(append([]*PublicKey(nil), keys...))}
+}
+
+// ParseStaticKeySet parses JWKS JSON ({"keys":[...]}) into a StaticKeySet,
+// applying the same key hygiene as a remote key set: unusable keys (unknown
+// kty, use other than sig, private or symmetric keys, weak RSA, bad curves,
+// alg/kty mismatches) are dropped and logged to slog.Default. It fails when
+// no usable key remains.
+func ParseStaticKeySet(jwks []byte) (*StaticKeySet, error) {
+	keys, err := parseKeys(jwks, DefaultMaxKeys, slog.Default(), "static")
+	if err != nil {
+		return nil, fmt.Errorf("core: static key set: %w", err)
+	}
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("core: static key set: no usable keys")
+	}
+	return &StaticKeySet{ix: newKeyIndex(keys)}, nil
+}
+
+// Keys implements KeySet.
+func (s *StaticKeySet) Keys(_ context.Context, kid string) ([]*PublicKey, error) {
+	return s.ix.lookup(kid), nil
+}

@@ -1,0 +1,280 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// Policy decides whether the claims of a request permit it. Check gets the
+// request's HTTP method and the verified claims, which are nil for a request
+// without credentials. It returns nil to allow, or an error matching
+// ErrInsufficientScope (valid token, not allowed) or ErrNoCredentials (a
+// token is needed). Policies are built once, in code; request data never
+// changes one. The built-in policies are immutable and safe for concurrent
+// use; custom implementations must be too.
+type Policy interface {
+	Check(method string, c *Claims) error
+}
+
+// PolicyFunc adapts a function to Policy.
+type PolicyFunc func(method string, c *Claims) error
+
+// Check calls f.
+func (f PolicyFunc) Check(method string, c *Claims) error { return f(method, c) }
+
+// Authenticated allows any request with a valid token.
+func Authenticated() Policy {
+	return PolicyFunc(func(_ string, c *Claims) error {
+		if c == nil {
+			return errNoCredentials
+		}
+		return nil
+	})
+}
+
+// claimRule is a scope, role or permission rule with any-of or all-of logic.
+type claimRule struct {
+	names  []string
+	all    bool
+	has    func(*Claims, string) bool
+	denied func([]string) error
+}
+
+func (r claimRule) Check(_ string, c *Claims) error {
+	if c == nil {
+		return errNoCredentials
+	}
+	match := func(n string) bool { return r.has(c, n) }
+	if r.all && len(r.names) > 0 && !slices.ContainsFunc(r.names, func(n string) bool { return !match(n) }) ||
+		!r.all && slices.ContainsFunc(r.names, match) {
+		return nil
+	}
+	return r.denied(r.names)
+}
+
+func newRule(names []string, all bool, has func(*Claims, string) bool, denied func([]string) error) Policy {
+	return claimRule{names: slices.Clone(names), all: all, has: has, denied: denied}
+}
+
+func scopeDenied(names []string) error { return insufficientScope(names) }
+func roleDenied([]string) error        { return ErrRoleDenied }
+func permissionDenied([]string) error  { return ErrPermissionDenied }
+
+// AnyScope allows a token holding at least one of scopes (exact,
+// case-sensitive, RFC 6749 §3.3). Denial is a 403 whose challenge lists
+// every scope named here. With no scopes it allows nothing.
+func AnyScope(scopes ...string) Policy {
+	return newRule(scopes, false, (*Claims).HasScope, scopeDenied)
+}
+
+// AllScopes allows a token holding every one of scopes. With no scopes it
+// allows nothing.
+func AllScopes(scopes ...string) Policy {
+	return newRule(scopes, true, (*Claims).HasScope, scopeDenied)
+}
+
+// AnyRole allows a token holding at least one of roles.
+func AnyRole(roles ...string) Policy {
+	return newRule(roles, false, (*Claims).HasRole, roleDenied)
+}
+
+// AllRoles allows a token holding every one of roles.
+func AllRoles(roles ...string) Policy {
+	return newRule(roles, true, (*Claims).HasRole, roleDenied)
+}
+
+// AnyPermission allows a token holding at least one of permissions.
+func AnyPermission(permissions ...string) Policy {
+	return newRule(permissions, false, (*Claims).HasPermission, permissionDenied)
+}
+
+// AllPermissions allows a token holding every one of permissions.
+func AllPermissions(permissions ...string) Policy {
+	return newRule(permissions, true, (*Claims).HasPermission, permissionDenied)
+}
+
+// And allows a request that every policy allows; the first denial is
+// returned. With no policies it allows nothing.
+func And(policies ...Policy) Policy {
+	ps := slices.Clone(policies)
+	return PolicyFunc(func(method string, c *Claims) error {
+		if len(ps) == 0 {
+			return denyEmpty(c)
+		}
+		for _, p := range ps {
+			if err := p.Check(method, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Or allows a request that any policy allows. When all deny, the denial
+// lists the scopes of every failed scope rule; a missing token wins over
+// any 403. With no policies it allows nothing.
+func Or(policies ...Policy) Policy {
+	ps := slices.Clone(policies)
+	return PolicyFunc(func(method string, c *Claims) error {
+		if len(ps) == 0 {
+			return denyEmpty(c)
+		}
+		var first error
+		var scopes []string
+		for _, p := range ps {
+			err := p.Check(method, c)
+			if err == nil {
+				return nil
+			}
+			if errors.Is(err, ErrNoCredentials) {
+				return err
+			}
+			var e *Error
+			if errors.As(err, &e) && len(e.scopes) > 0 {
+				scopes = appendNew(scopes, e.scopes...)
+			}
+			if first == nil {
+				first = err
+			}
+		}
+		if scopes != nil {
+			return insufficientScope(scopes)
+		}
+		return first
+	})
+}
+
+func denyEmpty(c *Claims) error {
+	if c == nil {
+		return errNoCredentials
+	}
+	return ErrMethodDenied
+}
+
+func appendNew(list []string, items ...string) []string {
+	for _, it := range items {
+		if !slices.Contains(list, it) {
+			list = append(list, it)
+		}
+	}
+	return list
+}
+
+// ByMethod applies a policy per HTTP method (the axioms method-level and DRF
+// action-level cases). Method names are matched case-sensitively after
+// upper-casing the map keys; a method without an entry is denied (403).
+func ByMethod(policies map[string]Policy) Policy {
+	m := make(map[string]Policy, len(policies))
+	for k, p := range policies {
+		m[strings.ToUpper(k)] = p
+	}
+	return PolicyFunc(func(method string, c *Claims) error {
+		p, ok := m[method]
+		if !ok {
+			return denyEmpty(c)
+		}
+		return p.Check(method, c)
+	})
+}
+
+// AllowAnonymous lets requests whose method is in methods through without
+// credentials (the axioms IsAnyGet…/IsAnyPost… cases); requests that do
+// carry a token, and other methods, are judged by p. Invalid credentials are
+// never anonymous: they fail before any policy runs.
+func AllowAnonymous(p Policy, methods ...string) Policy {
+	ms := upper(methods)
+	return PolicyFunc(func(method string, c *Claims) error {
+		if c == nil && slices.Contains(ms, method) {
+			return nil
+		}
+		return p.Check(method, c)
+	})
+}
+
+// Owner allows only the owner of a resource: the token's sub must equal
+// owner exactly (the axioms IsSubOwner case). An empty owner or sub never
+// matches. Build it per request from the loaded object:
+// core.Owner(article.OwnerID).Check(method, claims).
+func Owner(owner string) Policy {
+	return PolicyFunc(func(_ string, c *Claims) error {
+		switch {
+		case c == nil:
+			return errNoCredentials
+		case owner == "" || c.subject != owner:
+			return ErrNotOwner
+		}
+		return nil
+	})
+}
+
+// SafeMethods are the methods OwnerOrSafeMethods lets any authenticated
+// caller use (RFC 9110 §9.2.1).
+var safeReadMethods = []string{http.MethodGet, http.MethodHead, http.MethodOptions}
+
+// OwnerOrSafeMethods allows any authenticated caller to use GET, HEAD and
+// OPTIONS, and only the owner to use other methods (the axioms
+// IsSubOwnerOrSafeOnly case).
+func OwnerOrSafeMethods(owner string) Policy {
+	own := Owner(owner)
+	return PolicyFunc(func(method string, c *Claims) error {
+		if c != nil && slices.Contains(safeReadMethods, method) {
+			return nil
+		}
+		return own.Check(method, c)
+	})
+}
+
+func upper(ms []string) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = strings.ToUpper(m)
+	}
+	return out
+}
+
+// Authenticate extracts the bearer token from c and verifies it. It returns
+// ErrNoCredentials when the request carries none.
+func (v *Verifier) Authenticate(ctx context.Context, c Credentials) (*Claims, error) {
+	token, err := ExtractToken(c)
+	if err != nil {
+		return nil, err
+	}
+	return v.Verify(ctx, token)
+}
+
+// Authorize evaluates p for a request with the given method and claims (nil
+// for a request without credentials). A nil policy means Authenticated().
+// Safe methods (Config.SafeMethods) are always allowed.
+func (v *Verifier) Authorize(p Policy, method string, c *Claims) error {
+	if v.IsSafeMethod(method) {
+		return nil
+	}
+	if p == nil {
+		p = Authenticated()
+	}
+	return p.Check(method, c)
+}
+
+// Check is the whole decision for one request, in the order of threats.md
+// §1.7: safe methods pass without reading credentials; credentials are
+// extracted and verified (any failure but "no credentials" ends here, so an
+// invalid token is a 401 even where anonymous access is allowed); then p is
+// evaluated, with nil claims when there were no credentials. It returns the
+// claims (nil for anonymous or safe requests) and the error to answer with
+// ErrorResponse.
+func (v *Verifier) Check(ctx context.Context, method string, creds Credentials, p Policy) (*Claims, error) {
+	if v.IsSafeMethod(method) {
+		return nil, nil
+	}
+	claims, err := v.Authenticate(ctx, creds)
+	if err != nil && !errors.Is(err, ErrNoCredentials) {
+		return nil, err
+	}
+	if err := v.Authorize(p, method, claims); err != nil {
+		return nil, err
+	}
+	return claims, nil
+}

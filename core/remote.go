@@ -1,0 +1,439 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+const (
+	// maxRedirects is the most redirects one key set fetch follows.
+	maxRedirects = 3
+	// minLoopDelay keeps the background loop from spinning if the clock
+	// misbehaves.
+	minLoopDelay = 10 * time.Millisecond
+)
+
+var errKeySetClosed = errors.New("core: remote key set closed")
+
+// RemoteKeySet is a KeySet fetched from an issuer's JWKS URL (RFC 7517 §5)
+// and kept fresh. It is safe for concurrent use.
+//
+// One background goroutine fetches the set at construction and then every
+// RefreshInterval; after a failed fetch it retries after MinRefreshInterval.
+// Keys refetches on demand when a kid is unknown or no usable set is held:
+// one fetch is in flight at a time, shared by all waiters, and at most one
+// fetch attempt (on demand or background, successful or not) is made per
+// MinRefreshInterval. A successful fetch replaces the whole set; a failed
+// one keeps the last good set until CacheTTL after it was fetched. While no
+// usable set is held, Keys returns an error matching ErrKeysUnavailable whose
+// *Error (errors.As) tells, in RetryAfter, when the next fetch is allowed.
+//
+// Fetches send no cookies and no credentials, follow at most 3 redirects,
+// each to https:// (or http:// on a loopback host, unless an earlier hop was
+// https), and read at most MaxJWKSBytes. The URL is taken from the Config
+// only; nothing in a token ever selects where keys come from.
+//
+// Call Close to stop the background goroutine.
+type RemoteKeySet struct {
+	url     string // JWKSURL, checked: no userinfo
+	client  *http.Client
+	ownConn *http.Transport // transport we created, closed by Close; nil otherwise
+	now     func() time.Time
+	logger  *slog.Logger
+
+	refreshInterval time.Duration
+	cacheTTL        time.Duration
+	minInterval     time.Duration
+	fetchTimeout    time.Duration
+	maxBytes        int64
+	maxKeys         int
+
+	snap atomic.Pointer[snapshot] // last good set; nil until the first success
+
+	mu          sync.Mutex
+	inflight    *fetchCall // the fetch pending or running, nil when none
+	attempted   bool       // whether lastAttempt is set
+	lastAttempt time.Time  // start of the latest fetch attempt (cfg.Now)
+	lastErr     error      // result of the latest fetch attempt
+	closed      bool
+
+	trigger   chan struct{} // wakes the loop for an on-demand fetch
+	ctx       context.Context
+	cancel    context.CancelFunc
+	done      chan struct{} // closed when the loop has exited
+	closeOnce sync.Once
+}
+
+// snapshot is one immutable fetched key set.
+type snapshot struct {
+	ix        *keyIndex
+	fetchedAt time.Time
+}
+
+// fetchCall is one fetch attempt that callers wait for.
+type fetchCall struct {
+	done chan struct{}
+	err  error // set before done is closed
+}
+
+// NewRemoteKeySet builds the key set NewVerifier would build from cfg: it
+// uses JWKSURL (default {Issuer}/.well-known/jwks.json), RefreshInterval,
+// CacheTTL, MinRefreshInterval, FetchTimeout, MaxJWKSBytes, MaxKeys,
+// HTTPClient, Now and Logger, with their documented defaults. It fails only
+// on a bad setting (for example an http:// URL on a non-loopback host); it
+// never waits for the network and succeeds while the issuer is down. The
+// first fetch starts at once in the background.
+func NewRemoteKeySet(cfg Config) (*RemoteKeySet, error) {
+	cfg = cfg.withDefaults()
+	cfg.KeySet = nil // a RemoteKeySet always needs its JWKSURL
+	if err := cfg.validateKeySet(); err != nil {
+		return nil, err
+	}
+	r := &RemoteKeySet{
+		url:             cfg.JWKSURL,
+		now:             cfg.Now,
+		logger:          cfg.Logger,
+		refreshInterval: cfg.RefreshInterval,
+		cacheTTL:        cfg.CacheTTL,
+		minInterval:     cfg.MinRefreshInterval,
+		fetchTimeout:    cfg.FetchTimeout,
+		maxBytes:        cfg.MaxJWKSBytes,
+		maxKeys:         cfg.MaxKeys,
+		trigger:         make(chan struct{}, 1),
+		done:            make(chan struct{}),
+	}
+	r.client, r.ownConn = newFetchClient(cfg.HTTPClient, cfg.FetchTimeout)
+	r.ctx, r.cancel = context.WithCancel(context.Background())
+	go r.run()
+	return r, nil
+}
+
+// newFetchClient copies the user's client (or builds one with a dedicated
+// transport) and applies our policy: a timeout, no cookie jar, and our
+// redirect check. The user's client is not modified.
+func newFetchClient(user *http.Client, timeout time.Duration) (*http.Client, *http.Transport) {
+	c := &http.Client{}
+	var own *http.Transport
+	if user != nil {
+		*c = *user
+	} else if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+		own = dt.Clone()
+		own.ResponseHeaderTimeout = timeout
+		c.Transport = own
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = timeout
+	}
+	c.Jar = nil
+	c.CheckRedirect = checkRedirect
+	return c, own
+}
+
+// checkRedirect allows at most maxRedirects redirects, each to a URL that
+// passes checkURL, and never from https to http.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) > maxRedirects {
+		return fmt.Errorf("more than %d redirects", maxRedirects)
+	}
+	if err := checkURL(req.URL); err != nil {
+		return fmt.Errorf("redirect refused: %w", err)
+	}
+	if !strings.EqualFold(req.URL.Scheme, "https") {
+		for _, prev := range via {
+			if strings.EqualFold(prev.URL.Scheme, "https") {
+				return fmt.Errorf("redirect refused: https to http downgrade (%s)", req.URL.Redacted())
+			}
+		}
+	}
+	return nil
+}
+
+// Keys implements KeySet. A kid found in a set fetched less than CacheTTL ago
+// is answered from memory (no lock, no allocation). Otherwise Keys waits for
+// a fetch (rate-limited, see RemoteKeySet) or until ctx is done, then
+// answers from the current set: nil, nil for a kid that is still unknown, or
+// an error matching ErrKeysUnavailable when no set younger than CacheTTL is
+// held, or when ctx ends while waiting (then it also matches ctx.Err()).
+// A kid longer than 256 bytes is never looked up (nil, nil).
+func (r *RemoteKeySet) Keys(ctx context.Context, kid string) ([]*PublicKey, error) {
+	if len(kid) > maxKIDBytes {
+		return nil, nil
+	}
+	if s := r.snap.Load(); s != nil && r.usable(s, r.now()) {
+		if keys := s.ix.lookup(kid); len(keys) > 0 {
+			return keys, nil
+		}
+	}
+	if c := r.begin(true); c != nil {
+		select {
+		case <-c.done:
+		case <-ctx.Done():
+			return nil, r.unavailable(ctx.Err())
+		}
+	}
+	s := r.snap.Load()
+	if s == nil || !r.usable(s, r.now()) {
+		r.mu.Lock()
+		cause := r.lastErr
+		r.mu.Unlock()
+		return nil, r.unavailable(cause)
+	}
+	return s.ix.lookup(kid), nil
+}
+
+// Refresh fetches the key set now and reports the result. It is an operator
+// action: it ignores MinRefreshInterval, but joins a fetch already in flight
+// rather than starting a second one, and it counts as an attempt for the
+// rate limit of Keys. A failed refresh keeps the last good set. Refresh
+// returns early with ctx.Err() when ctx ends, and fails after Close.
+func (r *RemoteKeySet) Refresh(ctx context.Context) error {
+	c := r.begin(false)
+	if c == nil {
+		return errKeySetClosed
+	}
+	select {
+	case <-c.done:
+		return c.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close stops the background refresh, cancelling a fetch in flight, and
+// waits for it to end. Keys keeps answering from the last fetched set (until
+// it is older than CacheTTL) but never fetches again. Close is idempotent
+// and always returns nil.
+func (r *RemoteKeySet) Close() error {
+	r.closeOnce.Do(func() {
+		r.mu.Lock()
+		r.closed = true
+		r.mu.Unlock()
+		r.cancel()
+	})
+	<-r.done
+	if r.ownConn != nil {
+		r.ownConn.CloseIdleConnections()
+	}
+	return nil
+}
+
+// usable reports whether s may still be used at now.
+func (r *RemoteKeySet) usable(s *snapshot, now time.Time) bool {
+	return now.Sub(s.fetchedAt) <= r.cacheTTL
+}
+
+// begin returns the fetch to wait for: the one in flight, else a new one
+// when allowed (always when limited is false), else nil. A new fetch is run
+// by the background loop.
+func (r *RemoteKeySet) begin(limited bool) *fetchCall {
+	now := r.now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return nil
+	}
+	if r.inflight != nil {
+		return r.inflight
+	}
+	if limited && r.attempted && now.Sub(r.lastAttempt) < r.minInterval {
+		return nil
+	}
+	r.inflight = &fetchCall{done: make(chan struct{})}
+	r.attempted, r.lastAttempt = true, now
+	select {
+	case r.trigger <- struct{}{}:
+	default: // the loop is already woken
+	}
+	return r.inflight
+}
+
+// run is the background loop: it performs every fetch, periodic or on
+// demand, until Close.
+func (r *RemoteKeySet) run() {
+	defer close(r.done)
+	defer r.shutdown()
+	timer := time.NewTimer(0) // first fetch at once
+	defer timer.Stop()
+	for {
+		select {
+		case <-r.ctx.Done():
+			return
+		case <-r.trigger:
+		case <-timer.C:
+			r.begin(true)
+		}
+		if r.ctx.Err() != nil {
+			return
+		}
+		r.runPending()
+		timer.Reset(r.untilDue())
+	}
+}
+
+// runPending performs the pending fetch, if any, and wakes its waiters.
+func (r *RemoteKeySet) runPending() {
+	r.mu.Lock()
+	c := r.inflight
+	r.mu.Unlock()
+	if c == nil {
+		return
+	}
+	err := r.fetch()
+	r.mu.Lock()
+	r.inflight, r.lastErr = nil, err
+	r.mu.Unlock()
+	c.err = err
+	close(c.done)
+}
+
+// shutdown fails a fetch that was requested but will never run.
+func (r *RemoteKeySet) shutdown() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.closed = true
+	if c := r.inflight; c != nil {
+		r.inflight = nil
+		c.err = errKeySetClosed
+		close(c.done)
+	}
+}
+
+// untilDue returns how long the loop sleeps before its next fetch: until
+// RefreshInterval after the last good fetch, but never before
+// MinRefreshInterval after the last attempt (the retry delay after a
+// failure).
+func (r *RemoteKeySet) untilDue() time.Duration {
+	now := r.now()
+	r.mu.Lock()
+	due := r.lastAttempt.Add(r.minInterval)
+	attempted := r.attempted
+	r.mu.Unlock()
+	if !attempted {
+		return minLoopDelay
+	}
+	if s := r.snap.Load(); s != nil {
+		if next := s.fetchedAt.Add(r.refreshInterval); next.After(due) {
+			due = next
+		}
+	}
+	return max(due.Sub(now), minLoopDelay)
+}
+
+// fetch performs one fetch and, on success, installs the new set. Failures
+// are logged; the last good set is kept.
+func (r *RemoteKeySet) fetch() error {
+	keys, err := r.download()
+	if err != nil {
+		if r.ctx.Err() == nil { // not shutting down
+			r.logger.Warn("axioms: JWKS fetch failed", slog.String("url", r.url),
+				slog.String("reason", err.Error()))
+		}
+		return fmt.Errorf("core: JWKS fetch %s: %w", r.url, err)
+	}
+	r.snap.Store(&snapshot{ix: newKeyIndex(keys), fetchedAt: r.now()})
+	r.logger.Debug("axioms: JWKS fetched", slog.String("url", r.url), slog.Int("keys", len(keys)))
+	return nil
+}
+
+// download GETs the key set and parses it into at least one usable key.
+func (r *RemoteKeySet) download() ([]*PublicKey, error) {
+	ctx, cancel := context.WithTimeout(r.ctx, r.fetchTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.url, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/jwk-set+json, application/json")
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return nil, requestError(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("status %d", resp.StatusCode)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, r.maxBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading body: %w", requestError(err))
+	}
+	if int64(len(data)) > r.maxBytes {
+		return nil, fmt.Errorf("body larger than %d bytes", r.maxBytes)
+	}
+	keys, err := r.parse(data)
+	if err != nil {
+		return nil, err
+	}
+	if len(keys) == 0 {
+		return nil, errors.New("no usable keys")
+	}
+	return keys, nil
+}
+
+// parse parses a key set document; a panic in the parser becomes an error
+// so that a hostile document cannot stop the process.
+func (r *RemoteKeySet) parse(data []byte) (keys []*PublicKey, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			keys, err = nil, fmt.Errorf("parsing: internal error: %v", p)
+		}
+	}()
+	keys, err = parseKeys(data, r.maxKeys, r.logger, r.url)
+	if err != nil {
+		return nil, fmt.Errorf("parsing: %w", err)
+	}
+	return keys, nil
+}
+
+// requestError strips the URL that net/http adds to its errors (the JWKS
+// URL is logged separately; a refused redirect names its target itself).
+func requestError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// unavailable builds the ErrKeysUnavailable error of Keys: it matches
+// ErrKeysUnavailable, errors.As finds the *Error carrying the Retry-After
+// hint, and cause (the last fetch error or ctx.Err(), may be nil) stays
+// reachable for logs and errors.Is.
+func (r *RemoteKeySet) unavailable(cause error) error {
+	e := keysUnavailable(r.retryAfter())
+	if cause == nil {
+		return e
+	}
+	return &unavailableError{err: e, cause: cause}
+}
+
+// retryAfter returns the time until the next fetch attempt is allowed,
+// rounded up to whole seconds, at least 1s (1s while a fetch is running).
+func (r *RemoteKeySet) retryAfter() time.Duration {
+	now := r.now()
+	r.mu.Lock()
+	d := time.Duration(0)
+	if r.inflight == nil && r.attempted {
+		d = r.lastAttempt.Add(r.minInterval).Sub(now)
+	}
+	r.mu.Unlock()
+	return max((d + time.Second - 1).Truncate(time.Second), time.Second)
+}
+
+// unavailableError is a keys-unavailable *Error with its cause.
+type unavailableError struct {
+	err   *Error
+	cause error
+}
+
+func (e *unavailableError) Error() string { return ErrKeysUnavailable.Error() + ": " + e.cause.Error() }
+
+func (e *unavailableError) Unwrap() []error { return []error{e.err, e.cause} }
