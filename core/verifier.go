@@ -132,15 +132,12 @@ func (v *Verifier) checkHeader(h joseHeader) error {
 }
 
 // verifySignature selects the candidate keys and checks the signature over
-// the signing input exactly as received.
+// the signing input exactly as received. A token without kid (or with an
+// empty kid) is tried against at most maxKidlessKeys keys that fit its alg,
+// and never causes a refresh.
 func (v *Verifier) verifySignature(ctx context.Context, h joseHeader, parts compact) error {
-	keys, err := v.keys.Keys(ctx, h.kid)
-	if err != nil {
-		if errors.Is(err, ErrKeysUnavailable) {
-			return err
-		}
-		return errKeysUnavailable
-	}
+	// The signature is decoded before the key lookup, so that a malformed
+	// token never spends the rate-limited refresh of an unknown kid.
 	var sigBuf [1024]byte // RSA-8192 signatures are 1024 bytes
 	if b64.DecodedLen(len(parts.signature)) > len(sigBuf) {
 		return ErrSignatureInvalid
@@ -150,6 +147,13 @@ func (v *Verifier) verifySignature(ctx context.Context, h joseHeader, parts comp
 		return ErrTokenMalformed
 	}
 	sig := sigBuf[:n]
+	keys, err := v.keys.Keys(ctx, h.kid)
+	if err != nil {
+		if errors.Is(err, ErrKeysUnavailable) {
+			return err
+		}
+		return errKeysUnavailable
+	}
 	tried := 0
 	for _, k := range keys {
 		if !k.key.Accepts(h.alg) {
