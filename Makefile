@@ -9,7 +9,7 @@ MODULES     := $(shell $(GO) work edit -json | sed -n 's/.*"DiskPath": "\(.*\)".
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 10s
 # Fuzz targets as package:Target.
-FUZZ_TARGETS := ./core:FuzzExtractToken ./core:FuzzSplitAndHeader ./core:FuzzQuoteParam \
+FUZZ_TARGETS := ./core:FuzzExtractToken ./core:FuzzSplitAndHeader ./core:FuzzQuoteParam ./core:FuzzVerify \
                 ./core/internal/strictjson:FuzzParse
 
 .PHONY: help
@@ -37,7 +37,7 @@ fuzz: ## Run each fuzz target for FUZZTIME (default 10s)
 	  $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; done
 
 .PHONY: bench
-bench: ## Verification benchmarks of core (RS256, ES256, EdDSA) with -benchmem
+bench: ## Verification benchmarks of core (RS256, PS256, ES256, EdDSA) beside the floor, -benchmem
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./core/
 
 .PHONY: tidy

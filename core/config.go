@@ -100,10 +100,12 @@ type Config struct {
 	// Default 1h. Env: AXIOMS_JWKS_REFRESH_INTERVAL.
 	RefreshInterval time.Duration
 	// CacheTTL is how long the last fetched key set may still be used while
-	// refreshes fail. Default 2h. Env: AXIOMS_JWKS_CACHE_TTL.
+	// refreshes fail; at least RefreshInterval. Default: the larger of 2h and
+	// twice RefreshInterval. Env: AXIOMS_JWKS_CACHE_TTL.
 	CacheTTL time.Duration
 	// MinRefreshInterval is the least time between two fetch attempts made
-	// on demand (unknown kid, or no keys yet). Default 30s.
+	// on demand (unknown kid, or no keys yet). Default: the smaller of 30s
+	// and RefreshInterval.
 	// Env: AXIOMS_JWKS_MIN_REFRESH_INTERVAL.
 	MinRefreshInterval time.Duration
 	// FetchTimeout bounds one key set fetch. Default 10s.
