@@ -254,13 +254,24 @@ func cleanEC(p ecdsa.PublicKey) (crypto.PublicKey, string) {
 	if c == nil {
 		return nil, reasonCurve
 	}
-	if p.X == nil || p.Y == nil {
+	//lint:ignore SA1019 a caller's key may carry generic curve parameters; its raw coordinates are read once here and re-parsed below.
+	x, y := p.X, p.Y
+	if x == nil || y == nil {
 		return nil, reasonInvalid
 	}
-	k := &ecdsa.PublicKey{Curve: c.curve, X: new(big.Int).Set(p.X), Y: new(big.Int).Set(p.Y)}
-	// ECDH rejects the point at infinity, coordinates out of range and
-	// points that do not satisfy the curve equation.
-	if _, err := k.ECDH(); err != nil {
+	size := (c.curve.Params().BitSize + 7) / 8
+	if x.Sign() < 0 || y.Sign() < 0 || x.BitLen() > 8*size || y.BitLen() > 8*size {
+		return nil, reasonOffCurve
+	}
+	raw := make([]byte, 1+2*size)
+	raw[0] = 4 // uncompressed point (SEC 1 §2.3.3)
+	x.FillBytes(raw[1 : 1+size])
+	y.FillBytes(raw[1+size:])
+	// ParseUncompressedPublicKey rejects the point at infinity, coordinates
+	// out of range and points that do not satisfy the curve equation, and
+	// returns a fresh key on the canonical curve.
+	k, err := ecdsa.ParseUncompressedPublicKey(c.curve, raw)
+	if err != nil {
 		return nil, reasonOffCurve
 	}
 	return k, ""

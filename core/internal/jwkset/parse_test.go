@@ -1,3 +1,5 @@
+//lint:file-ignore SA1019 these tests build malformed EC keys from raw coordinates.
+
 package jwkset
 
 import (
