@@ -37,25 +37,10 @@ const (
 	rksTTL = 2 * time.Hour
 )
 
-// rksClock is an injectable clock that moves only when told.
-type rksClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// rksClock is the shared injectable test clock (testkit_test.go).
+type rksClock = kitClock
 
-func newRKSClock() *rksClock { return &rksClock{now: time.Unix(1_800_000_000, 0)} }
-
-func (c *rksClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *rksClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func newRKSClock() *rksClock { return newKitClock() }
 
 // rksKey is a public key with its kid.
 type rksKey struct {
