@@ -2,7 +2,9 @@ package core
 
 // Credentials are the raw credential sources of one request, as an adapter
 // found them. Core reads header values, not an *http.Request, so any
-// framework (Fiber included) can fill it.
+// framework (Fiber included) can fill it. Core keeps no part of these
+// strings after the call returns (claims are decoded into fresh buffers), so
+// an adapter may pass views into request buffers that are reused later.
 type Credentials struct {
 	// Authorization holds every Authorization header value of the request,
 	// in order.

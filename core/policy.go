@@ -14,7 +14,8 @@ import (
 // ErrInsufficientScope (valid token, not allowed) or ErrNoCredentials (a
 // token is needed). Policies are built once, in code; request data never
 // changes one. The built-in policies are immutable and safe for concurrent
-// use; custom implementations must be too.
+// use; custom implementations must be too, and must not keep the method
+// string (it may be a view into a reused request buffer).
 type Policy interface {
 	Check(method string, c *Claims) error
 }

@@ -1,0 +1,40 @@
+package chiauth
+
+import (
+	"net/http"
+
+	"github.com/axiomsgo/axioms/adapters"
+	"github.com/axiomsgo/axioms/core"
+)
+
+// Middleware authenticates every request of the routes it wraps with v, for
+// use with r.Use or r.With. Requests that are not safe methods must carry a
+// valid bearer token (unless WithAnonymousMethods allows them without
+// credentials); refused requests get core's RFC 6750 answer. On success
+// the claims (nil for anonymous requests) and v are stored in the request
+// context for Require, Authorize and Claims.
+func Middleware(v *core.Verifier, opts ...Option) func(http.Handler) http.Handler {
+	return adapters.Middleware(v, opts...)
+}
+
+// Require enforces p on the routes it wraps (r.With(Require(p)) for one
+// route, r.Use(Require(p)) for a group); nested groups stack their
+// policies. It must run after Middleware: without it every request is
+// answered 401 as having no credentials.
+func Require(p core.Policy) func(http.Handler) http.Handler {
+	return adapters.Require(p)
+}
+
+// Authorize evaluates p inside a handler, typically core.Owner(item.Owner)
+// once the object has been loaded. When p denies the request it writes the
+// error response (403 insufficient_scope, or 401 for a request without
+// claims) and returns false; the handler then returns without writing.
+func Authorize(w http.ResponseWriter, r *http.Request, p core.Policy) bool {
+	return adapters.Authorize(w, r, p)
+}
+
+// Claims returns the verified claims of r, or (nil, false) when the request
+// is anonymous, skipped, a safe method or did not pass through Middleware.
+func Claims(r *http.Request) (*core.Claims, bool) {
+	return adapters.Claims(r)
+}

@@ -1,0 +1,57 @@
+// Package chiauth protects go-chi/chi v5 routes with OAuth 2.0 / OpenID
+// Connect JWT access tokens verified by core.Verifier.
+//
+// chi speaks plain net/http (func(http.Handler) http.Handler), so chiauth
+// is a thin layer over the net/http middleware of package
+// github.com/axiomsgo/axioms/adapters: the same behaviour, named for chi
+// users. It makes no token or policy decision of its own.
+//
+// Quick start: authenticate a route group with Middleware, guard routes or
+// sub-groups with Require, and leave public routes outside the group:
+//
+//	v, err := core.NewVerifier(cfg) // cfg from core.ConfigFromEnv()
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	defer v.Close()
+//
+//	r := chi.NewRouter()
+//	r.Get("/health", health) // no authentication; Authorization is not read
+//	r.Group(func(r chi.Router) {
+//		r.Use(chiauth.Middleware(v)) // every route below needs a valid token
+//		r.Get("/me", me)
+//		r.With(chiauth.Require(core.AnyScope("read:data"))).Get("/api/read", read)
+//		r.Group(func(r chi.Router) {
+//			r.Use(chiauth.Require(core.AnyRole("admin")))
+//			r.Get("/admin/users", listUsers)
+//		})
+//	})
+//
+// Middleware answers requests it refuses with core's RFC 6750 response
+// (401, 400, 403 or 503, WWW-Authenticate, JSON body) and stores the
+// verified claims in the request context; handlers read them with Claims.
+// Safe methods (core.Config.SafeMethods, default OPTIONS) pass without
+// authentication so that CORS preflights work.
+//
+// Require stacks: a route inside nested groups must satisfy every policy
+// on its way. Require must run after Middleware; without it, Require
+// answers 401 (no credentials) and never lets the request through.
+//
+// Ownership is decided in the handler, once the object is loaded:
+//
+//	item, ok := store.Get(chi.URLParam(r, "id"))
+//	if !ok {
+//		http.NotFound(w, r)
+//		return
+//	}
+//	if !chiauth.Authorize(w, r, core.Owner(item.Owner)) {
+//		return // 403 insufficient_scope already written
+//	}
+//
+// Action-level policies (the DRF ViewSet case) are one Require per route
+// inside r.Route, and method-level policies are one Require with
+// core.ByMethod.
+//
+// Only chi's routing decides 404 and 405: routes registered outside any
+// Middleware (or skipped with WithSkipper) are never answered with 401.
+package chiauth

@@ -1,0 +1,34 @@
+// Package echoauth protects Echo v4 routes with OAuth 2.0 / OpenID Connect
+// JWT access tokens verified by core.Verifier. It only translates: it reads
+// the Authorization header, asks core, stores the claims in the
+// echo.Context and hands core's RFC 6750 answer to Echo. Every token and
+// policy decision is core's.
+//
+// Quick start:
+//
+//	v, err := core.NewVerifier(cfg) // cfg from core.ConfigFromEnv()
+//	if err != nil { log.Fatal(err) }
+//	e := echo.New()
+//	e.Use(echoauth.Middleware(v)) // every route needs a valid token
+//	e.GET("/api/read", read, echoauth.Require(core.AnyScope("read:data")))
+//
+// Public routes are skipped with WithSkipper (their Authorization header is
+// not read) or registered on an Echo instance or group without Middleware.
+// Handlers read the claims with Claims(c). Ownership is decided in the
+// handler once the object is loaded:
+//
+//	if err := echoauth.Authorize(c, core.Owner(item.Owner)); err != nil {
+//		return err // 403 insufficient_scope
+//	}
+//
+// Method- and action-level policies (the DRF ViewSet case) are one Require
+// per route, or one core.ByMethod on a group.
+//
+// Errors follow Echo's idiom: a refused request returns an *echo.HTTPError
+// (Code = core's status, Message = {"error", "error_description"},
+// Internal = the core error) after WWW-Authenticate and Retry-After are set
+// on the response, so Echo's default HTTPErrorHandler writes core's answer
+// and a custom one can classify it with errors.Is(err, core.ErrInvalidToken)
+// or errors.As(err, &httpErr). WithErrorHandler replaces this path.
+// Echo's JSON encoder ends the body with a newline.
+package echoauth

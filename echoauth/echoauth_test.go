@@ -1,0 +1,526 @@
+package echoauth_test
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/axiomsgo/axioms/adapters/conformance"
+	"github.com/axiomsgo/axioms/authtest"
+	"github.com/axiomsgo/axioms/core"
+	"github.com/axiomsgo/axioms/echoauth"
+)
+
+func TestConformance(t *testing.T) {
+	start := time.Now()
+	conformance.Run(t, conformance.Harness{Serve: serve})
+	t.Logf("conformance suite: %v", time.Since(start))
+}
+
+// serve starts the behaviour.md §5 routes on a fresh Echo.
+func serve(tb testing.TB, v *core.Verifier) string {
+	srv := httptest.NewServer(newStandardServer(v))
+	tb.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// newStandardServer builds behaviour.md §5 the Echo way: one global
+// Middleware with a Skipper for the public routes, route-level Require
+// guards, ownership with Authorize in the handlers.
+func newStandardServer(v *core.Verifier) *echo.Echo {
+	e := echo.New()
+	public := func(c echo.Context) bool {
+		switch c.Path() {
+		case "/health", "/public", "/optional":
+			return true
+		}
+		return false
+	}
+	e.Use(echoauth.Middleware(v, echoauth.WithSkipper(public)))
+	e.GET("/health", ok)
+	e.GET("/public", ok)
+	e.GET("/me", subject)
+	e.GET("/optional", subject, echoauth.Middleware(v, echoauth.WithAnonymousMethods(http.MethodGet)))
+
+	api := e.Group("/api")
+	api.GET("/read", ok, echoauth.Require(core.AnyScope("read:data", "admin")))
+	api.POST("/write", ok, echoauth.Require(core.AllScopes("write:data", "openid")))
+	api.POST("/resource", created, echoauth.Require(core.AnyPermission("resource:create")))
+	api.GET("/strict", ok, echoauth.Require(core.And(
+		core.AnyScope("openid", "profile"), core.AnyRole("editor"), core.AnyPermission("resource:write"))))
+	items := echoauth.Require(core.ByMethod(map[string]core.Policy{
+		http.MethodGet:    core.AnyPermission("items:read"),
+		http.MethodPost:   core.AnyPermission("items:create"),
+		http.MethodPatch:  core.AnyPermission("items:update"),
+		http.MethodDelete: core.AnyPermission("items:delete"),
+	}))
+	api.GET("/items", ok, items)
+	api.POST("/items", created, items)
+	api.PATCH("/items", ok, items)
+	api.DELETE("/items", noContent, items)
+
+	admin := e.Group("/admin")
+	admin.GET("/users", ok, echoauth.Require(core.AnyRole("admin", "superuser")))
+	admin.DELETE("/users/:id", noContent, echoauth.Require(core.AllRoles("admin", "superuser")))
+
+	articleRoutes(e.Group("/articles"), conformance.NewStore())
+	bookRoutes(e.Group("/books"), conformance.NewStore())
+	return e
+}
+
+// articleRoutes: any valid token reads and creates; only the owner changes.
+func articleRoutes(g *echo.Group, store *conformance.Store) {
+	owned := func(c echo.Context) (conformance.Item, error) {
+		item, found := store.Get(c.Param("id"))
+		if !found {
+			return item, errNotFound()
+		}
+		return item, echoauth.Authorize(c, core.Owner(item.Owner))
+	}
+	g.POST("", func(c echo.Context) error {
+		title, err := readTitle(c)
+		if err != nil {
+			return err
+		}
+		claims, _ := echoauth.Claims(c)
+		return c.JSON(http.StatusCreated, store.Create(claims.Subject(), title))
+	})
+	g.GET("/:id", func(c echo.Context) error { return getItem(c, store) })
+	g.PATCH("/:id", func(c echo.Context) error {
+		if _, err := owned(c); err != nil {
+			return err
+		}
+		return updateItem(c, store)
+	})
+	g.DELETE("/:id", func(c echo.Context) error {
+		item, err := owned(c)
+		if err != nil {
+			return err
+		}
+		store.Delete(item.ID)
+		return c.NoContent(http.StatusNoContent)
+	})
+}
+
+// bookRoutes: the DRF ViewSet case, one scope per action.
+func bookRoutes(g *echo.Group, store *conformance.Store) {
+	read := echoauth.Require(core.AnyScope("book:read"))
+	update := echoauth.Require(core.AnyScope("book:update"))
+	g.GET("", func(c echo.Context) error {
+		list := store.List()
+		if list == nil {
+			list = []conformance.Item{}
+		}
+		return c.JSON(http.StatusOK, list)
+	}, read)
+	g.GET("/:id", func(c echo.Context) error { return getItem(c, store) }, read)
+	g.POST("", func(c echo.Context) error {
+		title, err := readTitle(c)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusCreated, store.Create("", title))
+	}, echoauth.Require(core.AnyScope("book:create")))
+	g.PUT("/:id", func(c echo.Context) error { return updateItem(c, store) }, update)
+	g.PATCH("/:id", func(c echo.Context) error { return updateItem(c, store) }, update)
+	g.DELETE("/:id", func(c echo.Context) error {
+		if !store.Delete(c.Param("id")) {
+			return errNotFound()
+		}
+		return c.NoContent(http.StatusNoContent)
+	}, echoauth.Require(core.AnyScope("book:delete")))
+}
+
+func getItem(c echo.Context, store *conformance.Store) error {
+	item, found := store.Get(c.Param("id"))
+	if !found {
+		return errNotFound()
+	}
+	return c.JSON(http.StatusOK, item)
+}
+
+func updateItem(c echo.Context, store *conformance.Store) error {
+	if _, found := store.Get(c.Param("id")); !found {
+		return errNotFound()
+	}
+	title, err := readTitle(c)
+	if err != nil {
+		return err
+	}
+	item, found := store.Update(c.Param("id"), title)
+	if !found {
+		return errNotFound()
+	}
+	return c.JSON(http.StatusOK, item)
+}
+
+// readTitle decodes {"title": "..."}; anything else is a 400.
+func readTitle(c echo.Context) (string, error) {
+	var in struct {
+		Title string `json:"title"`
+	}
+	if err := json.NewDecoder(c.Request().Body).Decode(&in); err != nil {
+		return "", echo.NewHTTPError(http.StatusBadRequest, map[string]string{"error": "invalid_request"}).SetInternal(err)
+	}
+	return in.Title, nil
+}
+
+// errNotFound is rendered {"error": "not_found"} by Echo's error handler.
+func errNotFound() error {
+	return echo.NewHTTPError(http.StatusNotFound, map[string]string{"error": "not_found"})
+}
+
+func ok(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) }
+
+func created(c echo.Context) error {
+	return c.JSON(http.StatusCreated, map[string]string{"status": "created"})
+}
+
+func noContent(c echo.Context) error { return c.NoContent(http.StatusNoContent) }
+
+// subject answers {"sub": "<sub>"}, or {"sub": null} when anonymous.
+func subject(c echo.Context) error {
+	var sub any
+	if claims, ok := echoauth.Claims(c); ok {
+		sub = claims.Subject()
+	}
+	return c.JSON(http.StatusOK, map[string]any{"sub": sub})
+}
+
+// newVerifier starts a test issuer and a verifier that trusts it.
+func newVerifier(tb testing.TB) (*authtest.Issuer, *core.Verifier) {
+	tb.Helper()
+	iss := authtest.NewTestIssuer(tb)
+	v, err := core.NewVerifier(iss.Config())
+	require.NoError(tb, err)
+	tb.Cleanup(func() { _ = v.Close() })
+	return iss, v
+}
+
+// start serves e and returns its base URL.
+func start(tb testing.TB, e *echo.Echo) string {
+	tb.Helper()
+	srv := httptest.NewServer(e)
+	tb.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// send makes one request with the given Authorization values (empty ones
+// are left out) and returns the response with its body read.
+func send(tb testing.TB, method, url string, authorization ...string) (*http.Response, string) {
+	tb.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	require.NoError(tb, err)
+	for _, a := range authorization {
+		if a != "" {
+			req.Header.Add("Authorization", a)
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(tb, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(tb, err)
+	return resp, string(body)
+}
+
+func bearer(token string) string { return "Bearer " + token }
+
+// The default error path answers exactly what core computed: status,
+// challenge, Content-Type and the JSON body (plus the newline Echo's JSON
+// encoder writes).
+func TestDefaultErrorResponse(t *testing.T) {
+	iss, v := newVerifier(t)
+	policy := core.AnyScope("write:data")
+	e := echo.New()
+	e.Use(echoauth.Middleware(v))
+	e.GET("/write", ok, echoauth.Require(policy))
+	url := start(t, e) + "/write"
+
+	tests := []struct {
+		name          string
+		authorization []string
+		wantStatus    int
+		wantErr       error
+	}{
+		{"no credentials", nil, http.StatusUnauthorized, core.ErrNoCredentials},
+		{"other scheme", []string{"Basic dXNlcjpwYXNz"}, http.StatusUnauthorized, core.ErrNoCredentials},
+		{"malformed token", []string{"Bearer not-a-jwt"}, http.StatusUnauthorized, core.ErrInvalidToken},
+		{"expired token", []string{bearer(iss.MustToken(t, "alice", authtest.Scopes("write:data"), authtest.ExpiresIn(-time.Hour)))},
+			http.StatusUnauthorized, core.ErrTokenExpired},
+		{"two headers", []string{"Bearer a", "Bearer b"}, http.StatusBadRequest, core.ErrInvalidRequest},
+		{"scope missing", []string{bearer(iss.MustToken(t, "alice", authtest.Scopes("read:data")))},
+			http.StatusForbidden, core.ErrInsufficientScope},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, wantErr := v.Check(t.Context(), http.MethodGet, core.Credentials{Authorization: tt.authorization}, policy)
+			require.ErrorIs(t, wantErr, tt.wantErr)
+			want := v.ErrorResponse(wantErr)
+
+			resp, body := send(t, http.MethodGet, url, tt.authorization...)
+			assert.Equal(t, tt.wantStatus, resp.StatusCode)
+			assert.Equal(t, want.Status, resp.StatusCode)
+			assert.Equal(t, want.WWWAuthenticate, resp.Header.Get("WWW-Authenticate"))
+			assert.Empty(t, resp.Header.Get("Retry-After"))
+			assert.Equal(t, core.ContentType, resp.Header.Get("Content-Type"))
+			assert.Equal(t, string(want.Body)+"\n", body)
+		})
+	}
+}
+
+// With no usable key set the answer is core's 503 with Retry-After and no
+// challenge.
+func TestKeysUnavailable(t *testing.T) {
+	iss := authtest.NewTestIssuer(t)
+	cfg := iss.Config()
+	cfg.JWKSURL = "http://127.0.0.1:1/jwks.json" // nothing listens there
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	v, err := core.NewVerifier(cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = v.Close() })
+	e := echo.New()
+	e.Use(echoauth.Middleware(v))
+	e.GET("/me", subject)
+
+	resp, body := send(t, http.MethodGet, start(t, e)+"/me", bearer(iss.MustToken(t, "alice")))
+	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	assert.NotEmpty(t, resp.Header.Get("Retry-After"))
+	assert.Empty(t, resp.Header.Get("WWW-Authenticate"))
+	assert.JSONEq(t, string(v.ErrorResponse(core.ErrKeysUnavailable).Body), body)
+}
+
+// A custom e.HTTPErrorHandler gets an *echo.HTTPError wrapping the core
+// error; the challenge is already on the response.
+func TestCustomHTTPErrorHandler(t *testing.T) {
+	iss, v := newVerifier(t)
+	e := echo.New()
+	errs := make(chan error, 1)
+	e.HTTPErrorHandler = func(err error, c echo.Context) {
+		errs <- err
+		var he *echo.HTTPError
+		if errors.As(err, &he) {
+			_ = c.JSON(he.Code, map[string]any{"custom": he.Message})
+		}
+	}
+	e.Use(echoauth.Middleware(v))
+	e.GET("/admin", ok, echoauth.Require(core.AnyRole("admin")))
+	url := start(t, e) + "/admin"
+
+	tests := []struct {
+		name          string
+		authorization string
+		wantStatus    int
+		wantErr       error
+		wantChallenge string
+	}{
+		{"invalid token", "Bearer not-a-jwt", http.StatusUnauthorized, core.ErrInvalidToken, `error="invalid_token"`},
+		{"role missing", bearer(iss.MustToken(t, "alice")), http.StatusForbidden, core.ErrInsufficientScope, `error="insufficient_scope"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := send(t, http.MethodGet, url, tt.authorization)
+			err := <-errs
+			assert.ErrorIs(t, err, tt.wantErr)
+			var he *echo.HTTPError
+			require.ErrorAs(t, err, &he)
+			assert.Equal(t, tt.wantStatus, he.Code)
+			var ce *core.Error
+			require.ErrorAs(t, err, &ce)
+			assert.Equal(t, tt.wantStatus, resp.StatusCode)
+			assert.Contains(t, resp.Header.Get("WWW-Authenticate"), tt.wantChallenge)
+			assert.JSONEq(t, `{"custom":`+string(v.ErrorResponse(ce).Body)+`}`, body)
+		})
+	}
+}
+
+// WithErrorHandler replaces the rendering of Middleware, Require and
+// Authorize alike.
+func TestWithErrorHandler(t *testing.T) {
+	iss, v := newVerifier(t)
+	errs := make(chan error, 1)
+	custom := func(c echo.Context, err error) error {
+		errs <- err
+		return c.String(http.StatusTeapot, "refused")
+	}
+	e := echo.New()
+	e.Use(echoauth.Middleware(v, echoauth.WithErrorHandler(custom)))
+	e.GET("/admin", ok, echoauth.Require(core.AnyRole("admin")))
+	e.DELETE("/items/:owner", func(c echo.Context) error {
+		if err := echoauth.Authorize(c, core.Owner(c.Param("owner"))); err != nil {
+			return err
+		}
+		return c.NoContent(http.StatusNoContent)
+	})
+	url := start(t, e)
+	alice := bearer(iss.MustToken(t, "alice"))
+
+	tests := []struct {
+		name, method, path, authorization string
+		wantErr                           error
+	}{
+		{"middleware", http.MethodGet, "/admin", "", core.ErrNoCredentials},
+		{"require", http.MethodGet, "/admin", alice, core.ErrInsufficientScope},
+		{"authorize", http.MethodDelete, "/items/bob", alice, core.ErrNotOwner},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := send(t, tt.method, url+tt.path, tt.authorization)
+			assert.ErrorIs(t, <-errs, tt.wantErr)
+			assert.Equal(t, http.StatusTeapot, resp.StatusCode)
+			assert.Equal(t, "refused", body)
+			assert.Empty(t, resp.Header.Get("WWW-Authenticate"))
+		})
+	}
+	resp, _ := send(t, http.MethodDelete, url+"/items/alice", alice)
+	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+}
+
+// An error handler that only observes (returns nil without writing) keeps
+// core's answer, and the request still stops.
+func TestWithErrorHandlerObserveOnly(t *testing.T) {
+	iss, v := newVerifier(t)
+	errs := make(chan error, 1)
+	observe := func(_ echo.Context, err error) error {
+		errs <- err
+		return nil
+	}
+	e := echo.New()
+	e.Use(echoauth.Middleware(v, echoauth.WithErrorHandler(observe)))
+	e.GET("/admin", ok, echoauth.Require(core.AnyRole("admin")))
+
+	resp, body := send(t, http.MethodGet, start(t, e)+"/admin", bearer(iss.MustToken(t, "alice")))
+	assert.ErrorIs(t, <-errs, core.ErrRoleDenied)
+	want := v.ErrorResponse(core.ErrRoleDenied)
+	assert.Equal(t, want.Status, resp.StatusCode)
+	assert.Equal(t, want.WWWAuthenticate, resp.Header.Get("WWW-Authenticate"))
+	assert.Equal(t, string(want.Body)+"\n", body)
+}
+
+// Skipped requests are not authenticated: even a malformed Authorization
+// header passes, and the handler sees no claims.
+func TestWithSkipper(t *testing.T) {
+	_, v := newVerifier(t)
+	e := echo.New()
+	e.Use(echoauth.Middleware(v, echoauth.WithSkipper(func(c echo.Context) bool { return c.Path() == "/health" })))
+	e.GET("/health", subject)
+	e.GET("/me", subject)
+	e.POST("/health", subject, echoauth.Require(core.Authenticated()))
+	url := start(t, e)
+
+	resp, body := send(t, http.MethodGet, url+"/health", "Bearer a", "Bearer ***")
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.JSONEq(t, `{"sub":null}`, body)
+	resp, _ = send(t, http.MethodGet, url+"/me")
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	resp, _ = send(t, http.MethodPost, url+"/health", "Bearer ***")
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "Require still guards a skipped route")
+}
+
+// Require and Authorize without Middleware answer 401 and never call the
+// handler, whatever the policy.
+func TestRequireWithoutMiddleware(t *testing.T) {
+	iss := authtest.NewTestIssuer(t)
+	called := make(chan struct{}, 10)
+	handler := func(c echo.Context) error {
+		called <- struct{}{}
+		return c.NoContent(http.StatusOK)
+	}
+	e := echo.New()
+	e.GET("/scope", handler, echoauth.Require(core.AnyScope("read:data")))
+	e.GET("/anonymous", handler, echoauth.Require(core.AllowAnonymous(core.Authenticated(), http.MethodGet)))
+	e.GET("/nil", handler, echoauth.Require(nil))
+	e.GET("/authorize", func(c echo.Context) error {
+		if err := echoauth.Authorize(c, core.Authenticated()); err != nil {
+			return err
+		}
+		return handler(c)
+	})
+	e.GET("/nil-verifier", handler, echoauth.Middleware(nil))
+	url := start(t, e)
+	want := core.ErrorResponse(core.ErrNoCredentials, core.DefaultRealm)
+	token := bearer(iss.MustToken(t, "alice", authtest.Scopes("read:data")))
+
+	for _, path := range []string{"/scope", "/anonymous", "/nil", "/authorize", "/nil-verifier"} {
+		t.Run(path, func(t *testing.T) {
+			resp, body := send(t, http.MethodGet, url+path, token)
+			assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+			assert.Equal(t, want.WWWAuthenticate, resp.Header.Get("WWW-Authenticate"))
+			assert.Equal(t, string(want.Body)+"\n", body)
+		})
+	}
+	assert.Empty(t, called)
+}
+
+// Handlers read the verified claims; anonymous and safe-method requests
+// have none.
+func TestClaims(t *testing.T) {
+	iss, v := newVerifier(t)
+	e := echo.New()
+	e.Use(echoauth.Middleware(v, echoauth.WithAnonymousMethods(http.MethodGet)))
+	e.Match([]string{http.MethodGet, http.MethodPost, http.MethodOptions}, "/claims", func(c echo.Context) error {
+		claims, ok := echoauth.Claims(c)
+		if !ok {
+			return c.JSON(http.StatusOK, map[string]any{"sub": nil})
+		}
+		return c.JSON(http.StatusOK, map[string]any{"sub": claims.Subject(), "admin": claims.HasRole("admin")})
+	})
+	url := start(t, e) + "/claims"
+	admin := bearer(iss.MustToken(t, "root", authtest.Roles("admin")))
+
+	tests := []struct {
+		name, method, authorization, wantBody string
+	}{
+		{"authenticated", http.MethodPost, admin, `{"sub":"root","admin":true}`},
+		{"anonymous GET", http.MethodGet, "", `{"sub":null}`},
+		{"token on anonymous GET", http.MethodGet, admin, `{"sub":"root","admin":true}`},
+		{"safe method", http.MethodOptions, "Bearer not-a-jwt", `{"sub":null}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := send(t, tt.method, url, tt.authorization)
+			assert.Equal(t, http.StatusOK, resp.StatusCode)
+			assert.JSONEq(t, tt.wantBody, body)
+		})
+	}
+}
+
+// WithTokenFromQuery reads access_token; without it the query is ignored.
+func TestWithTokenFromQuery(t *testing.T) {
+	iss, v := newVerifier(t)
+	token := iss.MustToken(t, "alice")
+	e := echo.New()
+	e.GET("/query", subject, echoauth.Middleware(v, echoauth.WithTokenFromQuery()))
+	e.GET("/header", subject, echoauth.Middleware(v))
+	url := start(t, e)
+
+	tests := []struct {
+		name, path, authorization string
+		wantStatus                int
+	}{
+		{"query token", "/query?access_token=" + token, "", http.StatusOK},
+		{"query token ignored", "/header?access_token=" + token, "", http.StatusUnauthorized},
+		{"header still works", "/query", bearer(token), http.StatusOK},
+		{"header and query", "/query?access_token=" + token, bearer(token), http.StatusBadRequest},
+		{"repeated query", "/query?access_token=" + token + "&access_token=" + token, "", http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var auth []string
+			if tt.authorization != "" {
+				auth = []string{tt.authorization}
+			}
+			resp, _ := send(t, http.MethodGet, url+tt.path, auth...)
+			assert.Equal(t, tt.wantStatus, resp.StatusCode)
+		})
+	}
+}

@@ -1,0 +1,35 @@
+// Package fiberauth protects Fiber v2 APIs with OAuth 2.0 / OpenID Connect
+// JWT access tokens verified by package core, and answers failures exactly
+// as RFC 6750 says (status, WWW-Authenticate challenge, JSON body).
+//
+// Quick start:
+//
+//	cfg, err := core.ConfigFromEnv() // AXIOMS_AUDIENCE, AXIOMS_DOMAIN, ...
+//	v, err := core.NewVerifier(cfg)
+//	app.Use(fiberauth.Middleware(v))
+//	app.Get("/api/read", fiberauth.Require(core.AnyScope("read:data")), read)
+//	claims, ok := fiberauth.Claims(c) // in read
+//
+// Middleware authenticates; Require guards a route or a Group with a
+// core.Policy; Authorize checks a policy inside a handler (ownership after
+// loading an object) and returns an error the handler returns as it is;
+// Claims and ClaimsFromContext read the verified claims from c.Locals and
+// from c.UserContext(). The package only translates: every token and policy
+// decision, and every error answer, is computed by core.
+//
+// Fiber routes in registration order: routes registered before
+// app.Use(fiberauth.Middleware(v)) are not authenticated (or use
+// WithSkipper), and a route with other needs, such as anonymous GETs, can
+// list its own Middleware in its handlers when it is registered first.
+//
+// Memory: fasthttp reuses its buffers once a handler returns. This package
+// reads the Authorization header in place (core keeps nothing of the token)
+// and stores only the claims, which own their memory; it never keeps the
+// *fiber.Ctx.
+//
+// Header size: fasthttp answers 431 itself, before any handler runs, when
+// the request header does not fit fiber.Config.ReadBufferSize (default
+// 4096 bytes). Tokens larger than about 3 KiB thus need a larger buffer,
+// for example ReadBufferSize: 32 << 10 to accept tokens up to core's
+// default limit of 16 KiB (core.Config.MaxTokenBytes).
+package fiberauth

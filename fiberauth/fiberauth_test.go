@@ -1,0 +1,568 @@
+package fiberauth_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/axiomsgo/axioms/adapters/conformance"
+	"github.com/axiomsgo/axioms/authtest"
+	"github.com/axiomsgo/axioms/core"
+	"github.com/axiomsgo/axioms/fiberauth"
+)
+
+// TestConformance runs the shared behaviour suite (behaviour.md §2, §4, §5)
+// through Fiber over a real listener.
+func TestConformance(t *testing.T) {
+	conformance.Run(t, conformance.Harness{
+		Serve: func(tb testing.TB, v *core.Verifier) string { return serve(tb, standardApp(v)) },
+	})
+}
+
+// standardApp serves the routes of behaviour.md §5 in Fiber idiom.
+func standardApp(v *core.Verifier, cfg ...fiber.Config) *fiber.App {
+	c := fiber.Config{DisableStartupMessage: true}
+	if len(cfg) > 0 {
+		c = cfg[0]
+		c.DisableStartupMessage = true
+	}
+	app := fiber.New(c)
+	articles, books := conformance.NewStore(), conformance.NewStore()
+
+	// Fiber runs handlers in registration order: routes registered before
+	// app.Use(Middleware) never reach it, so /health and /public are not
+	// authenticated and /optional brings its own Middleware.
+	app.Get("/health", status(fiber.StatusOK))
+	app.Get("/public", status(fiber.StatusOK))
+	app.Get("/optional", fiberauth.Middleware(v, fiberauth.WithAnonymousMethods(fiber.MethodGet)), subject)
+
+	app.Use(fiberauth.Middleware(v))
+	app.Get("/me", subject)
+
+	api := app.Group("/api")
+	api.Get("/read", fiberauth.Require(core.AnyScope("read:data", "admin")), status(fiber.StatusOK))
+	api.Post("/write", fiberauth.Require(core.AllScopes("write:data", "openid")), status(fiber.StatusOK))
+	api.Post("/resource", fiberauth.Require(core.AnyPermission("resource:create")), status(fiber.StatusCreated))
+	api.Get("/strict", fiberauth.Require(core.And(
+		core.AnyScope("openid", "profile"), core.AnyRole("editor"), core.AnyPermission("resource:write"),
+	)), status(fiber.StatusOK))
+	items := api.Group("/items", fiberauth.Require(core.ByMethod(map[string]core.Policy{
+		fiber.MethodGet:    core.AnyPermission("items:read"),
+		fiber.MethodPost:   core.AnyPermission("items:create"),
+		fiber.MethodPatch:  core.AnyPermission("items:update"),
+		fiber.MethodDelete: core.AnyPermission("items:delete"),
+	})))
+	items.Get("", status(fiber.StatusOK))
+	items.Post("", status(fiber.StatusCreated))
+	items.Patch("", status(fiber.StatusOK))
+	items.Delete("", noContent)
+
+	admin := app.Group("/admin")
+	admin.Get("/users", fiberauth.Require(core.AnyRole("admin", "superuser")), status(fiber.StatusOK))
+	admin.Delete("/users/:id", fiberauth.Require(core.AllRoles("admin", "superuser")), noContent)
+
+	// Articles: any valid token; changes only by the owner, checked in the
+	// handler once the article is loaded.
+	art := app.Group("/articles")
+	art.Post("", func(c *fiber.Ctx) error {
+		title, ok := readTitle(c)
+		if !ok {
+			return badRequest(c)
+		}
+		claims, _ := fiberauth.Claims(c)
+		return c.Status(fiber.StatusCreated).JSON(articles.Create(claims.Subject(), title))
+	})
+	art.Get("/:id", retrieve(articles))
+	art.Patch("/:id", func(c *fiber.Ctx) error {
+		item, ok := articles.Get(c.Params("id"))
+		if !ok {
+			return notFound(c)
+		}
+		if err := fiberauth.Authorize(c, core.Owner(item.Owner)); err != nil {
+			return err
+		}
+		return update(c, articles, item.ID)
+	})
+	art.Delete("/:id", func(c *fiber.Ctx) error {
+		item, ok := articles.Get(c.Params("id"))
+		if !ok {
+			return notFound(c)
+		}
+		if err := fiberauth.Authorize(c, core.Owner(item.Owner)); err != nil {
+			return err
+		}
+		return destroy(c, articles, item.ID)
+	})
+
+	// Books: the DRF ViewSet case, one scope per action.
+	read, upd := fiberauth.Require(core.AnyScope("book:read")), fiberauth.Require(core.AnyScope("book:update"))
+	bk := app.Group("/books")
+	bk.Get("", read, func(c *fiber.Ctx) error { return c.JSON(books.List()) })
+	bk.Get("/:id", read, retrieve(books))
+	bk.Post("", fiberauth.Require(core.AnyScope("book:create")), func(c *fiber.Ctx) error {
+		title, ok := readTitle(c)
+		if !ok {
+			return badRequest(c)
+		}
+		return c.Status(fiber.StatusCreated).JSON(books.Create("", title))
+	})
+	updateBook := func(c *fiber.Ctx) error {
+		item, ok := books.Get(c.Params("id"))
+		if !ok {
+			return notFound(c)
+		}
+		return update(c, books, item.ID)
+	}
+	bk.Put("/:id", upd, updateBook)
+	bk.Patch("/:id", upd, updateBook)
+	bk.Delete("/:id", fiberauth.Require(core.AnyScope("book:delete")), func(c *fiber.Ctx) error {
+		return destroy(c, books, c.Params("id"))
+	})
+	return app
+}
+
+func status(code int) fiber.Handler {
+	return func(c *fiber.Ctx) error { return c.Status(code).JSON(fiber.Map{"status": "ok"}) }
+}
+
+func noContent(c *fiber.Ctx) error { return c.SendStatus(fiber.StatusNoContent) }
+
+func subject(c *fiber.Ctx) error {
+	if claims, ok := fiberauth.Claims(c); ok {
+		return c.JSON(fiber.Map{"sub": claims.Subject()})
+	}
+	return c.JSON(fiber.Map{"sub": nil})
+}
+
+func retrieve(s *conformance.Store) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		item, ok := s.Get(c.Params("id"))
+		if !ok {
+			return notFound(c)
+		}
+		return c.JSON(item)
+	}
+}
+
+// update and destroy take the ID from the store (or copy it), never the
+// request's buffer: the store keeps it after the handler returns.
+func update(c *fiber.Ctx, s *conformance.Store, id string) error {
+	title, ok := readTitle(c)
+	if !ok {
+		return badRequest(c)
+	}
+	item, ok := s.Update(id, title)
+	if !ok {
+		return notFound(c)
+	}
+	return c.JSON(item)
+}
+
+func destroy(c *fiber.Ctx, s *conformance.Store, id string) error {
+	if !s.Delete(utils.CopyString(id)) {
+		return notFound(c)
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// readTitle decodes {"title": "..."} (title required, a string);
+// encoding/json copies the string out of the request buffer.
+func readTitle(c *fiber.Ctx) (string, bool) {
+	var in struct {
+		Title *string `json:"title"`
+	}
+	if err := json.Unmarshal(c.Body(), &in); err != nil || in.Title == nil {
+		return "", false
+	}
+	return *in.Title, true
+}
+
+func notFound(c *fiber.Ctx) error {
+	return c.Status(fiber.StatusNotFound).JSON(fiber.Map{"error": "not_found"})
+}
+
+func badRequest(c *fiber.Ctx) error {
+	return c.Status(fiber.StatusBadRequest).JSON(fiber.Map{"error": "invalid_request"})
+}
+
+// serve runs app on a real loopback listener until the test ends.
+func serve(tb testing.TB, app *fiber.App) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(tb, err)
+	go func() { _ = app.Listener(ln) }()
+	tb.Cleanup(func() {
+		// fasthttp marks a new connection active before its first byte
+		// arrives, so Shutdown waits for every spare connection a client
+		// dialed but never used (Go's Transport keeps them idle for 90s).
+		// Close ours first, and bound the wait for the others (the
+		// conformance suite closes its own after this cleanup).
+		http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+		_ = app.ShutdownWithTimeout(time.Second)
+	})
+	return "http://" + ln.Addr().String()
+}
+
+// setup starts an issuer (ES256: fast keys) and a verifier trusting it.
+func setup(tb testing.TB, mutate ...func(*core.Config)) (*authtest.Issuer, *core.Verifier) {
+	tb.Helper()
+	iss := authtest.NewTestIssuer(tb, authtest.WithAlgorithm("ES256"))
+	cfg := iss.Config()
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	v, err := core.NewVerifier(cfg)
+	require.NoError(tb, err)
+	tb.Cleanup(func() { _ = v.Close() })
+	return iss, v
+}
+
+type answer struct {
+	status int
+	header http.Header
+	body   string
+}
+
+// send makes one request; each auth value becomes one Authorization header.
+func send(tb testing.TB, method, url, body string, auth ...string) answer {
+	tb.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, r)
+	require.NoError(tb, err)
+	for _, a := range auth {
+		req.Header.Add("Authorization", a)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	require.NoError(tb, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(tb, err)
+	return answer{resp.StatusCode, resp.Header, string(b)}
+}
+
+func bearer(token string) string { return "Bearer " + token }
+
+// errTwoHeaders is core's error for two Authorization headers.
+var _, errTwoHeaders = core.ExtractToken(core.Credentials{Authorization: []string{"Bearer a", "Bearer b"}})
+
+// assertCore checks that a is exactly core's answer to err.
+func assertCore(tb testing.TB, a answer, err error) {
+	tb.Helper()
+	want := core.ErrorResponse(err, core.DefaultRealm)
+	assert.Equal(tb, want.Status, a.status)
+	assert.Equal(tb, want.WWWAuthenticate, a.header.Get("WWW-Authenticate"))
+	assert.Equal(tb, core.ContentType, a.header.Get("Content-Type"))
+	assert.JSONEq(tb, string(want.Body), a.body)
+}
+
+// TestClaimsOutliveHandler keeps the claims of 200 concurrent requests, each
+// with its own token, past the end of their handlers, and checks them once
+// every response is in: fasthttp reuses its request buffers, so claims that
+// pointed into them would come out corrupted (and -race would object).
+func TestClaimsOutliveHandler(t *testing.T) {
+	iss, v := setup(t)
+	type kept struct {
+		i, method      string
+		local, fromCtx *core.Claims
+	}
+	const n = 200
+	out := make(chan kept, n)
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Use(fiberauth.Middleware(v))
+	app.Post("/kept/:i", func(c *fiber.Ctx) error {
+		local, _ := fiberauth.Claims(c)
+		fromCtx, _ := fiberauth.ClaimsFromContext(c.UserContext())
+		// The test's own strings from the Ctx are copied too (the rule the
+		// adapter follows); Claims need no copy.
+		out <- kept{utils.CopyString(c.Params("i")), strings.Clone(c.Method()), local, fromCtx}
+		return c.SendString(c.Params("i"))
+	})
+	url := serve(t, app)
+
+	tokens := make([]string, n)
+	for i := range tokens {
+		tokens[i] = iss.MustToken(t, fmt.Sprintf("user-%d", i), authtest.Scopes(fmt.Sprintf("scope-%d", i)))
+	}
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			a := send(t, http.MethodPost, fmt.Sprintf("%s/kept/%d", url, i), "", bearer(tokens[i]))
+			assert.Equal(t, http.StatusOK, a.status)
+		})
+	}
+	wg.Wait()
+	close(out)
+
+	seen := map[string]bool{}
+	for k := range out {
+		require.NotNil(t, k.local)
+		assert.Same(t, k.local, k.fromCtx, "Locals and UserContext hold the same claims")
+		assert.Equal(t, "user-"+k.i, k.local.Subject())
+		assert.Equal(t, []string{"scope-" + k.i}, k.local.Scopes())
+		assert.Equal(t, http.MethodPost, k.method)
+		seen[k.local.Subject()] = true
+	}
+	assert.Len(t, seen, n)
+}
+
+// TestClaimsInLocalsAndUserContext checks both stores, and that anonymous
+// requests have neither.
+func TestClaimsInLocalsAndUserContext(t *testing.T) {
+	iss, v := setup(t)
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Use(fiberauth.Middleware(v, fiberauth.WithAnonymousMethods("get")))
+	app.Get("/", func(c *fiber.Ctx) error {
+		local, okLocal := fiberauth.Claims(c)
+		fromCtx, okCtx := fiberauth.ClaimsFromContext(c.UserContext())
+		if okLocal != okCtx || local != fromCtx {
+			return c.Status(fiber.StatusInternalServerError).SendString("stores differ")
+		}
+		if !okLocal {
+			return c.SendString("anonymous")
+		}
+		return c.SendString(local.Subject())
+	})
+	url := serve(t, app)
+
+	assert.Equal(t, "alice", send(t, http.MethodGet, url, "", bearer(iss.MustToken(t, "alice"))).body)
+	assert.Equal(t, "anonymous", send(t, http.MethodGet, url, "").body)
+}
+
+// TestWithErrorHandler: the custom handler gets every failure as the core
+// error (Middleware, Require and Authorize alike); an error it returns goes
+// on to the app's ErrorHandler.
+func TestWithErrorHandler(t *testing.T) {
+	iss, v := setup(t)
+	var mu sync.Mutex
+	var got []error
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Use(fiberauth.Middleware(v, fiberauth.WithErrorHandler(func(c *fiber.Ctx, err error) error {
+		mu.Lock()
+		got = append(got, err)
+		mu.Unlock()
+		if errors.Is(err, core.ErrNoCredentials) {
+			return fiber.NewError(fiber.StatusTeapot, "to the app")
+		}
+		return c.Status(599).JSON(fiber.Map{"custom": v.ErrorResponse(err).Status})
+	})))
+	app.Get("/require", fiberauth.Require(core.AnyScope("admin")), status(200))
+	app.Get("/authorize", func(c *fiber.Ctx) error {
+		if err := fiberauth.Authorize(c, core.Owner("bob")); err != nil {
+			return err
+		}
+		return c.SendString("owner")
+	})
+	url := serve(t, app)
+	alice := bearer(iss.MustToken(t, "alice"))
+
+	tests := []struct {
+		path, auth string
+		wantStatus int
+		wantBody   string
+		wantErr    error
+	}{
+		{"/require", "Bearer not.a.token", 599, `{"custom":401}`, core.ErrTokenMalformed},
+		{"/require", alice, 599, `{"custom":403}`, core.ErrInsufficientScope},
+		{"/authorize", alice, 599, `{"custom":403}`, core.ErrNotOwner},
+		{"/authorize", "", fiber.StatusTeapot, "to the app", core.ErrNoCredentials},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path+" "+tt.wantErr.Error(), func(t *testing.T) {
+			mu.Lock()
+			got = nil
+			mu.Unlock()
+			var auth []string
+			if tt.auth != "" {
+				auth = append(auth, tt.auth)
+			}
+			a := send(t, http.MethodGet, url+tt.path, "", auth...)
+			assert.Equal(t, tt.wantStatus, a.status)
+			assert.Equal(t, tt.wantBody, a.body)
+			mu.Lock()
+			defer mu.Unlock()
+			require.Len(t, got, 1)
+			assert.ErrorIs(t, got[0], tt.wantErr)
+		})
+	}
+}
+
+// TestAppErrorHandler: a custom app-level ErrorHandler, which would turn any
+// error into a 500, never sees the authentication and authorization errors:
+// the answers stay core's, whether they come from Middleware, Require or
+// Authorize.
+func TestAppErrorHandler(t *testing.T) {
+	iss, v := setup(t)
+	var appHandlerCalls atomic.Int32
+	app := standardApp(v, fiber.Config{ErrorHandler: func(c *fiber.Ctx, err error) error {
+		appHandlerCalls.Add(1)
+		return c.Status(fiber.StatusInternalServerError).SendString("app: " + err.Error())
+	}})
+	url := serve(t, app)
+	alice, bob := iss.MustToken(t, "alice"), iss.MustToken(t, "bob")
+
+	created := send(t, http.MethodPost, url+"/articles", `{"title":"t"}`, bearer(alice))
+	require.Equal(t, http.StatusCreated, created.status)
+	var item conformance.Item
+	require.NoError(t, json.Unmarshal([]byte(created.body), &item))
+
+	assertCore(t, send(t, http.MethodGet, url+"/me", ""), core.ErrNoCredentials)
+	assertCore(t, send(t, http.MethodGet, url+"/me", "", "Bearer a.b.c"), core.ErrTokenMalformed)
+	assertCore(t, send(t, http.MethodGet, url+"/me", "", bearer(alice), bearer(alice)), errTwoHeaders)
+	assertCore(t, send(t, http.MethodGet, url+"/api/read", "", bearer(alice)), core.AnyScope("read:data", "admin").Check("GET", claimsOf(t, v, alice)))
+	assertCore(t, send(t, http.MethodPatch, url+"/articles/"+item.ID, `{"title":"x"}`, bearer(bob)), core.ErrNotOwner)
+	assertCore(t, send(t, http.MethodDelete, url+"/articles/"+item.ID, "", bearer(bob)), core.ErrNotOwner)
+	assert.Zero(t, appHandlerCalls.Load())
+
+	assert.Equal(t, http.StatusNoContent, send(t, http.MethodDelete, url+"/articles/"+item.ID, "", bearer(alice)).status)
+}
+
+func claimsOf(tb testing.TB, v *core.Verifier, token string) *core.Claims {
+	tb.Helper()
+	c, err := v.Verify(tb.Context(), token)
+	require.NoError(tb, err)
+	return c
+}
+
+// TestWithoutMiddleware: Require answers 401 and stops; Authorize returns an
+// error of the no-credentials category.
+func TestWithoutMiddleware(t *testing.T) {
+	iss, _ := setup(t)
+	var reached atomic.Bool
+	var authorizeErr atomic.Value
+	app := fiber.New(fiber.Config{DisableStartupMessage: true, ErrorHandler: func(c *fiber.Ctx, err error) error {
+		authorizeErr.Store(err)
+		return c.SendStatus(fiber.StatusUnauthorized)
+	}})
+	app.Get("/require", fiberauth.Require(core.Authenticated()), func(c *fiber.Ctx) error {
+		reached.Store(true)
+		return nil
+	})
+	app.Get("/authorize", func(c *fiber.Ctx) error {
+		if err := fiberauth.Authorize(c, core.Authenticated()); err != nil {
+			return err
+		}
+		reached.Store(true)
+		return nil
+	})
+	url := serve(t, app)
+	token := bearer(iss.MustToken(t, "alice"))
+
+	assertCore(t, send(t, http.MethodGet, url+"/require", "", token), core.ErrNoCredentials)
+	assert.Equal(t, http.StatusUnauthorized, send(t, http.MethodGet, url+"/authorize", "", token).status)
+	assert.False(t, reached.Load())
+	err, _ := authorizeErr.Load().(error)
+	assert.ErrorIs(t, err, core.ErrNoCredentials)
+}
+
+// TestSkipper: skipped requests are not authenticated (a broken header
+// passes) and carry no claims; guards on them answer as for no credentials.
+func TestSkipper(t *testing.T) {
+	iss, v := setup(t)
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Use(fiberauth.Middleware(v, fiberauth.WithSkipper(func(c *fiber.Ctx) bool {
+		return strings.HasPrefix(c.Path(), "/skipped")
+	})))
+	app.Get("/skipped", func(c *fiber.Ctx) error {
+		_, ok := fiberauth.Claims(c)
+		return c.SendString(fmt.Sprint("claims:", ok))
+	})
+	app.Get("/skipped/guarded", fiberauth.Require(core.Authenticated()), status(200))
+	app.Get("/skipped/authorize", func(c *fiber.Ctx) error { return fiberauth.Authorize(c, core.Authenticated()) })
+	app.Get("/other", status(200))
+	url := serve(t, app)
+	token := bearer(iss.MustToken(t, "alice"))
+
+	a := send(t, http.MethodGet, url+"/skipped", "", "Bearer !!!", "Bearer two headers")
+	assert.Equal(t, http.StatusOK, a.status)
+	assert.Equal(t, "claims:false", a.body)
+	assert.Equal(t, "claims:false", send(t, http.MethodGet, url+"/skipped", "", token).body)
+	assertCore(t, send(t, http.MethodGet, url+"/skipped/guarded", "", token), core.ErrNoCredentials)
+	assertCore(t, send(t, http.MethodGet, url+"/skipped/authorize", "", token), core.ErrNoCredentials)
+	assertCore(t, send(t, http.MethodGet, url+"/other", "", "Bearer !!!"), core.ErrBearerSyntax)
+}
+
+// TestSafeMethods: OPTIONS passes without the header being read.
+func TestSafeMethods(t *testing.T) {
+	_, v := setup(t)
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Use(fiberauth.Middleware(v))
+	app.Options("/me", fiberauth.Require(core.AnyScope("admin")), noContent)
+	url := serve(t, app)
+
+	a := send(t, http.MethodOptions, url+"/me", "", "Bearer !!!", "Basic x")
+	assert.Equal(t, http.StatusNoContent, a.status)
+	assert.Empty(t, a.header.Get("WWW-Authenticate"))
+}
+
+// TestTokenFromQuery: access_token is read only with the option; a header
+// and a query token together are an invalid request.
+func TestTokenFromQuery(t *testing.T) {
+	iss, v := setup(t)
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Get("/query", fiberauth.Middleware(v, fiberauth.WithTokenFromQuery()), subject)
+	app.Get("/header", fiberauth.Middleware(v), subject)
+	url := serve(t, app)
+	token := iss.MustToken(t, "alice")
+
+	assert.JSONEq(t, `{"sub":"alice"}`, send(t, http.MethodGet, url+"/query?access_token="+token, "").body)
+	assertCore(t, send(t, http.MethodGet, url+"/query?access_token="+token, "", bearer(token)), errTwoHeaders)
+	assertCore(t, send(t, http.MethodGet, url+"/query?access_token=a&access_token=b", ""), errTwoHeaders)
+	assertCore(t, send(t, http.MethodGet, url+"/header?access_token="+token, ""), core.ErrNoCredentials)
+}
+
+// TestHeaderLimits records what fasthttp does with large and repeated
+// headers: it keeps every Authorization header (two are a 400 from core),
+// and answers 431 itself when the header does not fit ReadBufferSize.
+func TestHeaderLimits(t *testing.T) {
+	_, v := setup(t)
+	small := serve(t, standardApp(v))
+	large := serve(t, standardApp(v, fiber.Config{ReadBufferSize: 32 << 10}))
+	oversized := bearer(strings.Repeat("a", core.DefaultMaxTokenBytes+1))
+
+	assertCore(t, send(t, http.MethodGet, small+"/me", "", "Bearer a", "Bearer b"), errTwoHeaders)
+	assertCore(t, send(t, http.MethodGet, small+"/me", "", "Bearer a", "Basic b"), errTwoHeaders)
+	assert.Equal(t, http.StatusRequestHeaderFieldsTooLarge, send(t, http.MethodGet, small+"/me", "", oversized).status)
+	assertCore(t, send(t, http.MethodGet, large+"/me", "", oversized), core.ErrTokenTooLarge)
+}
+
+// TestVerifierSurvivesRequests guards against a fasthttp quirk: at the end
+// of each request it calls Close on every io.Closer stored in the user
+// values (c.Locals), and *core.Verifier is one. A closed verifier stops
+// fetching keys, so a key rotated in after a first request would stay
+// unknown.
+func TestVerifierSurvivesRequests(t *testing.T) {
+	var shift atomic.Int64
+	iss, v := setup(t, func(cfg *core.Config) {
+		cfg.Now = func() time.Time { return time.Now().Add(time.Duration(shift.Load())) }
+	})
+	url := serve(t, standardApp(v))
+	require.Equal(t, http.StatusOK, send(t, http.MethodGet, url+"/me", "", bearer(iss.MustToken(t, "alice"))).status)
+
+	_, err := iss.Rotate("ES256")
+	require.NoError(t, err)
+	shift.Store(int64(time.Minute)) // past MinRefreshInterval
+	assert.Equal(t, http.StatusOK, send(t, http.MethodGet, url+"/me", "", bearer(iss.MustToken(t, "bob"))).status)
+}
+
+func TestMiddlewareNilVerifierPanics(t *testing.T) {
+	assert.PanicsWithValue(t, "fiberauth: Middleware needs a non-nil *core.Verifier", func() { fiberauth.Middleware(nil) })
+}
