@@ -6,6 +6,10 @@ SHELL := /usr/bin/env bash
 GO          ?= go
 # Every module of the workspace (each directory with a go.mod listed in go.work).
 MODULES     := $(shell $(GO) work edit -json | sed -n 's/.*"DiskPath": "\(.*\)".*/\1/p')
+# Framework of `make demo`: echo, fiber or chi.
+FRAMEWORK   ?= chi
+# Adapter modules, also built without the workspace, the way users build them.
+ADAPTERS    := echoauth fiberauth chiauth
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # Iteration counts, not durations: a duration deadline that expires while the
 # fuzzer minimises a new input is reported as a spurious failure.
@@ -18,9 +22,15 @@ FUZZ_TARGETS := ./core:FuzzExtractToken ./core:FuzzSplitAndHeader ./core:FuzzQuo
 help: ## Show the targets
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
+.PHONY: demo
+demo: ## Run an example server (FRAMEWORK=echo|fiber|chi, default chi) on an embedded development issuer
+	@case "$(FRAMEWORK)" in echo|fiber|chi) ;; *) echo "FRAMEWORK must be echo, fiber or chi, not '$(FRAMEWORK)'" >&2; exit 2;; esac
+	cd examples && $(GO) run ./$(FRAMEWORK)
+
 .PHONY: test
 test: vet ## Run every test of every module with -race, then each fuzz target briefly
 	@for m in $(MODULES); do echo "== go test -race $$m"; (cd $$m && $(GO) test -race -count=1 ./...); done
+	@for m in $(ADAPTERS); do echo "== GOWORK=off go build $$m"; (cd $$m && GOWORK=off $(GO) build ./... && GOWORK=off $(GO) vet ./...); done
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=20000x
 
 .PHONY: vet

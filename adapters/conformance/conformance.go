@@ -14,6 +14,10 @@
 //		}})
 //	}
 //
+// A server that builds its verifier itself from the AXIOMS_* environment,
+// such as an example server started as a process, is run with ServeEnv
+// instead: it gets the variables naming the suite's issuer.
+//
 // # Standard routes (behaviour.md §5)
 //
 // Success bodies are JSON (Content-Type application/json); 204 has no body.
@@ -60,13 +64,15 @@
 // # What Run checks
 //
 // Run starts an authtest issuer (RS256), builds a verifier from its Config,
-// calls Serve once, and runs subtests named by section and row, for example
-// "§5/GET /api/read/reader": every §5 row for each persona that passes and
-// for personas that fail (exact status, JSON bodies, challenges with
-// scope="..." for scope rules only, ownership, 404s), the §2 credential
-// rules and the §4 error rules through the routes, and 50 concurrent
-// requests mixing personas. It calls Serve a second time with a verifier
-// whose JWKS URL is a closed loopback port, for the 503 case.
+// calls Serve once (or ServeEnv with AXIOMS_ISS_URL, AXIOMS_JWKS_URL and
+// AXIOMS_AUDIENCE naming that issuer), and runs subtests named by section
+// and row, for example "§5/GET /api/read/reader": every §5 row for each
+// persona that passes and for personas that fail (exact status, JSON
+// bodies, challenges with scope="..." for scope rules only, ownership,
+// 404s), the §2 credential rules and the §4 error rules through the routes,
+// and 50 concurrent requests mixing personas. It calls Serve a second time with a verifier
+// whose JWKS URL is a closed loopback port, for the 503 case (ServeEnv:
+// with AXIOMS_JWKS_URL naming that port).
 //
 // Personas: reader (scope read:data), writer (scopes write:data openid),
 // admin (roles admin superuser), editor (scope openid, role editor,
@@ -79,6 +85,7 @@ package conformance
 import (
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -88,27 +95,37 @@ import (
 	"github.com/axiomsgo/axioms/core"
 )
 
-// Harness tells the suite how to run one adapter.
+// Harness tells the suite how to run one adapter. Set exactly one of
+// Serve and ServeEnv.
 type Harness struct {
 	// Serve starts a server that serves the standard routes of
 	// behaviour.md §5, protected with v through the adapter, and returns
 	// its base URL (e.g. "http://127.0.0.1:41234"). It registers its own
 	// shutdown with tb.Cleanup. Each call must start with empty stores.
 	Serve func(tb testing.TB, v *core.Verifier) string
+
+	// ServeEnv is the other way to serve, for a server that builds its
+	// verifier itself from the environment (core.ConfigFromEnv), such as
+	// an example server run as a process. It starts a server with the
+	// standard routes whose environment has the AXIOMS_* variables in env
+	// (AXIOMS_ISS_URL, AXIOMS_JWKS_URL and AXIOMS_AUDIENCE, as NAME=value)
+	// added to its own, and returns its base URL once it is ready. It
+	// registers its own shutdown with tb.Cleanup. Each call must start
+	// with empty stores.
+	ServeEnv func(tb testing.TB, env []string) string
 }
 
 // Run runs the whole suite against h.
 func Run(t *testing.T, h Harness) {
 	t.Helper()
-	require.NotNil(t, h.Serve, "conformance: Harness.Serve is nil")
+	require.True(t, (h.Serve == nil) != (h.ServeEnv == nil), "conformance: set exactly one of Harness.Serve and Harness.ServeEnv")
 	iss := authtest.NewTestIssuer(t)
 	s := &suite{
 		h:      h,
 		iss:    iss,
-		v:      newVerifier(t, iss.Config()),
 		client: newClient(t),
 	}
-	s.base = h.Serve(t, s.v)
+	s.base = s.serve(t, iss.Config())
 	s.tokens = s.mintPersonas(t)
 
 	t.Run("§2", s.credentials)
@@ -116,12 +133,11 @@ func Run(t *testing.T, h Harness) {
 	t.Run("§5", s.routes)
 }
 
-// suite is one run: the issuer, the verifier given to Serve, the server's
-// base URL and the persona tokens.
+// suite is one run: the issuer, the server's base URL and the persona
+// tokens.
 type suite struct {
 	h      Harness
 	iss    *authtest.Issuer
-	v      *core.Verifier
 	client *http.Client
 	base   string
 	tokens map[string]string
@@ -151,6 +167,27 @@ func (s *suite) mintPersonas(t *testing.T) map[string]string {
 		tokens[name] = s.iss.MustToken(t, name, opts...)
 	}
 	return tokens
+}
+
+// serve starts a server trusting cfg through the harness and returns its
+// base URL: with Serve, in process with a verifier built here; with
+// ServeEnv, given cfg as AXIOMS_* variables. The suite's idle connections
+// are closed before the server's shutdown (cleanups run last-in first-out),
+// so that a graceful shutdown need not wait for them.
+func (s *suite) serve(t *testing.T, cfg core.Config) string {
+	t.Helper()
+	var base string
+	if s.h.Serve != nil {
+		base = s.h.Serve(t, newVerifier(t, cfg))
+	} else {
+		base = s.h.ServeEnv(t, []string{
+			"AXIOMS_ISS_URL=" + cfg.Issuer,
+			"AXIOMS_JWKS_URL=" + cfg.JWKSURL,
+			"AXIOMS_AUDIENCE=" + strings.Join(cfg.Audiences, ","),
+		})
+	}
+	t.Cleanup(s.client.CloseIdleConnections)
+	return base
 }
 
 // newVerifier builds a quiet verifier for cfg, closed with t.Cleanup.

@@ -1,0 +1,42 @@
+package server_test
+
+import (
+	"net"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/axiomsgo/axioms/examples/internal/server"
+)
+
+func TestErrorCode(t *testing.T) {
+	for status, want := range map[int]string{
+		400: "invalid_request",
+		404: "not_found",
+		405: "method_not_allowed",
+		413: "request_entity_too_large",
+		418: "im_a_teapot",
+		500: "internal_server_error",
+		599: "error",
+	} {
+		assert.Equal(t, want, server.ErrorCode(status), "status %d", status)
+	}
+}
+
+func TestBaseURL(t *testing.T) {
+	for addr, want := range map[string]string{
+		"127.0.0.1:0": "http://127.0.0.1:",
+		"0.0.0.0:0":   "http://localhost:",
+		"[::1]:0":     "http://[::1]:",
+	} {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Logf("%s: %v (skipped)", addr, err)
+			continue
+		}
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		assert.Equal(t, want+port, server.BaseURL(ln))
+		require.NoError(t, ln.Close())
+	}
+}
