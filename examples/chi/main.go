@@ -13,11 +13,11 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/axiomsgo/axioms/adapters/memstore"
 	"github.com/axiomsgo/axioms/chiauth"
 	"github.com/axiomsgo/axioms/core"
 	"github.com/axiomsgo/axioms/examples/internal/devissuer"
 	"github.com/axiomsgo/axioms/examples/internal/server"
-	"github.com/axiomsgo/axioms/examples/internal/store"
 )
 
 func main() {
@@ -90,7 +90,7 @@ func routes(v *core.Verifier) http.Handler {
 		r.Delete("/api/items", noContent)
 	})
 
-	articles := store.New()
+	articles := memstore.New()
 	r.Post("/articles", func(w http.ResponseWriter, r *http.Request) {
 		if title, ok := readTitle(w, r); ok {
 			claims, _ := chiauth.Claims(r)
@@ -116,7 +116,7 @@ func routes(v *core.Verifier) http.Handler {
 	})
 
 	// The DRF ViewSet case: one scope per action.
-	books := store.New()
+	books := memstore.New()
 	read := r.With(chiauth.Require(core.AnyScope("book:read")))
 	read.Get("/books", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, books.List()) })
 	read.Get("/books/{id}", retrieve(books))
@@ -154,7 +154,7 @@ func me(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]*string{"sub": sub})
 }
 
-func retrieve(s *store.Store) http.HandlerFunc {
+func retrieve(s *memstore.Store) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if item, ok := load(w, r, s); ok {
 			writeJSON(w, http.StatusOK, item)
@@ -163,7 +163,7 @@ func retrieve(s *store.Store) http.HandlerFunc {
 }
 
 // load finds the item of the {id} URL parameter, or answers 404.
-func load(w http.ResponseWriter, r *http.Request, s *store.Store) (store.Item, bool) {
+func load(w http.ResponseWriter, r *http.Request, s *memstore.Store) (memstore.Item, bool) {
 	item, ok := s.Get(chi.URLParam(r, "id"))
 	if !ok {
 		writeError(w, http.StatusNotFound)
@@ -172,7 +172,7 @@ func load(w http.ResponseWriter, r *http.Request, s *store.Store) (store.Item, b
 }
 
 // replace sets the title of the {id} item: PUT and PATCH take the same body.
-func replace(s *store.Store) http.HandlerFunc {
+func replace(s *memstore.Store) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		item, ok := load(w, r, s)
 		if !ok {
@@ -184,7 +184,7 @@ func replace(s *store.Store) http.HandlerFunc {
 	}
 }
 
-func save(w http.ResponseWriter, s *store.Store, id, title string) {
+func save(w http.ResponseWriter, s *memstore.Store, id, title string) {
 	if item, ok := s.Update(id, title); ok {
 		writeJSON(w, http.StatusOK, item)
 	} else {
@@ -192,7 +192,7 @@ func save(w http.ResponseWriter, s *store.Store, id, title string) {
 	}
 }
 
-func destroy(w http.ResponseWriter, s *store.Store, id string) {
+func destroy(w http.ResponseWriter, s *memstore.Store, id string) {
 	if s.Delete(id) {
 		w.WriteHeader(http.StatusNoContent)
 	} else {
@@ -202,7 +202,7 @@ func destroy(w http.ResponseWriter, s *store.Store, id string) {
 
 // readTitle decodes {"title": "..."}, or answers 400 invalid_request.
 func readTitle(w http.ResponseWriter, r *http.Request) (string, bool) {
-	title, err := store.DecodeTitle(r.Body)
+	title, err := memstore.DecodeTitle(r.Body)
 	if err != nil {
 		writeError(w, http.StatusBadRequest)
 	}

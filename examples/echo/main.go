@@ -14,11 +14,11 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/axiomsgo/axioms/adapters/memstore"
 	"github.com/axiomsgo/axioms/core"
 	"github.com/axiomsgo/axioms/echoauth"
 	"github.com/axiomsgo/axioms/examples/internal/devissuer"
 	"github.com/axiomsgo/axioms/examples/internal/server"
-	"github.com/axiomsgo/axioms/examples/internal/store"
 )
 
 func main() {
@@ -90,7 +90,7 @@ func newServer(v *core.Verifier) *echo.Echo {
 	e.PATCH("/api/items", ok, items)
 	e.DELETE("/api/items", noContent, items)
 
-	articles := store.New()
+	articles := memstore.New()
 	a := e.Group("/articles")
 	a.POST("", func(c echo.Context) error {
 		title, err := readTitle(c)
@@ -102,7 +102,7 @@ func newServer(v *core.Verifier) *echo.Echo {
 	})
 	a.GET("/:id", retrieve(articles))
 	// owned loads the article, then lets only its owner through.
-	owned := func(c echo.Context) (store.Item, error) {
+	owned := func(c echo.Context) (memstore.Item, error) {
 		item, found := articles.Get(c.Param("id"))
 		if !found {
 			return item, echo.ErrNotFound
@@ -125,7 +125,7 @@ func newServer(v *core.Verifier) *echo.Echo {
 	})
 
 	// The DRF ViewSet case: one scope per action.
-	books := store.New()
+	books := memstore.New()
 	b := e.Group("/books")
 	read, edit := echoauth.Require(core.AnyScope("book:read")), echoauth.Require(core.AnyScope("book:update"))
 	b.GET("", func(c echo.Context) error { return c.JSON(http.StatusOK, books.List()) }, read)
@@ -178,7 +178,7 @@ func me(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"sub": sub})
 }
 
-func retrieve(s *store.Store) echo.HandlerFunc {
+func retrieve(s *memstore.Store) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		item, found := s.Get(c.Param("id"))
 		if !found {
@@ -189,7 +189,7 @@ func retrieve(s *store.Store) echo.HandlerFunc {
 }
 
 // replace sets the title of the :id item: PUT and PATCH take the same body.
-func replace(s *store.Store) echo.HandlerFunc {
+func replace(s *memstore.Store) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		item, found := s.Get(c.Param("id"))
 		if !found {
@@ -199,7 +199,7 @@ func replace(s *store.Store) echo.HandlerFunc {
 	}
 }
 
-func save(c echo.Context, s *store.Store, id string) error {
+func save(c echo.Context, s *memstore.Store, id string) error {
 	title, err := readTitle(c)
 	if err != nil {
 		return err
@@ -211,7 +211,7 @@ func save(c echo.Context, s *store.Store, id string) error {
 	return c.JSON(http.StatusOK, item)
 }
 
-func destroy(c echo.Context, s *store.Store, id string) error {
+func destroy(c echo.Context, s *memstore.Store, id string) error {
 	if !s.Delete(id) {
 		return echo.ErrNotFound
 	}
@@ -220,7 +220,7 @@ func destroy(c echo.Context, s *store.Store, id string) error {
 
 // readTitle decodes {"title": "..."}; anything else is 400 invalid_request.
 func readTitle(c echo.Context) (string, error) {
-	title, err := store.DecodeTitle(c.Request().Body)
+	title, err := memstore.DecodeTitle(c.Request().Body)
 	if err != nil {
 		return "", echo.ErrBadRequest.WithInternal(err)
 	}

@@ -12,10 +12,10 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/axiomsgo/axioms/adapters/memstore"
 	"github.com/axiomsgo/axioms/core"
 	"github.com/axiomsgo/axioms/examples/internal/devissuer"
 	"github.com/axiomsgo/axioms/examples/internal/server"
-	"github.com/axiomsgo/axioms/examples/internal/store"
 	"github.com/axiomsgo/axioms/fiberauth"
 )
 
@@ -92,7 +92,7 @@ func newApp(v *core.Verifier) *fiber.App {
 	app.Get("/admin/users", fiberauth.Require(core.AnyRole("admin", "superuser")), ok)
 	app.Delete("/admin/users/:id", fiberauth.Require(core.AllRoles("admin", "superuser")), noContent)
 
-	articles := store.New()
+	articles := memstore.New()
 	art := app.Group("/articles")
 	art.Post("", func(c *fiber.Ctx) error {
 		title, err := readTitle(c)
@@ -104,7 +104,7 @@ func newApp(v *core.Verifier) *fiber.App {
 	})
 	art.Get("/:id", retrieve(articles))
 	// owned loads the article, then lets only its owner through.
-	owned := func(c *fiber.Ctx) (store.Item, error) {
+	owned := func(c *fiber.Ctx) (memstore.Item, error) {
 		item, found := articles.Get(c.Params("id"))
 		if !found {
 			return item, fiber.ErrNotFound
@@ -127,7 +127,7 @@ func newApp(v *core.Verifier) *fiber.App {
 	})
 
 	// The DRF ViewSet case: one scope per action.
-	books := store.New()
+	books := memstore.New()
 	bk := app.Group("/books")
 	read, edit := fiberauth.Require(core.AnyScope("book:read")), fiberauth.Require(core.AnyScope("book:update"))
 	bk.Get("", read, func(c *fiber.Ctx) error { return c.JSON(books.List()) })
@@ -175,7 +175,7 @@ func me(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"sub": nil})
 }
 
-func retrieve(s *store.Store) fiber.Handler {
+func retrieve(s *memstore.Store) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		item, found := s.Get(c.Params("id"))
 		if !found {
@@ -186,7 +186,7 @@ func retrieve(s *store.Store) fiber.Handler {
 }
 
 // replace sets the title of the :id item: PUT and PATCH take the same body.
-func replace(s *store.Store) fiber.Handler {
+func replace(s *memstore.Store) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		item, found := s.Get(c.Params("id"))
 		if !found {
@@ -196,7 +196,7 @@ func replace(s *store.Store) fiber.Handler {
 	}
 }
 
-func save(c *fiber.Ctx, s *store.Store, id string) error {
+func save(c *fiber.Ctx, s *memstore.Store, id string) error {
 	title, err := readTitle(c)
 	if err != nil {
 		return err
@@ -208,7 +208,7 @@ func save(c *fiber.Ctx, s *store.Store, id string) error {
 	return c.JSON(item)
 }
 
-func destroy(c *fiber.Ctx, s *store.Store, id string) error {
+func destroy(c *fiber.Ctx, s *memstore.Store, id string) error {
 	if !s.Delete(id) {
 		return fiber.ErrNotFound
 	}
@@ -218,7 +218,7 @@ func destroy(c *fiber.Ctx, s *store.Store, id string) error {
 // readTitle decodes {"title": "..."}; anything else is 400 invalid_request.
 // The title is a copy (encoding/json), independent of fasthttp's buffers.
 func readTitle(c *fiber.Ctx) (string, error) {
-	title, err := store.DecodeTitle(bytes.NewReader(c.Body()))
+	title, err := memstore.DecodeTitle(bytes.NewReader(c.Body()))
 	if err != nil {
 		return "", fiber.ErrBadRequest
 	}

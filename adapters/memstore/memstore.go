@@ -1,6 +1,8 @@
-// Package store is the in-memory store of the example servers' articles
-// and books (behaviour.md §5), and the decoding of their request bodies.
-package store
+// Package memstore is the in-memory store of the articles and books of the
+// standard routes (behaviour.md §5), shared by the conformance suite's
+// servers and the example servers, with the decoding of their request
+// bodies. It is demonstration code, not a database.
+package memstore
 
 import (
 	"cmp"

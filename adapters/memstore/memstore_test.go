@@ -1,4 +1,4 @@
-package store_test
+package memstore_test
 
 import (
 	"fmt"
@@ -9,15 +9,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/axiomsgo/axioms/examples/internal/store"
+	"github.com/axiomsgo/axioms/adapters/memstore"
 )
 
 func TestStore(t *testing.T) {
-	s := store.New()
+	s := memstore.New()
 	assert.NotNil(t, s.List(), "an empty list encodes as []")
 
 	a := s.Create("alice", "Hello")
-	assert.Equal(t, store.Item{ID: "1", Owner: "alice", Title: "Hello"}, a)
+	assert.Equal(t, memstore.Item{ID: "1", Owner: "alice", Title: "Hello"}, a)
 	got, ok := s.Get("1")
 	assert.True(t, ok)
 	assert.Equal(t, a, got)
@@ -39,7 +39,7 @@ func TestStore(t *testing.T) {
 }
 
 func TestStoreListOrder(t *testing.T) {
-	s := store.New()
+	s := memstore.New()
 	for n := range 12 {
 		s.Create("", fmt.Sprint(n))
 	}
@@ -51,7 +51,7 @@ func TestStoreListOrder(t *testing.T) {
 }
 
 func TestStoreConcurrent(t *testing.T) {
-	s := store.New()
+	s := memstore.New()
 	var wg sync.WaitGroup
 	for n := range 50 {
 		wg.Go(func() {
@@ -76,19 +76,19 @@ func TestDecodeTitle(t *testing.T) {
 		{"title", `{"title":"Dune"}`, "Dune", nil},
 		{"other members ignored", `{"title":"Dune","year":1965}`, "Dune", nil},
 		{"empty title", `{"title":""}`, "", nil},
-		{"no title", `{"name":"Dune"}`, "", store.ErrBadBody},
-		{"null title", `{"title":null}`, "", store.ErrBadBody},
-		{"number title", `{"title":5}`, "", store.ErrBadBody},
-		{"null", `null`, "", store.ErrBadBody},
-		{"array", `[]`, "", store.ErrBadBody},
-		{"truncated", `{"title":`, "", store.ErrBadBody},
-		{"trailing data", `{"title":"a"} {}`, "", store.ErrBadBody},
-		{"empty", ``, "", store.ErrBadBody},
-		{"too large", `{"title":"` + strings.Repeat("a", store.MaxBody) + `"}`, "", store.ErrBadBody},
+		{"no title", `{"name":"Dune"}`, "", memstore.ErrBadBody},
+		{"null title", `{"title":null}`, "", memstore.ErrBadBody},
+		{"number title", `{"title":5}`, "", memstore.ErrBadBody},
+		{"null", `null`, "", memstore.ErrBadBody},
+		{"array", `[]`, "", memstore.ErrBadBody},
+		{"truncated", `{"title":`, "", memstore.ErrBadBody},
+		{"trailing data", `{"title":"a"} {}`, "", memstore.ErrBadBody},
+		{"empty", ``, "", memstore.ErrBadBody},
+		{"too large", `{"title":"` + strings.Repeat("a", memstore.MaxBody) + `"}`, "", memstore.ErrBadBody},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := store.DecodeTitle(strings.NewReader(tt.body))
+			got, err := memstore.DecodeTitle(strings.NewReader(tt.body))
 			assert.ErrorIs(t, err, tt.wantErr)
 			assert.Equal(t, tt.want, got)
 		})
