@@ -31,6 +31,8 @@ demo: ## Run an example server (FRAMEWORK=echo|fiber|chi, default chi) on an emb
 test: vet ## Run every test of every module with -race, then each fuzz target briefly
 	@for m in $(MODULES); do echo "== go test -race $$m"; (cd $$m && $(GO) test -race -count=1 ./...); done
 	@for m in $(ADAPTERS); do echo "== GOWORK=off go build $$m"; (cd $$m && GOWORK=off $(GO) build ./... && GOWORK=off $(GO) vet ./...); done
+	@echo "== bench module: every benchmarked peer accepts the token and refuses a forged one"
+	@cd bench && GOWORK=off $(GO) vet ./... && GOWORK=off $(GO) test -count=1 ./...
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=20000x
 
 .PHONY: vet
@@ -48,9 +50,12 @@ fuzz: ## Run each fuzz target for FUZZTIME iterations (default 300000x)
 	  echo "== fuzz $$name ($$pkg, $(FUZZTIME))"; \
 	  $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; done
 
+# Rounds of make bench; each runs every benchmark once (-count 1), interleaved.
+BENCH_ROUNDS ?= 8
+
 .PHONY: bench
-bench: ## Verification benchmarks of core (RS256, PS256, ES256, EdDSA) beside the floor, -benchmem
-	$(GO) test -run '^$$' -bench . -benchmem -count 6 ./core/
+bench: ## Benchmarks beside the floor and every peer (bench module); prints tables, rewrites docs/benchmarks.md and .svg
+	cd bench && GOWORK=off $(GO) run ./cmd/benchtab -rounds $(BENCH_ROUNDS)
 
 .PHONY: tidy
 tidy: ## go mod tidy in every module

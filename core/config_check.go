@@ -25,6 +25,10 @@ const (
 	maxKeysCap      = 10000              // MaxKeys ≤ 10000
 	minTokenBytes   = 256                // MaxTokenBytes ≥ 256
 	maxTokenBytes   = 1 << 20            // MaxTokenBytes ≤ 1 MiB
+	maxCacheEntries = 1_000_000          // TokenCacheEntries ≤ 1M
+	minCacheBytes   = 64 << 10           // TokenCacheBytes ≥ 64 KiB
+	maxCacheBytes   = 4 << 30            // TokenCacheBytes ≤ 4 GiB
+	maxCacheAge     = 24 * time.Hour     // TokenCacheMaxAge ≤ 24h
 )
 
 // ErrConfig is matched, with errors.Is, by every error that reports a bad or
@@ -201,7 +205,7 @@ func fmtDuration(d time.Duration) string {
 func (c *Config) validate() error {
 	checks := []func() error{
 		c.checkAudiences, c.checkIssuer, c.checkSource, c.checkAlgorithms,
-		c.checkTokenTypes, c.checkClaimLists, c.checkLimits, c.checkRealm, c.checkSafeMethods,
+		c.checkTokenTypes, c.checkClaimLists, c.checkLimits, c.checkTokenCache, c.checkRealm, c.checkSafeMethods,
 	}
 	for _, check := range checks {
 		if err := check(); err != nil {
@@ -316,6 +320,32 @@ func (c *Config) checkLimits() error {
 		return configErr("Leeway", "%s is out of range: must be between 0 and %s", fmtDuration(c.Leeway), fmtDuration(MaxLeeway))
 	}
 	return checkRange("MaxTokenBytes", int64(c.MaxTokenBytes), minTokenBytes, maxTokenBytes, " bytes (1 MiB)")
+}
+
+// tokenCacheSettings returns the verified-token cache bounds with their
+// defaults; entries is -1 when the cache is off. (withDefaults leaves the
+// fields zero: a zero field means its default.)
+func (c *Config) tokenCacheSettings() (entries int, bytes int64, maxAge time.Duration) {
+	return orDefault(c.TokenCacheEntries, DefaultTokenCacheEntries),
+		orDefault(c.TokenCacheBytes, DefaultTokenCacheBytes),
+		orDefault(c.TokenCacheMaxAge, DefaultTokenCacheMaxAge)
+}
+
+// checkTokenCache checks the verified-token cache bounds; they are not
+// checked when the cache is off (TokenCacheEntries -1).
+func (c *Config) checkTokenCache() error {
+	entries, bytes, maxAge := c.tokenCacheSettings()
+	if entries == -1 {
+		return nil
+	}
+	if entries < 1 || entries > maxCacheEntries {
+		return configErr("TokenCacheEntries", "%d is out of range: must be between 1 and %d, or -1 to turn the cache off",
+			entries, maxCacheEntries)
+	}
+	if err := checkRange("TokenCacheBytes", bytes, minCacheBytes, maxCacheBytes, " bytes (64 KiB to 4 GiB)"); err != nil {
+		return err
+	}
+	return checkDuration("TokenCacheMaxAge", maxAge, 1, maxCacheAge, "")
 }
 
 // checkRealm allows what an RFC 6750 quoted auth-param value may carry

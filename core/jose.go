@@ -21,6 +21,14 @@ type compact struct {
 	signingInput               string // header "." payload, as received
 }
 
+// b64URLChar marks the bytes of the base64url alphabet (RFC 4648 §5).
+var b64URLChar = func() (t [256]bool) {
+	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" {
+		t[c] = true
+	}
+	return t
+}()
+
 // splitCompact checks the compact JWS form in one pass, before any decoding:
 // exactly two dots, three non-empty segments of base64url characters only
 // (no padding, no standard alphabet, no whitespace). It never allocates, and
@@ -28,12 +36,15 @@ type compact struct {
 func splitCompact(tok string) (compact, bool) {
 	first, second := -1, -1
 	for i := 0; i < len(tok); i++ {
-		c := tok[i]
+		if b64URLChar[tok[i]] {
+			continue
+		}
 		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_':
-		case c == '.' && first < 0:
+		case tok[i] != '.':
+			return compact{}, false
+		case first < 0:
 			first = i
-		case c == '.' && second < 0:
+		case second < 0:
 			second = i
 		default:
 			return compact{}, false
@@ -83,7 +94,8 @@ func parseHeader(seg string) (joseHeader, error) {
 	if !ok {
 		return joseHeader{}, ErrTokenMalformed
 	}
-	v, err := strictjson.Parse(raw)
+	var members [4]strictjson.Member // alg, kid, typ and one more, usually
+	v, err := strictjson.ParseInto(raw, members[:0])
 	if err != nil || v.Kind != strictjson.Object {
 		return joseHeader{}, ErrTokenMalformed
 	}

@@ -28,6 +28,7 @@ type Verifier struct {
 	algs     []string
 	typs     []string // normalised: lower case, no "application/" prefix
 	required []string
+	cache    *tokenCache // nil when Config.TokenCacheEntries is -1
 }
 
 // NewVerifier validates cfg and builds a Verifier. Unless cfg.KeySet is set,
@@ -40,6 +41,9 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 		return nil, err
 	}
 	v := &Verifier{cfg: cfg, keys: cfg.KeySet, algs: cfg.Algorithms, required: cfg.RequiredClaims}
+	if entries, bytes, maxAge := cfg.tokenCacheSettings(); entries > 0 {
+		v.cache = newTokenCache(entries, bytes, maxAge, cfg.Leeway)
+	}
 	for _, t := range cfg.TokenTypes {
 		v.typs = append(v.typs, normalizeMediaType(t))
 	}
@@ -85,39 +89,61 @@ func (v *Verifier) IsSafeMethod(method string) bool {
 // Errors match ErrInvalidToken (with a reason such as ErrTokenExpired) or
 // ErrKeysUnavailable. Verify does not check token binding (DPoP, mTLS) nor
 // revocation.
+//
+// A token verified before may be answered from the verified-token cache
+// (Config.TokenCacheEntries), with the decision a fresh verification would
+// make.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
-	payload, err := v.verifyJWS(ctx, token)
+	if c := v.cachedClaims(ctx, token); c != nil {
+		return c, nil
+	}
+	payload, key, err := v.verifyJWSKey(ctx, token)
 	if err != nil {
 		return nil, err
 	}
-	return v.checkClaims(payload)
+	c, err := v.checkClaims(payload)
+	if err != nil {
+		return nil, err
+	}
+	if v.cache != nil {
+		v.cache.add(token, key, c, v.cfg.Now())
+	}
+	return c, nil
 }
 
 // verifyJWS is the JWS half of Verify: everything up to and including the
 // signature. It returns the decoded payload.
 func (v *Verifier) verifyJWS(ctx context.Context, token string) (string, error) {
+	payload, _, err := v.verifyJWSKey(ctx, token)
+	return payload, err
+}
+
+// verifyJWSKey is verifyJWS that also returns the key that verified the
+// signature.
+func (v *Verifier) verifyJWSKey(ctx context.Context, token string) (string, *PublicKey, error) {
 	if len(token) > v.cfg.MaxTokenBytes {
-		return "", ErrTokenTooLarge
+		return "", nil, ErrTokenTooLarge
 	}
 	parts, ok := splitCompact(token)
 	if !ok {
-		return "", ErrTokenMalformed
+		return "", nil, ErrTokenMalformed
 	}
 	h, err := parseHeader(parts.header)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if err := v.checkHeader(h); err != nil {
-		return "", err
+		return "", nil, err
 	}
-	if err := v.verifySignature(ctx, h, parts); err != nil {
-		return "", err
+	key, err := v.verifySignature(ctx, h, parts)
+	if err != nil {
+		return "", nil, err
 	}
 	payload, ok := decodeSegment(parts.payload)
 	if !ok {
-		return "", ErrTokenMalformed
+		return "", nil, ErrTokenMalformed
 	}
-	return payload, nil
+	return payload, key, nil
 }
 
 // checkHeader applies the configured alg allow-list and typ set.
@@ -134,25 +160,25 @@ func (v *Verifier) checkHeader(h joseHeader) error {
 // verifySignature selects the candidate keys and checks the signature over
 // the signing input exactly as received. A token without kid (or with an
 // empty kid) is tried against at most maxKidlessKeys keys that fit its alg,
-// and never causes a refresh.
-func (v *Verifier) verifySignature(ctx context.Context, h joseHeader, parts compact) error {
+// and never causes a refresh. It returns the key that verified the token.
+func (v *Verifier) verifySignature(ctx context.Context, h joseHeader, parts compact) (*PublicKey, error) {
 	// The signature is decoded before the key lookup, so that a malformed
 	// token never spends the rate-limited refresh of an unknown kid.
 	var sigBuf [1024]byte // RSA-8192 signatures are 1024 bytes
 	if b64.DecodedLen(len(parts.signature)) > len(sigBuf) {
-		return ErrSignatureInvalid
+		return nil, ErrSignatureInvalid
 	}
 	n, err := b64.Decode(sigBuf[:], readOnlyBytes(parts.signature))
 	if err != nil {
-		return ErrTokenMalformed
+		return nil, ErrTokenMalformed
 	}
 	sig := sigBuf[:n]
 	keys, err := v.keys.Keys(ctx, h.kid)
 	if err != nil {
 		if errors.Is(err, ErrKeysUnavailable) {
-			return err
+			return nil, err
 		}
-		return errKeysUnavailable
+		return nil, errKeysUnavailable
 	}
 	tried := 0
 	for _, k := range keys {
@@ -163,29 +189,42 @@ func (v *Verifier) verifySignature(ctx context.Context, h joseHeader, parts comp
 			break
 		}
 		if k.key.Verify(h.alg, parts.signingInput, sig) {
-			return nil
+			return k, nil
 		}
 	}
 	switch {
 	case len(keys) == 0:
-		return ErrUnknownKey
+		return nil, ErrUnknownKey
 	case tried == 0:
-		return ErrUnsupportedAlgorithm // the header alg does not fit the key
+		return nil, ErrUnsupportedAlgorithm // the header alg does not fit the key
 	}
-	return ErrSignatureInvalid
+	return nil, ErrSignatureInvalid
+}
+
+// claimsMembers is the member count room is made for beside Claims: that
+// of a typical access token (the benchmark token has 8). A larger claim set
+// grows into a slice of its own, as it would without the room.
+const claimsMembers = 8
+
+// claimsBlock allocates Claims together with room for the members of the
+// claim set: one allocation instead of two.
+type claimsBlock struct {
+	Claims
+	members [claimsMembers]strictjson.Member
 }
 
 // checkClaims parses the verified payload and applies the claim rules.
 func (v *Verifier) checkClaims(payload string) (*Claims, error) {
-	c := &Claims{raw: payload}
+	b := &claimsBlock{Claims: Claims{raw: payload}}
+	c := &b.Claims
 	var err error
-	if c.root, err = strictjson.Parse(payload); err != nil || c.root.Kind != strictjson.Object {
+	if c.root, err = strictjson.ParseInto(payload, b.members[:0]); err != nil || c.root.Kind != strictjson.Object {
 		return nil, ErrClaimsMalformed
 	}
 	if err := c.readRegistered(); err != nil {
 		return nil, err
 	}
-	if err := v.checkTimes(c); err != nil {
+	if err := v.checkTimes(c, v.cfg.Now()); err != nil {
 		return nil, err
 	}
 	if v.cfg.Issuer != "" && c.issuer != v.cfg.Issuer {
@@ -285,8 +324,8 @@ func numericDate(v *strictjson.Value) (time.Time, error) {
 
 // checkTimes applies exp, nbf and iat with the leeway (RFC 7519 §4.1.4–6):
 // now must be before exp, at or after nbf, and iat not in the future.
-func (v *Verifier) checkTimes(c *Claims) error {
-	now, leeway := v.cfg.Now(), v.cfg.Leeway
+func (v *Verifier) checkTimes(c *Claims, now time.Time) error {
+	leeway := v.cfg.Leeway
 	switch {
 	case !now.Add(-leeway).Before(c.expiry):
 		return ErrTokenExpired

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"iter"
+	"unsafe"
 )
 
 // Accepts reports whether the key may verify a signature made with alg.
@@ -87,12 +88,18 @@ func verifyECDSA(pub *ecdsa.PublicKey, a algInfo, msg string, sig []byte) bool {
 }
 
 // verifyEd25519 checks an EdDSA (Ed25519, RFC 8037 §3.1) signature.
+// Ed25519 hashes the whole message itself, so msg is passed as a read-only
+// view rather than copied to the heap (ed25519.Verify does not write it).
 func verifyEd25519(pub ed25519.PublicKey, msg string, sig []byte) bool {
 	if len(pub) != ed25519.PublicKeySize || len(sig) != ed25519.SignatureSize {
 		return false
 	}
-	return ed25519.Verify(pub, []byte(msg), sig)
+	return ed25519.Verify(pub, readOnlyBytes(msg), sig)
 }
+
+// readOnlyBytes views s as a byte slice without copying. The slice must
+// only be read.
+func readOnlyBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // digest hashes msg with h into buf and returns the used part of buf.
 //

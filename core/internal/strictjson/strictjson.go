@@ -91,13 +91,31 @@ var strSafe = func() (t [256]bool) {
 // stack; none of its methods retain it.
 type parser struct {
 	s     string
-	i     int // index of the next unread byte
-	depth int // number of arrays and objects currently open
+	i     int      // index of the next unread byte
+	depth int      // number of arrays and objects currently open
+	top   []Member // ParseInto's buffer for the members of a top-level object
 }
 
 // Parse parses exactly one JSON value (surrounding JSON whitespace allowed).
 func Parse(s string) (Value, error) {
 	p := parser{s: s}
+	var v Value
+	if err := p.value(&v); err != nil {
+		return Value{}, err
+	}
+	p.skipWS()
+	if p.i != len(p.s) {
+		return Value{}, ErrSyntax
+	}
+	return v, nil
+}
+
+// ParseInto is Parse, except that when the value is an object its members
+// are appended to buf[:0] (growing it like append when it is too small), so
+// that a caller that knows the usual member count can provide their memory:
+// a buffer inside the struct that keeps the result saves an allocation.
+func ParseInto(s string, buf []Member) (Value, error) {
+	p := parser{s: s, top: buf[:0]}
 	var v Value
 	if err := p.value(&v); err != nil {
 		return Value{}, err
@@ -284,7 +302,11 @@ func (p *parser) object(v *Value) error {
 		p.depth--
 		return nil
 	}
-	v.Obj = make([]Member, 0, objCap)
+	if p.depth == 1 && p.top != nil {
+		v.Obj, p.top = p.top, nil
+	} else {
+		v.Obj = make([]Member, 0, objCap)
+	}
 	var index map[string]struct{} // built lazily past linearDupLimit
 	for {
 		key, err := p.memberName()

@@ -1,0 +1,238 @@
+package core
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/axiomsgo/axioms/core/internal/strictjson"
+)
+
+// The verified-token cache (Config.TokenCacheEntries) answers a token that
+// passed every check before without checking its signature again. A hit
+// makes the decision a fresh verification would make, because everything
+// that decision depends on is either fixed for the Verifier (the Config) or
+// checked again on the hit:
+//
+//   - the token: the entry is keyed by the whole token, compared exactly;
+//   - the key: the entry holds the *PublicKey that verified the signature,
+//     and a hit requires the key set to still return that very key for its
+//     kid (a fresh verification would then verify with it and succeed);
+//   - the time: exp, nbf and iat are checked again against Now, and the
+//     entry is dropped at exp minus Leeway or TokenCacheMaxAge after it was
+//     added, whichever comes first.
+//
+// Hits take a read lock only and allocate nothing; a miss costs one map
+// lookup. Nothing runs in the background.
+
+// cacheSample is how many entries one eviction looks at.
+const cacheSample = 8
+
+// maxEntryShare: an entry larger than 1/maxEntryShare of TokenCacheBytes
+// is not cached.
+const maxEntryShare = 8
+
+// cacheEntryOverhead is the estimated fixed memory of one entry: the entry
+// and Claims structs and the map slot.
+const cacheEntryOverhead = int64(unsafe.Sizeof(cacheEntry{}) + unsafe.Sizeof(Claims{}) + 64)
+
+// tokenCache maps whole tokens to the claims they verified to.
+type tokenCache struct {
+	maxEntries int
+	maxBytes   int64
+	maxAge     time.Duration
+	leeway     time.Duration
+
+	mu      sync.RWMutex
+	entries map[string]*cacheEntry
+	bytes   int64 // estimated memory of entries
+}
+
+// cacheEntry is one verified token. Only used changes after it is added.
+type cacheEntry struct {
+	claims  *Claims
+	key     *PublicKey // the key that verified the signature
+	expires time.Time  // min(exp - leeway, added + maxAge)
+	size    int64      // estimated memory, token included
+	used    atomic.Int64
+}
+
+func newTokenCache(entries int, bytes int64, maxAge, leeway time.Duration) *tokenCache {
+	return &tokenCache{
+		maxEntries: entries, maxBytes: bytes, maxAge: maxAge, leeway: leeway,
+		entries: make(map[string]*cacheEntry),
+	}
+}
+
+// cachedClaims returns the claims of token when the cache holds it and the
+// entry may be served now, else nil (and drops an entry that may not).
+func (v *Verifier) cachedClaims(ctx context.Context, token string) *Claims {
+	if v.cache == nil {
+		return nil
+	}
+	e := v.cache.get(token)
+	if e == nil {
+		return nil
+	}
+	now := v.cfg.Now()
+	if !now.Before(e.expires) || v.checkTimes(e.claims, now) != nil || !v.keyStillServed(ctx, e.key) {
+		v.cache.remove(token, e)
+		return nil
+	}
+	e.used.Store(now.UnixNano())
+	return e.claims
+}
+
+// keyLookup is implemented by the key sets of this package: the keys a
+// Keys call would return for kid from memory, without any fetch, or nil
+// when Keys would not answer from memory.
+type keyLookup interface {
+	cachedKeys(kid string) []*PublicKey
+}
+
+// keyStillServed reports whether the key set still returns k for its kid.
+func (v *Verifier) keyStillServed(ctx context.Context, k *PublicKey) bool {
+	var keys []*PublicKey
+	if l, ok := v.keys.(keyLookup); ok {
+		keys = l.cachedKeys(k.key.KID)
+	} else {
+		var err error
+		if keys, err = v.keys.Keys(ctx, k.key.KID); err != nil {
+			return false
+		}
+	}
+	return slices.Contains(keys, k)
+}
+
+// cachedKeys implements keyLookup: the keys of kid in a set younger than
+// CacheTTL, as Keys answers without fetching.
+func (r *RemoteKeySet) cachedKeys(kid string) []*PublicKey {
+	s := r.snap.Load()
+	if s == nil || !r.usable(s, r.now()) {
+		return nil
+	}
+	return s.ix.lookup(kid)
+}
+
+// cachedKeys implements keyLookup.
+func (s *StaticKeySet) cachedKeys(kid string) []*PublicKey { return s.ix.lookup(kid) }
+
+// get returns the entry of token, or nil. token may be a view into a
+// buffer the caller reuses: it is not retained.
+func (c *tokenCache) get(token string) *cacheEntry {
+	c.mu.RLock()
+	e := c.entries[token]
+	c.mu.RUnlock()
+	return e
+}
+
+// add caches the claims of a token that has just passed every check with
+// key, unless it cannot be served for long enough to matter. Tokens without
+// kid are not cached: which key verifies them depends on the order of the
+// set, which a hit would not check.
+func (c *tokenCache) add(token string, key *PublicKey, claims *Claims, now time.Time) {
+	if key == nil || key.key.KID == "" {
+		return
+	}
+	expires := claims.expiry.Add(-c.leeway)
+	if limit := now.Add(c.maxAge); limit.Before(expires) {
+		expires = limit
+	}
+	if !now.Before(expires) {
+		return
+	}
+	e := &cacheEntry{claims: claims, key: key, expires: expires, size: entrySize(token, claims)}
+	if e.size > c.maxBytes/maxEntryShare {
+		return // one entry must not take a large share of the budget
+	}
+	e.used.Store(now.UnixNano())
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.entries[token]; ok {
+		return // added concurrently
+	}
+	c.dropExpired(now)
+	for len(c.entries) > 0 && (len(c.entries) >= c.maxEntries || c.bytes+e.size > c.maxBytes) {
+		c.evict(now)
+	}
+	c.entries[strings.Clone(token)] = e // the caller's token may alias a reused buffer
+	c.bytes += e.size
+}
+
+// remove drops the entry of token if it is still e.
+func (c *tokenCache) remove(token string, e *cacheEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries[token] == e {
+		c.delete(token, e)
+	}
+}
+
+func (c *tokenCache) delete(token string, e *cacheEntry) {
+	delete(c.entries, token)
+	c.bytes -= e.size
+}
+
+// dropExpired drops the expired entries among a few sampled ones, so that
+// expired entries also leave a cache that is not full. c.mu is held.
+func (c *tokenCache) dropExpired(now time.Time) {
+	n := 0
+	for tok, e := range c.entries { // map order is random
+		if !now.Before(e.expires) {
+			c.delete(tok, e)
+		}
+		if n++; n == cacheSample/2 {
+			return
+		}
+	}
+}
+
+// evict drops one entry: an expired one among a few sampled entries, else
+// the least recently used of them. c.mu is held.
+func (c *tokenCache) evict(now time.Time) {
+	var victim string
+	var ve *cacheEntry
+	n := 0
+	for tok, e := range c.entries {
+		if !now.Before(e.expires) {
+			victim, ve = tok, e
+			break
+		}
+		if ve == nil || e.used.Load() < ve.used.Load() {
+			victim, ve = tok, e
+		}
+		if n++; n == cacheSample {
+			break
+		}
+	}
+	c.delete(victim, ve)
+}
+
+// entrySize estimates the memory of one entry: the token copy, the decoded
+// payload, the parsed claim tree and the fixed structs.
+func entrySize(token string, c *Claims) int64 {
+	return cacheEntryOverhead + int64(len(token)+len(c.raw)) + treeSize(&c.root)
+}
+
+// treeSize is the memory of the slices of a parsed JSON value (strings
+// mostly alias the payload and are counted with it).
+func treeSize(v *strictjson.Value) int64 {
+	var n int64
+	switch v.Kind {
+	case strictjson.Array:
+		n += int64(cap(v.Arr)) * int64(unsafe.Sizeof(strictjson.Value{}))
+		for i := range v.Arr {
+			n += treeSize(&v.Arr[i])
+		}
+	case strictjson.Object:
+		n += int64(cap(v.Obj)) * int64(unsafe.Sizeof(strictjson.Member{}))
+		for i := range v.Obj {
+			n += treeSize(&v.Obj[i].Value)
+		}
+	}
+	return n
+}
