@@ -33,6 +33,7 @@ test: vet ## Run every test of every module with -race, then each fuzz target br
 	@for m in $(ADAPTERS); do echo "== GOWORK=off go build $$m"; (cd $$m && GOWORK=off $(GO) build ./... && GOWORK=off $(GO) vet ./...); done
 	@echo "== bench module: every benchmarked peer accepts the token and refuses a forged one"
 	@cd bench && GOWORK=off $(GO) vet ./... && GOWORK=off $(GO) test -count=1 ./...
+	@$(MAKE) --no-print-directory interop
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=20000x
 
 .PHONY: vet
@@ -43,6 +44,11 @@ vet: ## go vet and gofmt check on every module
 .PHONY: lint
 lint: vet ## vet, gofmt and staticcheck on every module
 	@for m in $(MODULES); do echo "== staticcheck $$m"; (cd $$m && $(GO) run $(STATICCHECK) ./...); done
+	@for m in bench interop; do echo "== staticcheck $$m"; (cd $$m && GOWORK=off $(GO) run $(STATICCHECK) ./...); done
+
+.PHONY: interop
+interop: ## Real Ory Hydra and node oidc-provider tokens through every adapter (Hydra built once, ~4 min cold)
+	@interop/scripts/run.sh $(INTEROP_FLAGS)
 
 .PHONY: fuzz
 fuzz: ## Run each fuzz target for FUZZTIME iterations (default 300000x)
@@ -60,3 +66,4 @@ bench: ## Benchmarks beside the floor and every peer (bench module); prints tabl
 .PHONY: tidy
 tidy: ## go mod tidy in every module
 	@for m in $(MODULES); do (cd $$m && $(GO) mod tidy); done
+	@for m in bench interop interop/tools; do (cd $$m && GOWORK=off $(GO) mod tidy); done

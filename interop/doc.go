@@ -1,0 +1,22 @@
+// Package interop proves the library against real authorization servers:
+// Ory Hydra v2.3.0 and node oidc-provider 9.13.3, both started on loopback
+// by the tests, whose client-credentials tokens are sent over real HTTP
+// through each adapter (echoauth, fiberauth, chiauth) guarding the same
+// routes with scope policies.
+//
+// The tests need two things that `make interop` prepares and passes in the
+// environment:
+//
+//   - HYDRA_BIN: a Hydra binary built with cgo and the tags
+//     sqlite,sqlite_omit_load_extension (scripts/hydra.sh builds it once per
+//     version into ${XDG_CACHE_HOME:-$HOME/.cache}/axioms-interop);
+//   - OIDC_PROVIDER_DIR: the node directory after `npm ci` (it holds
+//     provider.mjs and node_modules/oidc-provider), and node on PATH.
+//
+// When a variable is missing the tests fail if CI or AXIOMS_INTEROP is set,
+// and are skipped with a message otherwise, so that a plain `go test` in
+// this module stays usable. When a variable is set, a server that cannot be
+// started is always a failure, never a skip.
+//
+// The module has no exported API; it holds tests only.
+package interop

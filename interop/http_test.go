@@ -1,0 +1,187 @@
+package interop
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// client sends every request of the tests; nothing is shared with the
+// verifiers' own fetch clients.
+var client = &http.Client{Timeout: 30 * time.Second}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// call is one request to an app and what must come back.
+type call struct {
+	method, path string
+	status       int
+	err          string // RFC 6750 error code in the challenge and the body; "" on success
+	scope        string // scope="..." of the challenge, for insufficient_scope
+	sub          string // for GET /me: the expected {"sub": ...}
+}
+
+// answer is an app's response, reduced to what the contract speaks of.
+type answer struct {
+	status    int
+	challenge map[string]string // WWW-Authenticate parameters; nil without the header
+	body      map[string]any
+}
+
+// send makes the request with the token as a bearer credential.
+func send(t testing.TB, a app, method, path, token string) answer {
+	t.Helper()
+	req, err := http.NewRequest(method, a.url+path, nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := client.Do(req)
+	require.NoError(t, err, "%s %s via %s", method, path, a.name)
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	ans := answer{status: resp.StatusCode}
+	if h := resp.Header.Get("WWW-Authenticate"); h != "" {
+		ans.challenge = parseChallenge(t, h)
+	}
+	if len(data) > 0 {
+		require.NoError(t, json.Unmarshal(data, &ans.body), "%s %s via %s: body %q is not JSON", method, path, a.name, data)
+	}
+	return ans
+}
+
+// check sends the call with token to a and asserts the answer.
+func (c call) check(t *testing.T, a app, token string) {
+	t.Helper()
+	got := send(t, a, c.method, c.path, token)
+	where := fmt.Sprintf("%s %s via %s", c.method, c.path, a.name)
+	if !assert.Equal(t, c.status, got.status, "%s: status (body %v)", where, got.body) {
+		return
+	}
+	if c.err == "" {
+		assert.Nil(t, got.challenge, "%s: no challenge on success", where)
+		if c.sub != "" {
+			assert.Equal(t, c.sub, got.body["sub"], "%s: sub", where)
+		}
+		return
+	}
+	require.NotNil(t, got.challenge, "%s: WWW-Authenticate missing", where)
+	assert.Equal(t, "api", got.challenge["realm"], "%s: realm", where)
+	assert.Equal(t, c.err, got.challenge["error"], "%s: challenge error", where)
+	assert.Equal(t, c.err, got.body["error"], "%s: body error", where)
+	assert.NotEmpty(t, got.challenge["error_description"], "%s: error_description", where)
+	assert.Equal(t, c.scope, got.challenge["scope"], "%s: challenge scope", where)
+}
+
+// checkAll runs every call through every app, in subtests named
+// <app>/<method> <path>.
+func checkAll(t *testing.T, apps []app, token string, calls ...call) {
+	t.Helper()
+	for _, a := range apps {
+		for _, c := range calls {
+			t.Run(a.name+"/"+c.method+" "+c.path, func(t *testing.T) { c.check(t, a, token) })
+		}
+	}
+}
+
+var challengeParam = regexp.MustCompile(`([A-Za-z_]+)="((?:[^"\\]|\\.)*)"`)
+
+// parseChallenge reads the parameters of a Bearer challenge (RFC 6750 §3).
+func parseChallenge(t testing.TB, h string) map[string]string {
+	t.Helper()
+	rest, ok := strings.CutPrefix(h, "Bearer ")
+	require.True(t, ok, "challenge %q does not start with Bearer", h)
+	params := map[string]string{}
+	for _, m := range challengeParam.FindAllStringSubmatch(rest, -1) {
+		params[m[1]] = strings.NewReplacer(`\"`, `"`, `\\`, `\`).Replace(m[2])
+	}
+	return params
+}
+
+// jwtParts decodes the header and payload of a compact JWS, to state the
+// shape of the tokens a server really issued (not to verify them).
+func jwtParts(t testing.TB, token string) (header, payload map[string]any) {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	require.Len(t, parts, 3, "not a compact JWS: %.20s...", token)
+	decode := func(s string) map[string]any {
+		data, err := base64.RawURLEncoding.DecodeString(s)
+		require.NoError(t, err)
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(data, &m))
+		return m
+	}
+	return decode(parts[0]), decode(parts[1])
+}
+
+// getJSON fetches url and decodes its JSON body.
+func getJSON(t testing.TB, url string, v any) {
+	t.Helper()
+	resp, err := client.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "GET %s: %s", url, data)
+	require.NoError(t, json.Unmarshal(data, v), "GET %s", url)
+}
+
+// doJSON sends a JSON body (nil for none) and decodes the JSON answer into
+// out (nil to ignore it), requiring the status want.
+func doJSON(t testing.TB, method, url string, in, out any, want int) {
+	t.Helper()
+	var body io.Reader
+	if in != nil {
+		data, err := json.Marshal(in)
+		require.NoError(t, err)
+		body = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, url, body)
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	require.Equal(t, want, resp.StatusCode, "%s %s: %s", method, url, data)
+	if out != nil {
+		require.NoError(t, json.Unmarshal(data, out), "%s %s", method, url)
+	}
+}
+
+// clientCredentials asks tokenURL for an access token with the
+// client_credentials grant (RFC 6749 §4.4), authenticating with HTTP Basic
+// (client_secret_basic, §2.3.1: both parts form-encoded).
+func clientCredentials(t testing.TB, tokenURL, id, secret string, form url.Values) string {
+	t.Helper()
+	form.Set("grant_type", "client_credentials")
+	req, err := http.NewRequest(http.MethodPost, tokenURL, strings.NewReader(form.Encode()))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
+	resp, err := client.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "token request %v: %s", form, data)
+	var tr struct {
+		AccessToken string `json:"access_token"`
+		TokenType   string `json:"token_type"`
+	}
+	require.NoError(t, json.Unmarshal(data, &tr))
+	require.NotEmpty(t, tr.AccessToken, "token response %s", data)
+	require.True(t, strings.EqualFold(tr.TokenType, "bearer"), "token_type %q", tr.TokenType)
+	return tr.AccessToken
+}

@@ -1,0 +1,101 @@
+// provider.mjs runs node oidc-provider on loopback for the axioms-go interop
+// tests. It listens on 127.0.0.1 (port PORT, default 0 = any free port), and
+// once it serves it prints one line to stdout:
+//
+//   READY {"issuer":"http://127.0.0.1:<port>","jwks_uri":...,"token_endpoint":...}
+//
+// One confidential client (client_credentials, client_secret_basic) may ask
+// for JWT access tokens (RFC 9068: typ at+jwt, string aud, scope string) for
+// three resource servers, chosen with the RFC 8707 "resource" parameter:
+//
+//   https://rs256.interop.test  signed RS256 (the default resource)
+//   https://es256.interop.test  signed ES256
+//   https://hs256.interop.test  signed HS256 with a shared secret: no kid and
+//                               no JWKS key, a token a resource server must refuse
+//
+// The signing keys are generated at start, so every run has fresh ones.
+// Development only: the secrets below are fixed and public.
+import * as crypto from 'node:crypto';
+import * as http from 'node:http';
+
+import Provider, { errors } from 'oidc-provider';
+
+export const CLIENT_ID = process.env.CLIENT_ID || 'interop-client';
+export const CLIENT_SECRET = process.env.CLIENT_SECRET || 'interop-client-secret-for-loopback-tests';
+const SCOPES = ['read:data', 'write:data', 'openid', 'profile', 'admin'];
+
+const resourceServers = {
+  'https://rs256.interop.test': { alg: 'RS256' },
+  'https://es256.interop.test': { alg: 'ES256' },
+  'https://hs256.interop.test': { alg: 'HS256', key: 'interop-shared-secret-hs256-0123456789abcdef' },
+};
+
+function privateJWK(type, options, kid) {
+  const { privateKey } = crypto.generateKeyPairSync(type, options);
+  return { ...privateKey.export({ format: 'jwk' }), kid, use: 'sig' };
+}
+
+function resourceServerInfo(resource) {
+  const rs = resourceServers[resource];
+  if (!rs) {
+    throw new errors.InvalidTarget();
+  }
+  return {
+    audience: resource, // a string aud (RFC 9068 §2.2)
+    scope: SCOPES.join(' '),
+    accessTokenTTL: 5 * 60,
+    accessTokenFormat: 'jwt',
+    jwt: { sign: rs.key ? { alg: rs.alg, key: rs.key } : { alg: rs.alg } },
+  };
+}
+
+const server = http.createServer();
+server.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
+  const { port } = server.address();
+  const issuer = `http://127.0.0.1:${port}`;
+  const provider = new Provider(issuer, {
+    clients: [{
+      client_id: CLIENT_ID,
+      client_secret: CLIENT_SECRET,
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      token_endpoint_auth_method: 'client_secret_basic',
+      scope: SCOPES.join(' '),
+    }],
+    scopes: SCOPES,
+    jwks: {
+      keys: [
+        privateJWK('rsa', { modulusLength: 2048 }, 'interop-rs256'),
+        privateJWK('ec', { namedCurve: 'P-256' }, 'interop-es256'),
+      ],
+    },
+    cookies: { keys: ['interop-cookie-key-loopback-only'] },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: false },
+      revocation: { enabled: false },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => 'https://rs256.interop.test',
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, resource) => resourceServerInfo(resource),
+      },
+    },
+  });
+  provider.on('server_error', (_ctx, err) => console.error('server_error:', err));
+  server.on('request', provider.callback());
+  const ready = {
+    issuer,
+    jwks_uri: `${issuer}/jwks`,
+    token_endpoint: `${issuer}/token`,
+    client_id: CLIENT_ID,
+    client_secret: CLIENT_SECRET,
+  };
+  process.stdout.write(`READY ${JSON.stringify(ready)}\n`);
+});
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => process.exit(0));
+}
