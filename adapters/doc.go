@@ -1,3 +1,5 @@
 // Package adapters holds what every framework adapter shares: plain net/http
-// middleware and the conformance suite every adapter must pass.
+// middleware (Middleware, Require, Authorize, Claims), the RFC 9728
+// metadata handler and option (MetadataHandler, WithResourceMetadata), and
+// the conformance suite every adapter must pass.
 package adapters

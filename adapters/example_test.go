@@ -1,10 +1,12 @@
 package adapters_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 
 	"github.com/axiomsgo/axioms/adapters"
 	"github.com/axiomsgo/axioms/authtest"
@@ -57,4 +59,79 @@ func ExampleMiddleware() {
 	// 200 hello alice
 	// 403 {"error":"insufficient_scope","error_description":"insufficient scope"}
 	// Bearer realm="api", error="insufficient_scope", error_description="insufficient scope", scope="read:data"
+}
+
+// Protect an MCP-style endpoint (MCP authorization, RFC 9728): POST /mcp
+// needs a token issued for this server with scope mcp:tools, the metadata
+// document tells clients which authorization server issues it, and every
+// challenge points to that document.
+func ExampleMetadataHandler() {
+	// The audience is the MCP server's canonical URL (RFC 8707 resource).
+	iss, _ := authtest.NewIssuer(authtest.WithAlgorithm("ES256"), authtest.WithAudience("https://mcp.example.com/mcp"))
+	defer iss.Close()
+	v, err := core.NewVerifier(iss.Config()) // in production: core.ConfigFromEnv()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer v.Close()
+
+	doc := v.ProtectedResource() // resource: the audience; authorization_servers: the issuer
+	doc.ScopesSupported = []string{"mcp:tools"}
+	doc.ResourceName = "Example MCP server"
+	m, err := core.NewResourceMetadata(doc, "https://mcp.example.com") // the public URL; "" derives it per request
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle("GET "+core.ProtectedResourcePath, adapters.MetadataHandler(m)) // public
+	auth := adapters.Middleware(v, adapters.WithResourceMetadata(m))
+	mux.Handle("POST /mcp", auth(adapters.Require(core.AnyScope("mcp:tools"))(
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"jsonrpc":"2.0","id":1,"result":{"tools":[]}}`)
+		}))))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	call := func(method, path, token string) (*http.Response, string) {
+		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`))
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			panic(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp, string(body)
+	}
+
+	// 1. The client calls without a token and learns where the metadata is.
+	resp, _ := call("POST", "/mcp", "")
+	fmt.Println(resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+
+	// 2. It reads the document: which resource, which authorization server.
+	_, body := call("GET", core.ProtectedResourcePath, "")
+	var meta core.ProtectedResource
+	_ = json.Unmarshal([]byte(body), &meta)
+	fmt.Println(meta.Resource, meta.AuthorizationServers[0] == iss.URL(), meta.ScopesSupported)
+
+	// 3. With a token for this resource and scope, the call goes through.
+	token, _ := iss.Token("alice", authtest.Scopes("mcp:tools"))
+	resp, body = call("POST", "/mcp", token)
+	fmt.Println(resp.StatusCode, body)
+
+	// 4. A token without the scope is refused with the scope to ask for.
+	token, _ = iss.Token("alice", authtest.Scopes("profile"))
+	resp, _ = call("POST", "/mcp", token)
+	fmt.Println(resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+	// Output:
+	// 401 Bearer realm="api", resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource"
+	// https://mcp.example.com/mcp true [mcp:tools]
+	// 200 {"jsonrpc":"2.0","id":1,"result":{"tools":[]}}
+	// 403 Bearer realm="api", error="insufficient_scope", error_description="insufficient scope", scope="mcp:tools", resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource"
 }

@@ -15,6 +15,7 @@ type options struct {
 	anonymous []string
 	onError   func(w http.ResponseWriter, r *http.Request, err error)
 	fromQuery bool
+	metadata  *core.ResourceMetadata
 }
 
 // WithSkipper skips authentication (and the Authorization header) for
@@ -35,7 +36,10 @@ func WithAnonymousMethods(methods ...string) Option {
 // core's Response (status, WWW-Authenticate, Retry-After, JSON body). The
 // handler also renders the denials of Require and Authorize behind this
 // Middleware. err matches one of core's categories (errors.Is), for example
-// core.ErrInvalidToken; v.ErrorResponse(err) computes the standard answer.
+// core.ErrInvalidToken; v.ErrorResponse(err) computes the standard answer,
+// and core.ErrorResponseWith(err, core.ChallengeParams{Realm: v.Realm(),
+// ResourceMetadata: m.URL(r.TLS != nil, r.Host)}) the one with the
+// resource_metadata parameter of WithResourceMetadata(m).
 func WithErrorHandler(h func(w http.ResponseWriter, r *http.Request, err error)) Option {
 	return func(o *options) { o.onError = h }
 }
@@ -44,6 +48,19 @@ func WithErrorHandler(h func(w http.ResponseWriter, r *http.Request, err error))
 // parameter (RFC 6750 §2.3; off by default: OAuth 2.1 forbids it). A request
 // with both a header and a query token is an invalid request (400).
 func WithTokenFromQuery() Option { return func(o *options) { o.fromQuery = true } }
+
+// WithResourceMetadata enables RFC 9728: every challenge of this
+// Middleware, and of the Require and Authorize calls behind it, carries
+// resource_metadata="<m.URL(...)>" — the absolute URL of the metadata
+// document, from m's public URL, else from the request's scheme (TLS or
+// not) and Host header; forwarding headers (X-Forwarded-Host,
+// X-Forwarded-Proto, Forwarded) are never trusted, so behind a proxy give
+// core.NewResourceMetadata a public URL. Serve the document itself with
+// MetadataHandler(m) at core.ProtectedResourcePath, outside Middleware (or
+// skipped). Default: no parameter. A nil m keeps the default.
+func WithResourceMetadata(m *core.ResourceMetadata) Option {
+	return func(o *options) { o.metadata = m }
+}
 
 // authState is what Middleware stores in the request context.
 type authState struct {
@@ -74,7 +91,9 @@ func Middleware(v *core.Verifier, opts ...Option) func(http.Handler) http.Handle
 	}
 	onError := o.onError
 	if onError == nil {
-		onError = func(w http.ResponseWriter, _ *http.Request, err error) { WriteError(w, v, err) }
+		onError = func(w http.ResponseWriter, r *http.Request, err error) {
+			writeResponse(w, errorResponse(v, o.metadata, r, err))
+		}
 	}
 	anon := core.AllowAnonymous(core.Authenticated(), o.anonymous...)
 	return func(next http.Handler) http.Handler {
@@ -142,14 +161,24 @@ func Claims(r *http.Request) (*core.Claims, bool) {
 // WriteError writes core's answer to err: v.ErrorResponse(err) with its
 // status, WWW-Authenticate and Retry-After headers (when not empty),
 // Content-Type core.ContentType and JSON body. A nil v uses the default
-// realm (core.DefaultRealm).
+// realm (core.DefaultRealm). It adds no resource_metadata parameter (see
+// WithResourceMetadata).
 func WriteError(w http.ResponseWriter, v *core.Verifier, err error) {
-	var resp core.Response
-	if v != nil {
-		resp = v.ErrorResponse(err)
-	} else {
-		resp = core.ErrorResponse(err, core.DefaultRealm)
+	if v == nil {
+		writeResponse(w, core.ErrorResponse(err, core.DefaultRealm))
+		return
 	}
+	writeResponse(w, v.ErrorResponse(err))
+}
+
+// errorResponse is core's answer to err for r, with the resource_metadata
+// parameter of m (none when m is nil or r's Host is not a plain host).
+func errorResponse(v *core.Verifier, m *core.ResourceMetadata, r *http.Request, err error) core.Response {
+	return core.ErrorResponseWith(err, core.ChallengeParams{Realm: v.Realm(), ResourceMetadata: m.URL(r.TLS != nil, r.Host)})
+}
+
+// writeResponse writes resp exactly as core computed it.
+func writeResponse(w http.ResponseWriter, resp core.Response) {
 	h := w.Header()
 	if resp.WWWAuthenticate != "" {
 		h.Set("WWW-Authenticate", resp.WWWAuthenticate)

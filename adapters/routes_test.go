@@ -12,24 +12,27 @@ import (
 )
 
 // serve is the conformance Harness of the net/http middleware: the
-// behaviour.md §5 routes on an http.ServeMux.
-func serve(tb testing.TB, v *core.Verifier) string {
-	srv := httptest.NewServer(routes(v, conformance.NewStore(), conformance.NewStore()))
+// behaviour.md §5 routes on an http.ServeMux, with RFC 9728 metadata m.
+func serve(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata) string {
+	srv := httptest.NewServer(routes(v, m, conformance.NewStore(), conformance.NewStore()))
 	tb.Cleanup(srv.Close)
 	return srv.URL
 }
 
 // routes builds the standard routes: Middleware on every protected route,
-// Require for its policy, Authorize for ownership inside the handlers.
-func routes(v *core.Verifier, articles, books *conformance.Store) http.Handler {
-	auth := adapters.Middleware(v)
+// Require for its policy, Authorize for ownership inside the handlers, and
+// the RFC 9728 document of m.
+func routes(v *core.Verifier, m *core.ResourceMetadata, articles, books *conformance.Store) http.Handler {
+	rm := adapters.WithResourceMetadata(m)
+	auth := adapters.Middleware(v, rm)
 	guard := func(p core.Policy, h http.Handler) http.Handler { return auth(adapters.Require(p)(h)) }
 	mux := http.NewServeMux()
 
 	mux.HandleFunc("GET /health", ok(http.StatusOK))
 	mux.HandleFunc("GET /public", ok(http.StatusOK))
+	mux.Handle("GET "+core.ProtectedResourcePath, adapters.MetadataHandler(m))
 	mux.Handle("GET /me", auth(http.HandlerFunc(me)))
-	mux.Handle("GET /optional", adapters.Middleware(v, adapters.WithAnonymousMethods("GET"))(http.HandlerFunc(me)))
+	mux.Handle("GET /optional", adapters.Middleware(v, rm, adapters.WithAnonymousMethods("GET"))(http.HandlerFunc(me)))
 
 	mux.Handle("GET /api/read", guard(core.AnyScope("read:data", "admin"), ok(http.StatusOK)))
 	mux.Handle("POST /api/write", guard(core.AllScopes("write:data", "openid"), ok(http.StatusOK)))

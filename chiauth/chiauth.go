@@ -38,3 +38,16 @@ func Authorize(w http.ResponseWriter, r *http.Request, p core.Policy) bool {
 func Claims(r *http.Request) (*core.Claims, bool) {
 	return adapters.Claims(r)
 }
+
+// MetadataHandler serves m's RFC 9728 protected-resource metadata document
+// without authentication (200 with Content-Type core.ContentType to GET and
+// HEAD, 405 to other methods, 404 when m is nil). Register it outside the
+// authenticated group and give the same m to WithResourceMetadata:
+//
+//	r.Method(http.MethodGet, core.ProtectedResourcePath, chiauth.MetadataHandler(m))
+//
+// It sets no CORS header: wrap it with a CORS middleware (go-chi/cors) for
+// browser-based clients.
+func MetadataHandler(m *core.ResourceMetadata) http.Handler {
+	return adapters.MetadataHandler(m)
+}

@@ -22,8 +22,8 @@ import (
 
 func TestConformance(t *testing.T) {
 	conformance.Run(t, conformance.Harness{
-		Serve: func(tb testing.TB, v *core.Verifier) string {
-			srv := httptest.NewServer(standardRoutes(v))
+		Serve: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata) string {
+			srv := httptest.NewServer(standardRoutes(v, m))
 			tb.Cleanup(srv.Close)
 			return srv.URL
 		},
@@ -165,7 +165,7 @@ func TestMountedSubRouter(t *testing.T) {
 // chi's own 404 and 405 answers stay as they are on public paths: routes
 // outside Middleware are never turned into 401s.
 func TestRoutingErrorsAreNotAuthErrors(t *testing.T) {
-	_, url := setup(t, standardRoutes)
+	_, url := setup(t, func(v *core.Verifier) http.Handler { return standardRoutes(v, nil) })
 	tests := []struct {
 		method, path, auth string
 		want               int
@@ -190,7 +190,7 @@ func TestRoutingErrorsAreNotAuthErrors(t *testing.T) {
 // still get an RFC 6750 answer, never a panic (which net/http would turn
 // into a dropped connection and a client error in do).
 func TestNoRecovererNeeded(t *testing.T) {
-	_, url := setup(t, standardRoutes)
+	_, url := setup(t, func(v *core.Verifier) http.Handler { return standardRoutes(v, nil) })
 	for _, auth := range []string{
 		"Bearer ", "Bearer  ", "Bearer a.b", "Bearer a.b.c", "Bearer ...", "Bearer a.b.c.d.e",
 		"Bearer " + strings.Repeat("A", 20<<10), "Bearer e30.e30.", "Bearer eyJhbGciOiJub25lIn0.e30.",

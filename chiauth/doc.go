@@ -52,6 +52,16 @@
 // inside r.Route, and method-level policies are one Require with
 // core.ByMethod.
 //
+// RFC 9728 (protected-resource metadata, required by the MCP authorization
+// spec): build a core.ResourceMetadata, serve it with MetadataHandler
+// outside the authenticated group and give it to every Middleware with
+// WithResourceMetadata; every challenge then carries resource_metadata="..."
+// pointing to the document:
+//
+//	m, err := core.NewResourceMetadata(v.ProtectedResource(), publicURL) // "" derives it per request
+//	r.Method(http.MethodGet, core.ProtectedResourcePath, chiauth.MetadataHandler(m))
+//	r.With(chiauth.Middleware(v, chiauth.WithResourceMetadata(m))).Post("/mcp", serveMCP)
+//
 // Only chi's routing decides 404 and 405: routes registered outside any
 // Middleware (or skipped with WithSkipper) are never answered with 401.
 package chiauth

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/axiomsgo/axioms/adapters"
+	"github.com/axiomsgo/axioms/core"
 )
 
 // Option configures Middleware. It is the net/http adapter's option, so
@@ -33,7 +34,10 @@ func WithAnonymousMethods(methods ...string) Option {
 // Content-Type core.ContentType, JSON body). h also renders the denials of
 // Require and Authorize behind this Middleware. err matches one of core's
 // categories (errors.Is: core.ErrNoCredentials, core.ErrInvalidToken, ...);
-// v.ErrorResponse(err) computes the standard answer.
+// v.ErrorResponse(err) computes the standard answer, and
+// core.ErrorResponseWith(err, core.ChallengeParams{Realm: v.Realm(),
+// ResourceMetadata: m.URL(r.TLS != nil, r.Host)}) the one with the
+// resource_metadata parameter of WithResourceMetadata(m).
 func WithErrorHandler(h func(w http.ResponseWriter, r *http.Request, err error)) Option {
 	return adapters.WithErrorHandler(h)
 }
@@ -44,4 +48,17 @@ func WithErrorHandler(h func(w http.ResponseWriter, r *http.Request, err error))
 // query token is an invalid request (400).
 func WithTokenFromQuery() Option {
 	return adapters.WithTokenFromQuery()
+}
+
+// WithResourceMetadata enables RFC 9728: every challenge of this
+// Middleware, and of the Require and Authorize calls behind it, carries
+// resource_metadata="..." with the absolute URL of m's document (m.URL:
+// from m's public URL, else from the request's TLS state and Host header;
+// never from X-Forwarded-* headers, even behind chi's RealIP middleware;
+// behind a proxy give core.NewResourceMetadata a public URL). Serve the
+// document with MetadataHandler(m) at core.ProtectedResourcePath, outside
+// the authenticated group. Default: no parameter. A nil m keeps the
+// default.
+func WithResourceMetadata(m *core.ResourceMetadata) Option {
+	return adapters.WithResourceMetadata(m)
 }

@@ -11,20 +11,23 @@ import (
 	"github.com/axiomsgo/axioms/core"
 )
 
-// standardRoutes serves behaviour.md §5 the way a chi user would write it.
-func standardRoutes(v *core.Verifier) http.Handler {
+// standardRoutes serves behaviour.md §5 the way a chi user would write it,
+// with RFC 9728 metadata m.
+func standardRoutes(v *core.Verifier, m *core.ResourceMetadata) http.Handler {
 	articles, books := conformance.NewStore(), conformance.NewStore()
 	r := chi.NewRouter()
+	rm := chiauth.WithResourceMetadata(m)
 
 	// Public: no Middleware, so Authorization is never read.
 	r.Get("/health", status)
 	r.Get("/public", status)
+	r.Method(http.MethodGet, core.ProtectedResourcePath, chiauth.MetadataHandler(m))
 
 	// Anonymous GET allowed; present bearer credentials must be valid.
-	r.With(chiauth.Middleware(v, chiauth.WithAnonymousMethods(http.MethodGet))).Get("/optional", me)
+	r.With(chiauth.Middleware(v, rm, chiauth.WithAnonymousMethods(http.MethodGet))).Get("/optional", me)
 
 	r.Group(func(r chi.Router) {
-		r.Use(chiauth.Middleware(v))
+		r.Use(chiauth.Middleware(v, rm))
 		r.Get("/me", me)
 
 		r.With(chiauth.Require(core.AnyScope("read:data", "admin"))).Get("/api/read", status)

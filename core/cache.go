@@ -19,9 +19,11 @@ import (
 // checked again on the hit:
 //
 //   - the token: the entry is keyed by the whole token, compared exactly;
-//   - the key: the entry holds the *PublicKey that verified the signature,
-//     and a hit requires the key set to still return that very key for its
-//     kid (a fresh verification would then verify with it and succeed);
+//   - the key: the entry holds the *PublicKey that verified the signature
+//     and the key set it came from (with several issuers, that of the
+//     token's issuer, which the same token always selects again), and a hit
+//     requires that key set to still return that very key for its kid (a
+//     fresh verification would then verify with it and succeed);
 //   - the time: exp, nbf and iat are checked again against Now, and the
 //     entry is dropped at exp minus Leeway or TokenCacheMaxAge after it was
 //     added, whichever comes first.
@@ -56,6 +58,7 @@ type tokenCache struct {
 type cacheEntry struct {
 	claims  *Claims
 	key     *PublicKey // the key that verified the signature
+	keys    KeySet     // the key set it came from (its issuer's)
 	expires time.Time  // min(exp - leeway, added + maxAge)
 	size    int64      // estimated memory, token included
 	used    atomic.Int64
@@ -79,7 +82,7 @@ func (v *Verifier) cachedClaims(ctx context.Context, token string) *Claims {
 		return nil
 	}
 	now := v.cfg.Now()
-	if !now.Before(e.expires) || v.checkTimes(e.claims, now) != nil || !v.keyStillServed(ctx, e.key) {
+	if !now.Before(e.expires) || v.checkTimes(e.claims, now) != nil || !keyStillServed(ctx, e.keys, e.key) {
 		v.cache.remove(token, e)
 		return nil
 	}
@@ -94,14 +97,15 @@ type keyLookup interface {
 	cachedKeys(kid string) []*PublicKey
 }
 
-// keyStillServed reports whether the key set still returns k for its kid.
-func (v *Verifier) keyStillServed(ctx context.Context, k *PublicKey) bool {
+// keyStillServed reports whether the key set ks still returns k for its
+// kid.
+func keyStillServed(ctx context.Context, ks KeySet, k *PublicKey) bool {
 	var keys []*PublicKey
-	if l, ok := v.keys.(keyLookup); ok {
+	if l, ok := ks.(keyLookup); ok {
 		keys = l.cachedKeys(k.key.KID)
 	} else {
 		var err error
-		if keys, err = v.keys.Keys(ctx, k.key.KID); err != nil {
+		if keys, err = ks.Keys(ctx, k.key.KID); err != nil {
 			return false
 		}
 	}
@@ -131,10 +135,10 @@ func (c *tokenCache) get(token string) *cacheEntry {
 }
 
 // add caches the claims of a token that has just passed every check with
-// key, unless it cannot be served for long enough to matter. Tokens without
+// key, taken from the key set keys (the token's issuer's), unless it cannot be served for long enough to matter. Tokens without
 // kid are not cached: which key verifies them depends on the order of the
 // set, which a hit would not check.
-func (c *tokenCache) add(token string, key *PublicKey, claims *Claims, now time.Time) {
+func (c *tokenCache) add(token string, key *PublicKey, keys KeySet, claims *Claims, now time.Time) {
 	if key == nil || key.key.KID == "" {
 		return
 	}
@@ -145,7 +149,7 @@ func (c *tokenCache) add(token string, key *PublicKey, claims *Claims, now time.
 	if !now.Before(expires) {
 		return
 	}
-	e := &cacheEntry{claims: claims, key: key, expires: expires, size: entrySize(token, claims)}
+	e := &cacheEntry{claims: claims, key: key, keys: keys, expires: expires, size: entrySize(token, claims)}
 	if e.size > c.maxBytes/maxEntryShare {
 		return // one entry must not take a large share of the budget
 	}

@@ -534,7 +534,7 @@ func TestCatalogJSONHygiene(t *testing.T) {
 func TestCatalogSkipped(t *testing.T) {
 	skipped := []struct{ name, reason string }{
 		{"E83 max lifetime policy", "no max-lifetime option in Config; the default (accept year 3000) is asserted in TestCatalogTimeClaims"},
-		{"F100 iss not in the trusted issuer list", "several issuers (behaviour.md §6) are not implemented in core yet; belongs to the multi-issuer work"},
+		{"F100 iss not in the trusted issuer list", "covered by TestIssuersUnknownIssuerNoRequest (issuers_test.go), which also counts requests"},
 		{"F107 client_id not an allowed client", "no allowed-client setting; applications write a Policy (403) or use RequiredClaims/AudienceClaim"},
 		{"F110 kid rotated out of the JWKS", "covered by the remote key set tests (remote_test.go)"},
 	}

@@ -675,7 +675,7 @@ func TestCatalogCAlgorithms(t *testing.T) {
 	}
 
 	t.Run("C55 key of another trusted issuer", func(t *testing.T) {
-		t.Skip("needs several issuers with per-issuer key sets (behaviour.md §6, issue \"Issuers: discovery, multiple issuers, resource metadata\"); not built yet")
+		t.Skip("covered by TestIssuersKeyBoundToIssuer (issuers_test.go), with loopback issuers and a shared JWKS URL (J171)")
 	})
 }
 

@@ -26,28 +26,56 @@ type Response struct {
 // ContentType is the media type of Response.Body.
 const ContentType = "application/json"
 
+// ChallengeParams are the parameters of the WWW-Authenticate challenge
+// that do not depend on the error.
+type ChallengeParams struct {
+	// Realm is the challenge realm (RFC 6750 §3), always sent. It must be a
+	// valid realm (see Config.Realm). Default: DefaultRealm.
+	Realm string
+	// ResourceMetadata is the absolute URL of the protected-resource
+	// metadata document (RFC 9728 §5.1), usually ResourceMetadata.URL.
+	// When not empty it is sent as resource_metadata="..." in every
+	// challenge (400, 401 and 403; a 503 has none). Default: not sent.
+	ResourceMetadata string
+}
+
 // ErrorResponse turns an error from this package into its RFC 6750 answer
-// (behaviour.md §4):
+// (behaviour.md §4). It is ErrorResponseWith(err, ChallengeParams{Realm:
+// realm}).
+func ErrorResponse(err error, realm string) Response {
+	return ErrorResponseWith(err, ChallengeParams{Realm: realm})
+}
+
+// ErrorResponseWith turns an error from this package into its RFC 6750
+// answer (behaviour.md §4), with the challenge parameters p:
 //
 //	ErrNoCredentials     401, challenge without an error attribute (RFC 6750 §3.1)
 //	ErrInvalidRequest    400 invalid_request
 //	ErrInvalidToken      401 invalid_token
 //	ErrInsufficientScope 403 insufficient_scope, with scope="..." for scope rules
-//	ErrKeysUnavailable   503 with Retry-After
+//	ErrKeysUnavailable   503 with Retry-After, no challenge
+//
+// The challenge is `Bearer realm="..."`, then error, error_description and
+// scope when they apply, then resource_metadata when p has it, for example
+//
+//	Bearer realm="api", error="invalid_token", error_description="token expired", resource_metadata="https://api.example.com/.well-known/oauth-protected-resource"
 //
 // Any other error is answered as an invalid token: a token problem never
 // becomes a 5xx. Descriptions are the fixed texts of the error values; no
-// request data ever reaches the response. realm must be a valid realm (see
-// Config.Realm); it is quoted with QuoteParam.
-func ErrorResponse(err error, realm string) Response {
+// request data ever reaches the response. Every value is quoted with
+// QuoteParam.
+func ErrorResponseWith(err error, p ChallengeParams) Response {
 	var e *Error
 	if !errors.As(err, &e) {
 		e = categoryError(err)
 	}
-	challenge := "Bearer realm=" + QuoteParam(realm)
+	if p.Realm == "" {
+		p.Realm = DefaultRealm
+	}
+	challenge := "Bearer realm=" + QuoteParam(p.Realm)
 	switch e.category {
 	case ErrNoCredentials:
-		return Response{Status: http.StatusUnauthorized, WWWAuthenticate: challenge,
+		return Response{Status: http.StatusUnauthorized, WWWAuthenticate: challenge + metadataParam(p),
 			Body: errorBody("unauthorized", e.description)}
 	case ErrKeysUnavailable:
 		secs := int64((max(e.retryAfter, time.Second) + time.Second - 1) / time.Second)
@@ -65,7 +93,15 @@ func ErrorResponse(err error, realm string) Response {
 	if len(e.scopes) > 0 {
 		challenge += ", scope=" + QuoteParam(joinScopes(e.scopes))
 	}
-	return Response{Status: status, WWWAuthenticate: challenge, Body: errorBody(code, e.description)}
+	return Response{Status: status, WWWAuthenticate: challenge + metadataParam(p), Body: errorBody(code, e.description)}
+}
+
+// metadataParam renders the resource_metadata parameter, or "".
+func metadataParam(p ChallengeParams) string {
+	if p.ResourceMetadata == "" {
+		return ""
+	}
+	return ", resource_metadata=" + QuoteParam(p.ResourceMetadata)
 }
 
 func errorBody(code, description string) []byte {

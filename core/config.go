@@ -53,20 +53,57 @@ type Config struct {
 	// has "aud" is always judged by aud alone. Off by default.
 	AudienceClaim string
 
-	// Issuer is the exact expected "iss" (RFC 9068 §4: no normalisation).
-	// When empty, iss is not checked. Env: AXIOMS_ISS_URL, or
+	// Issuer is the exact expected "iss" (RFC 9068 §4: no normalisation) of
+	// the single-issuer form. When empty (and Issuers and IssuerPatterns
+	// are empty too), iss is not checked. Env: AXIOMS_ISS_URL, or
 	// https://{AXIOMS_DOMAIN}. Plain http:// is refused unless the host is a
-	// loopback address.
+	// loopback address. To trust several issuers, leave it empty and use
+	// Issuers or IssuerPatterns.
 	Issuer string
 
-	// JWKSURL is where the issuer's key set is fetched. Default
-	// {Issuer}/.well-known/jwks.json. Must be https://, or http:// on a
-	// loopback host. Ignored when KeySet is set. Env: AXIOMS_JWKS_URL.
+	// JWKSURL is where the issuer's key set is fetched. Must be https://, or
+	// http:// on a loopback host. Ignored when KeySet is set.
+	// Env: AXIOMS_JWKS_URL.
+	//
+	// When empty, the key set finds it by discovery (behaviour.md §6), as
+	// part of its first fetch and again on the first fetch after a failed
+	// one: GET {Issuer}/.well-known/openid-configuration (OpenID Connect
+	// Discovery 1.0 §4); if that answers 404 or 410, the RFC 8414 §3
+	// document /.well-known/oauth-authorization-server, inserted between the
+	// host and the path of an issuer that has one. The first document that
+	// exists decides: its "issuer" must equal Issuer exactly (RFC 8414 §3.3)
+	// and its "jwks_uri" must pass the rules above, otherwise the issuer has
+	// no usable keys (ErrKeysUnavailable, logged) and nothing else is tried.
+	// Only when neither document exists (404 or 410) is the axioms default
+	// {Issuer without trailing slashes}/.well-known/jwks.json used. Any other
+	// failure (network error, 5xx, timeout, oversized document) is a failed
+	// fetch, retried after MinRefreshInterval. Discovery documents are
+	// fetched like key sets: FetchTimeout, MaxJWKSBytes, the same redirect
+	// and cookie rules.
 	JWKSURL string
+
+	// Issuers, when set, makes a Verifier that trusts several issuers, each
+	// with its own key set and its own audience and claim settings (empty
+	// settings of an IssuerConfig inherit those of this Config). The
+	// unverified "iss" of a token only selects which issuer's keys and
+	// settings apply: a token whose iss is not listed is refused
+	// (ErrIssuerMismatch) before any key lookup or network request, and a
+	// key of one issuer never verifies a token naming another, even when
+	// they share a JWKS URL (RFC 8725 §3.8). Key sets are created on first
+	// use. Issuer, JWKSURL and KeySet must then be empty.
+	// Env: AXIOMS_ISS_URL with several comma-separated issuers.
+	Issuers []IssuerConfig
+
+	// IssuerPatterns adds, like Issuers, one issuer for each allowed tenant
+	// of a template (multi-tenant identity providers). The expanded issuers
+	// inherit every setting of this Config. They come after Issuers in
+	// Verifier.Issuers.
+	IssuerPatterns []IssuerPattern
 
 	// KeySet, when set, replaces the remote key set built from JWKSURL (for
 	// example a StaticKeySet, or a custom implementation). The Verifier does
-	// not close a KeySet it did not create.
+	// not close a KeySet it did not create. With several issuers, set
+	// IssuerConfig.KeySet instead.
 	KeySet KeySet
 
 	// Algorithms is the allow-list of JWS algorithms. Default: RS256, RS384,
@@ -167,4 +204,56 @@ type Config struct {
 	// Logger receives key set events (dropped keys, failed refreshes).
 	// Default slog.Default().
 	Logger *slog.Logger
+}
+
+// IssuerConfig is one trusted issuer of a Verifier with several issuers
+// (Config.Issuers). Every empty field but Issuer, JWKSURL and KeySet
+// inherits the field of the same name of the Config; a list that is set
+// replaces the Config's, it is never merged with it.
+type IssuerConfig struct {
+	// Issuer is the exact expected "iss". Required; the same rules as
+	// Config.Issuer, and no two issuers of a Config may be equal.
+	Issuer string
+	// JWKSURL is where this issuer's keys are fetched. Default: found by
+	// discovery from Issuer, as described at Config.JWKSURL (never
+	// inherited).
+	JWKSURL string
+	// KeySet, when set, replaces the remote key set of this issuer (never
+	// inherited). The Verifier does not close it.
+	KeySet KeySet
+
+	// Audiences, AudienceClaim, ScopeClaims, RoleClaims, PermissionClaims
+	// and RequiredClaims apply to the tokens of this issuer; each empty one
+	// inherits the Config's (so RequiredClaims cannot be emptied here).
+	Audiences        []string
+	AudienceClaim    string
+	ScopeClaims      []string
+	RoleClaims       []string
+	PermissionClaims []string
+	RequiredClaims   []string
+}
+
+// IssuerPattern trusts one issuer per allowed tenant: Template with
+// "{tenant}" replaced by each of Tenants, as in
+//
+//	core.IssuerPattern{
+//		Template: "https://login.microsoftonline.com/{tenant}/v2.0",
+//		Tenants:  []string{"9188040d-6c67-4c5b-b112-36a304b66dad", "contoso.onmicrosoft.com"},
+//	}
+//
+// The pattern is expanded when the Verifier is built, into fixed issuers
+// that inherit every setting of the Config; a token naming a tenant outside
+// Tenants is refused like any unlisted issuer, with no request. There is no
+// wildcard: the allow-list is required.
+type IssuerPattern struct {
+	// Template is an issuer URL containing "{tenant}" exactly once.
+	Template string
+	// Tenants are the allowed tenants, at least one. Each is non-empty and
+	// made of letters, digits, '-', '.', '_' and '~' only (RFC 3986
+	// unreserved characters), so it can never change the URL's structure.
+	Tenants []string
+	// JWKSURL, when set, is the key set URL of every tenant, "{tenant}"
+	// (optional) replaced as in Template; each tenant still gets a key set
+	// of its own. Default: discovery for each tenant's issuer.
+	JWKSURL string
 }

@@ -70,8 +70,10 @@ func configErr(field, format string, args ...any) error {
 	return &ConfigError{Setting: settingOf[field], Field: field, Reason: fmt.Sprintf(format, args...)}
 }
 
-// withDefaults returns c with every zero optional field set to its default
-// (including JWKSURL derived from Issuer). Every slice is copied, its entries
+// withDefaults returns c with every zero optional field set to its default.
+// JWKSURL stays empty when unset: the key set finds it by discovery. Issuers
+// and IssuerPatterns are left as they are (trustedIssuers resolves them).
+// Every slice is copied, its entries
 // trimmed of spaces and empty entries dropped; a nil list gets its default,
 // a non-nil list that ends up empty stays empty (validate refuses it, except
 // SafeMethods, where empty means "none"). HTTPClient stays nil: the key set
@@ -90,9 +92,6 @@ func (c Config) withDefaults() Config {
 	c.PermissionClaims = cleanList(c.PermissionClaims, defaultPermClaims)
 	c.RequiredClaims = cleanList(c.RequiredClaims, nil)
 	c.SafeMethods = cleanList(c.SafeMethods, defaultSafeMethods)
-	if c.JWKSURL == "" && c.Issuer != "" {
-		c.JWKSURL = strings.TrimRight(c.Issuer, "/") + "/.well-known/jwks.json"
-	}
 	c.Realm = orDefault(c.Realm, DefaultRealm)
 	c.RefreshInterval = orDefault(c.RefreshInterval, DefaultRefreshInterval)
 	if c.RefreshInterval > 0 {
@@ -137,19 +136,31 @@ func cleanList(in, def []string) []string {
 	return out
 }
 
-// validateKeySet checks the settings a RemoteKeySet uses: JWKSURL,
-// RefreshInterval, CacheTTL, MinRefreshInterval, FetchTimeout, MaxJWKSBytes,
-// MaxKeys. c must already have defaults applied. JWKSURL is not checked
-// when KeySet is set (it is ignored then).
+// validateKeySet checks the settings a RemoteKeySet uses: JWKSURL (or,
+// without it, Issuer for discovery), RefreshInterval, CacheTTL,
+// MinRefreshInterval, FetchTimeout, MaxJWKSBytes, MaxKeys. c must already
+// have defaults applied. The URLs are not checked when KeySet is set (they
+// are ignored then).
 func (c *Config) validateKeySet() error {
 	if c.KeySet == nil {
-		if c.JWKSURL == "" {
-			return configErr("JWKSURL", "required: set it, or set Issuer so that it is derived, or set KeySet")
-		}
-		if err := checkEndpoint("JWKSURL", c.JWKSURL, true); err != nil {
-			return err
+		switch {
+		case c.JWKSURL != "":
+			if err := checkEndpoint("JWKSURL", c.JWKSURL, true); err != nil {
+				return err
+			}
+		case c.Issuer != "":
+			if err := checkEndpoint("Issuer", c.Issuer, false); err != nil {
+				return err
+			}
+		default:
+			return configErr("JWKSURL", "required: set it, or set Issuer so that it is found by discovery, or set KeySet")
 		}
 	}
+	return c.validateFetching()
+}
+
+// validateFetching checks the key set settings other than the URLs.
+func (c *Config) validateFetching() error {
 	checks := []error{
 		checkDuration("RefreshInterval", c.RefreshInterval, minRefreshFloor, refreshCeil, ""),
 		checkDuration("MinRefreshInterval", c.MinRefreshInterval, minRefreshFloor,
@@ -212,6 +223,12 @@ func (c *Config) validate() error {
 			return err
 		}
 	}
+	if c.severalIssuers() {
+		if _, err := c.trustedIssuers(); err != nil {
+			return err
+		}
+		return c.validateFetching()
+	}
 	if c.KeySet == nil {
 		return c.validateKeySet()
 	}
@@ -219,7 +236,9 @@ func (c *Config) validate() error {
 }
 
 func (c *Config) checkAudiences() error {
-	if len(c.Audiences) == 0 {
+	// With several issuers, each may name its own audiences instead
+	// (trustedIssuers checks that every issuer ends up with one).
+	if len(c.Audiences) == 0 && !c.severalIssuers() {
 		return configErr("Audiences", "at least one audience is required")
 	}
 	if err := checkEntries("Audiences", c.Audiences, false); err != nil {
@@ -239,7 +258,7 @@ func (c *Config) checkIssuer() error {
 }
 
 func (c *Config) checkSource() error {
-	if c.Issuer == "" && c.JWKSURL == "" && c.KeySet == nil {
+	if c.Issuer == "" && c.JWKSURL == "" && c.KeySet == nil && !c.severalIssuers() {
 		return &ConfigError{
 			Setting: envDomain + ", " + envIssURL + " or " + envJWKSURL,
 			Field:   "Issuer, JWKSURL or KeySet",

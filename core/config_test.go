@@ -82,7 +82,7 @@ func TestConfigWithDefaults(t *testing.T) {
 
 	assert.Equal(t, []string{"api"}, got.Audiences)
 	assert.Equal(t, "https://issuer.example.com", got.Issuer)
-	assert.Equal(t, "https://issuer.example.com/.well-known/jwks.json", got.JWKSURL)
+	assert.Empty(t, got.JWKSURL, "found by discovery (behaviour.md §6), not derived")
 	assert.Equal(t, defaultAlgorithms, got.Algorithms)
 	assert.Equal(t, []string{"JWT", "at+jwt"}, got.TokenTypes)
 	assert.Equal(t, []string{"scope", "scp"}, got.ScopeClaims)
@@ -133,9 +133,11 @@ func TestConfigWithDefaultsDerived(t *testing.T) {
 		wantMin     time.Duration
 		wantTTL     time.Duration
 	}{
-		{"issuer", Config{Issuer: "https://i.example"}, "https://i.example/.well-known/jwks.json", 30 * time.Second, 2 * time.Hour},
-		{"issuer with slash", Config{Issuer: "https://tenant.auth0.com/"}, "https://tenant.auth0.com/.well-known/jwks.json", 30 * time.Second, 2 * time.Hour},
-		{"issuer with path and slashes", Config{Issuer: "https://i.example/realms/x//"}, "https://i.example/realms/x/.well-known/jwks.json", 30 * time.Second, 2 * time.Hour},
+		// Without JWKSURL, discovery finds it (discovery_test.go checks the
+		// jwks.json fallback of these issuers).
+		{"issuer", Config{Issuer: "https://i.example"}, "", 30 * time.Second, 2 * time.Hour},
+		{"issuer with slash", Config{Issuer: "https://tenant.auth0.com/"}, "", 30 * time.Second, 2 * time.Hour},
+		{"issuer with path and slashes", Config{Issuer: "https://i.example/realms/x//"}, "", 30 * time.Second, 2 * time.Hour},
 		{"explicit JWKS URL wins", Config{Issuer: "https://i.example", JWKSURL: "https://k.example/certs"}, "https://k.example/certs", 30 * time.Second, 2 * time.Hour},
 		{"no issuer", Config{}, "", 30 * time.Second, 2 * time.Hour},
 		{"long refresh lifts cache TTL", Config{RefreshInterval: 24 * time.Hour}, "", 30 * time.Second, 48 * time.Hour},
@@ -214,7 +216,8 @@ func TestConfigValidate(t *testing.T) {
 	}{
 		{"defaults", func(*Config) {}, "", "", nil},
 		{"key set only", func(c *Config) { c.Issuer, c.JWKSURL, c.KeySet = "", "", fakeKeySet{} }, "", "", nil},
-		{"JWKS URL only", func(c *Config) { c.Issuer = "" }, "", "", nil},
+		{"JWKS URL only", func(c *Config) { c.Issuer, c.JWKSURL = "", "https://keys.example.com/jwks" }, "", "", nil},
+		{"issuer only: discovery", func(c *Config) { c.JWKSURL = "" }, "", "", nil},
 		{"loopback http issuer", func(c *Config) { c.Issuer, c.JWKSURL = "http://127.0.0.1:8080", "http://127.0.0.1:8080/jwks" }, "", "", nil},
 		{"issuer with trailing slash", func(c *Config) { c.Issuer = "https://tenant.auth0.com/" }, "", "", nil},
 		{"empty safe methods", func(c *Config) { c.SafeMethods = []string{} }, "", "", nil},
@@ -316,7 +319,9 @@ func TestConfigValidateKeySet(t *testing.T) {
 			c.MaxJWKSBytes, c.MaxKeys = 64<<20, 10000
 		}, "", "", nil},
 		{"query allowed", func(c *Config) { c.JWKSURL = "https://login.example.com/keys?appid=1" }, "", "", nil},
-		{"no JWKS URL", func(c *Config) { c.JWKSURL = "" }, "JWKSURL", "AXIOMS_JWKS_URL", []string{"required"}},
+		{"no JWKS URL: discovery", func(c *Config) { c.JWKSURL = "" }, "", "", nil},
+		{"no JWKS URL nor issuer", func(c *Config) { c.JWKSURL, c.Issuer = "", "" }, "JWKSURL", "AXIOMS_JWKS_URL", []string{"required", "discovery"}},
+		{"discovery issuer plain http", func(c *Config) { c.JWKSURL, c.Issuer = "", "http://issuer.example.com" }, "Issuer", "AXIOMS_ISS_URL", []string{"loopback"}},
 		{"no JWKS URL but key set", func(c *Config) { c.JWKSURL, c.KeySet = "", fakeKeySet{} }, "", "", nil},
 		{"JWKS URL plain http", func(c *Config) { c.JWKSURL = "http://keys.example.com/jwks" }, "JWKSURL", "AXIOMS_JWKS_URL", []string{"loopback"}},
 		{"JWKS URL ftp", func(c *Config) { c.JWKSURL = "ftp://keys.example.com/jwks" }, "JWKSURL", "AXIOMS_JWKS_URL", []string{"scheme must be https"}},

@@ -18,6 +18,16 @@
 // the signature, with keys only from the configured key set; then exp
 // (required), nbf, iat with a bounded leeway, iss exactly and aud any-of.
 //
+// Keys come only from configuration: Config.JWKSURL, or, when it is unset,
+// the jwks_uri of the issuer's OpenID Connect or RFC 8414 metadata (whose
+// issuer must match exactly), falling back to {issuer}/.well-known/jwks.json
+// only when neither document exists. Config.Issuers and
+// Config.IssuerPatterns trust several issuers, each with its own key set;
+// the unverified iss only selects which issuer's keys are tried.
+//
+// ProtectedResource and NewResourceMetadata publish RFC 9728 metadata, and
+// ErrorResponseWith adds its resource_metadata parameter to challenges.
+//
 // What is not checked: token revocation or introspection, DPoP and mTLS
 // binding (RFC 9449, RFC 8705), and JWE (encrypted tokens are refused).
 //

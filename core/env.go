@@ -50,14 +50,22 @@ func ConfigFromEnv() (Config, error) { return ConfigFromLookup(os.LookupEnv) }
 // ConfigFromLookup reads a Config from the AXIOMS_* variables that lookup
 // returns (os.LookupEnv, a map in tests, a secrets store, ...):
 //
-//   - AXIOMS_AUDIENCE: Audiences, comma-separated. Required.
+//   - AXIOMS_AUDIENCE: Audiences, comma-separated. Required. With several
+//     issuers, it applies to each of them.
 //   - AXIOMS_ISS_URL: Issuer, exactly as given (iss is compared exactly).
+//     A comma-separated list of several issuers (behaviour.md §6) fills
+//     Issuers instead, one IssuerConfig per issuer, each with only Issuer
+//     set: every issuer gets its own key set, found by discovery (or at
+//     {issuer}/.well-known/jwks.json). An issuer listed twice is an error.
 //   - AXIOMS_DOMAIN: when AXIOMS_ISS_URL is unset, Issuer is
 //     "https://" + the domain, after removing an http:// or https:// prefix
 //     (any letter case) and trailing slashes. https is forced: for a plain
 //     http issuer on loopback, use AXIOMS_ISS_URL.
-//   - AXIOMS_JWKS_URL: JWKSURL. Left empty when unset; the Verifier then
-//     derives {Issuer without trailing slashes}/.well-known/jwks.json.
+//   - AXIOMS_JWKS_URL: JWKSURL. Left empty when unset; the key set then
+//     finds it by discovery from the issuer (see Config.JWKSURL), falling
+//     back to {Issuer without trailing slashes}/.well-known/jwks.json only
+//     when the issuer publishes no discovery document. Setting it together
+//     with several issuers is an error naming both variables.
 //   - AXIOMS_SCOPE_CLAIMS, AXIOMS_ROLES_CLAIMS, AXIOMS_PERMISSIONS_CLAIMS,
 //     AXIOMS_TOKEN_TYPS: comma-separated lists; a JSON array of strings
 //     (["scope","scp"], as pydantic-settings reads lists) works too.
@@ -78,9 +86,12 @@ func ConfigFromEnv() (Config, error) { return ConfigFromLookup(os.LookupEnv) }
 // anywhere, case-sensitively, and keeps slashes, giving
 // "https://d//.well-known/jwks.json" for "d/"); Issuer's trailing slashes
 // are dropped before "/.well-known/jwks.json" is appended for the same
-// reason; AXIOMS_AUDIENCE may list several audiences. AXIOMS_SAFE_METHODS
-// and AXIOMS_JWKS_PREFETCH are not read: safe methods are set in code only,
-// and the key set is always fetched at start.
+// reason; AXIOMS_AUDIENCE may list several audiences; AXIOMS_ISS_URL may
+// list several issuers; without AXIOMS_JWKS_URL, discovery comes before the
+// jwks.json default. AXIOMS_SAFE_METHODS and AXIOMS_JWKS_PREFETCH are not
+// read: safe methods are set in code only, and the key set of a single
+// issuer is always fetched at start (with several issuers, each key set is
+// fetched when a token first names its issuer).
 func ConfigFromLookup(lookup func(string) (string, bool)) (Config, error) {
 	if lookup == nil {
 		return Config{}, fmt.Errorf("core: config: nil lookup function: %w", ErrConfig)
@@ -203,14 +214,22 @@ func parseSeconds(v string) (time.Duration, error) {
 	return d, nil
 }
 
-// issuer sets c.Issuer from AXIOMS_ISS_URL, else from AXIOMS_DOMAIN, and
-// reports whether it came from AXIOMS_DOMAIN.
+// issuer sets c.Issuer (or, for several, c.Issuers) from AXIOMS_ISS_URL,
+// else c.Issuer from AXIOMS_DOMAIN, and reports whether it came from
+// AXIOMS_DOMAIN.
 func (r *envReader) issuer(c *Config) bool {
 	if iss := r.value(envIssURL); iss != "" {
-		if strings.Contains(iss, ",") {
-			r.fail(configErr("Issuer", "%q: several issuers are not supported; give one issuer", iss))
+		list := cleanList(strings.Split(iss, ","), nil)
+		switch len(list) {
+		case 0:
+			r.fail(configErr("Issuer", "%q lists no issuer", iss))
+		case 1:
+			c.Issuer = list[0]
+		default:
+			for _, one := range list {
+				c.Issuers = append(c.Issuers, IssuerConfig{Issuer: one})
+			}
 		}
-		c.Issuer = iss
 		return false
 	}
 	domain := r.value(envDomain)

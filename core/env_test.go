@@ -100,6 +100,9 @@ func TestConfigFromLookup(t *testing.T) {
 	}
 }
 
+// TestConfigFromLookupDerivesJWKSURL: without AXIOMS_JWKS_URL, the key URL
+// is found by discovery; when the issuer publishes no discovery document,
+// the axioms default applies, with the issuer's trailing slashes removed.
 func TestConfigFromLookupDerivesJWKSURL(t *testing.T) {
 	tests := []struct {
 		name, key, value, want string
@@ -112,8 +115,9 @@ func TestConfigFromLookupDerivesJWKSURL(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := ConfigFromLookup(mapLookup(map[string]string{envAudience: "api", tt.key: tt.value}))
 			require.NoError(t, err)
-			assert.Empty(t, got.JWKSURL, "derived by the Verifier, not stored")
-			assert.Equal(t, tt.want, got.withDefaults().JWKSURL)
+			assert.Empty(t, got.JWKSURL, "found by the key set, not stored")
+			assert.Empty(t, got.withDefaults().JWKSURL, "discovery comes first")
+			assert.Equal(t, tt.want, jwksFallbackURL(got.Issuer))
 		})
 	}
 }
@@ -139,7 +143,8 @@ func TestConfigFromLookupErrors(t *testing.T) {
 		{"domain bad port", map[string]string{envAudience: "api", envDomain: "x.example:port"}, "Issuer", envDomain, []string{"not a valid URL"}},
 		{"issuer plain http", map[string]string{envAudience: "api", envIssURL: "http://issuer.example.com"}, "Issuer", envIssURL, []string{"loopback"}},
 		{"issuer not a URL", map[string]string{envAudience: "api", envIssURL: "issuer.example.com"}, "Issuer", envIssURL, nil},
-		{"several issuers", map[string]string{envAudience: "api", envIssURL: "https://a.example,https://b.example"}, "Issuer", envIssURL, []string{"several issuers"}},
+		{"several issuers with JWKS URL", map[string]string{envAudience: "api", envIssURL: "https://a.example,https://b.example", envJWKSURL: "https://k.example/keys"},
+			"JWKSURL, Issuers", envIssURL + ", " + envJWKSURL, []string{"several issuers", "discovery"}},
 		{"JWKS URL plain http", withBase(map[string]string{envJWKSURL: "http://keys.example.com"}), "JWKSURL", envJWKSURL, nil},
 		{"JWKS URL nip.io", withBase(map[string]string{envJWKSURL: "http://127.0.0.1.nip.io/jwks"}), "JWKSURL", envJWKSURL, nil},
 

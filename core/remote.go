@@ -25,7 +25,9 @@ const (
 var errKeySetClosed = errors.New("core: remote key set closed")
 
 // RemoteKeySet is a KeySet fetched from an issuer's JWKS URL (RFC 7517 §5)
-// and kept fresh. It is safe for concurrent use.
+// and kept fresh. It is safe for concurrent use. Without a JWKSURL, it finds
+// the URL by discovery from the Issuer, as Config.JWKSURL describes, as part
+// of its first fetch and again on the first fetch after a failed one.
 //
 // One background goroutine fetches the set at construction and then every
 // RefreshInterval; after a failed fetch it retries after MinRefreshInterval.
@@ -39,12 +41,16 @@ var errKeySetClosed = errors.New("core: remote key set closed")
 //
 // Fetches send no cookies and no credentials, follow at most 3 redirects,
 // each to https:// (or http:// on a loopback host, unless an earlier hop was
-// https), and read at most MaxJWKSBytes. The URL is taken from the Config
-// only; nothing in a token ever selects where keys come from.
+// https), and read at most MaxJWKSBytes; each request (a discovery document
+// or the key set) is bounded by FetchTimeout. The URL is taken from the
+// Config, or from the discovery document of the configured issuer; nothing
+// in a token ever selects where keys come from.
 //
 // Call Close to stop the background goroutine.
 type RemoteKeySet struct {
-	url     string // JWKSURL, checked: no userinfo
+	url     string // JWKSURL, checked: no userinfo; "" = discovery from issuer
+	issuer  string // Issuer, for discovery
+	found   string // JWKS URL found by discovery; "" until found, and after a failed fetch (loop goroutine only)
 	client  *http.Client
 	ownConn *http.Transport // transport we created, closed by Close; nil otherwise
 	now     func() time.Time
@@ -86,7 +92,7 @@ type fetchCall struct {
 }
 
 // NewRemoteKeySet builds the key set NewVerifier would build from cfg: it
-// uses JWKSURL (default {Issuer}/.well-known/jwks.json), RefreshInterval,
+// uses JWKSURL (default: discovery from Issuer), RefreshInterval,
 // CacheTTL, MinRefreshInterval, FetchTimeout, MaxJWKSBytes, MaxKeys,
 // HTTPClient, Now and Logger, with their documented defaults. It fails only
 // on a bad setting (for example an http:// URL on a non-loopback host); it
@@ -100,6 +106,7 @@ func NewRemoteKeySet(cfg Config) (*RemoteKeySet, error) {
 	}
 	r := &RemoteKeySet{
 		url:             cfg.JWKSURL,
+		issuer:          cfg.Issuer,
 		now:             cfg.Now,
 		logger:          cfg.Logger,
 		refreshInterval: cfg.RefreshInterval,
@@ -328,47 +335,55 @@ func (r *RemoteKeySet) untilDue() time.Duration {
 	return max(due.Sub(now), minLoopDelay)
 }
 
-// fetch performs one fetch and, on success, installs the new set. Failures
-// are logged; the last good set is kept.
+// fetch performs one fetch (after discovery, when the JWKS URL is not known)
+// and, on success, installs the new set. Failures are logged; the last good
+// set is kept. A failed fetch makes the next one discover again.
 func (r *RemoteKeySet) fetch() error {
-	keys, err := r.download()
+	jwksURL, err := r.jwksURL()
 	if err != nil {
 		if r.ctx.Err() == nil { // not shutting down
-			r.logger.Warn("axioms: JWKS fetch failed", slog.String("url", r.url),
+			r.logger.Warn("axioms: discovery failed", slog.String("issuer", r.issuer),
 				slog.String("reason", err.Error()))
 		}
-		return fmt.Errorf("core: JWKS fetch %s: %w", r.url, err)
+		return fmt.Errorf("core: discovery for %s: %w", r.issuer, err)
+	}
+	keys, err := r.download(jwksURL)
+	if err != nil {
+		r.found = ""
+		if r.ctx.Err() == nil { // not shutting down
+			r.logger.Warn("axioms: JWKS fetch failed", slog.String("url", jwksURL),
+				slog.String("reason", err.Error()))
+		}
+		return fmt.Errorf("core: JWKS fetch %s: %w", jwksURL, err)
 	}
 	r.snap.Store(&snapshot{ix: newKeyIndex(keys), fetchedAt: r.now()})
-	r.logger.Debug("axioms: JWKS fetched", slog.String("url", r.url), slog.Int("keys", len(keys)))
+	r.logger.Debug("axioms: JWKS fetched", slog.String("url", jwksURL), slog.Int("keys", len(keys)))
 	return nil
 }
 
+// jwksURL returns the configured JWKS URL, else the one discovery found,
+// discovering it first when needed.
+func (r *RemoteKeySet) jwksURL() (string, error) {
+	if r.url != "" {
+		return r.url, nil
+	}
+	if r.found == "" {
+		u, err := r.discover()
+		if err != nil {
+			return "", err
+		}
+		r.found = u
+	}
+	return r.found, nil
+}
+
 // download GETs the key set and parses it into at least one usable key.
-func (r *RemoteKeySet) download() ([]*PublicKey, error) {
-	ctx, cancel := context.WithTimeout(r.ctx, r.fetchTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.url, nil)
+func (r *RemoteKeySet) download(jwksURL string) ([]*PublicKey, error) {
+	data, err := r.get(jwksURL, "application/jwk-set+json, application/json")
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Accept", "application/jwk-set+json, application/json")
-	resp, err := r.client.Do(req)
-	if err != nil {
-		return nil, requestError(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("status %d", resp.StatusCode)
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, r.maxBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading body: %w", requestError(err))
-	}
-	if int64(len(data)) > r.maxBytes {
-		return nil, fmt.Errorf("body larger than %d bytes", r.maxBytes)
-	}
-	keys, err := r.parse(data)
+	keys, err := r.parse(data, jwksURL)
 	if err != nil {
 		return nil, err
 	}
@@ -378,15 +393,44 @@ func (r *RemoteKeySet) download() ([]*PublicKey, error) {
 	return keys, nil
 }
 
+// get GETs u with the hardened client, within FetchTimeout, and returns the
+// body of a 200 answer, at most MaxJWKSBytes; another status is a
+// statusError.
+func (r *RemoteKeySet) get(u, accept string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(r.ctx, r.fetchTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", accept)
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return nil, requestError(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, statusError(resp.StatusCode)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, r.maxBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading body: %w", requestError(err))
+	}
+	if int64(len(data)) > r.maxBytes {
+		return nil, fmt.Errorf("body larger than %d bytes", r.maxBytes)
+	}
+	return data, nil
+}
+
 // parse parses a key set document; a panic in the parser becomes an error
 // so that a hostile document cannot stop the process.
-func (r *RemoteKeySet) parse(data []byte) (keys []*PublicKey, err error) {
+func (r *RemoteKeySet) parse(data []byte, source string) (keys []*PublicKey, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			keys, err = nil, fmt.Errorf("parsing: internal error: %v", p)
 		}
 	}()
-	keys, err = parseKeys(data, r.maxKeys, r.logger, r.url)
+	keys, err = parseKeys(data, r.maxKeys, r.logger, source)
 	if err != nil {
 		return nil, fmt.Errorf("parsing: %w", err)
 	}

@@ -4,48 +4,63 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strconv"
-	"strings"
-	"time"
-
-	"github.com/axiomsgo/axioms/core/internal/strictjson"
+	"sync"
 )
 
 // maxKidlessKeys bounds how many keys a token without kid is tried against,
 // so that one request can never cost more than a few signature checks.
 const maxKidlessKeys = 8
 
-// maxNumericDate is 9999-12-31T23:59:59Z: later dates (and anything that
-// would overflow time arithmetic) are refused (threats 81–82).
-const maxNumericDate = 253402300799
-
 // Verifier verifies access tokens and evaluates policies. It is safe for
 // concurrent use. Build it once with NewVerifier and Close it when done.
 type Verifier struct {
-	cfg      Config
-	keys     KeySet
-	owned    *RemoteKeySet // closed by Close; nil when the KeySet is the caller's
-	algs     []string
-	typs     []string // normalised: lower case, no "application/" prefix
-	required []string
-	cache    *tokenCache // nil when Config.TokenCacheEntries is -1
+	cfg   Config
+	keys  KeySet        // the single issuer's; nil with several issuers
+	owned *RemoteKeySet // closed by Close; nil when the KeySet is the caller's
+	rules claimRules    // the single issuer's
+	algs  []string
+	typs  []string    // normalised: lower case, no "application/" prefix
+	cache *tokenCache // nil when Config.TokenCacheEntries is -1
+
+	byIssuer  map[string]*issuerEntry // several issuers; nil in the single-issuer form
+	issuers   []string                // Issuers()
+	audiences []string                // Audiences()
+
+	mu     sync.Mutex // guards the creation of issuers' key sets, and closed
+	closed bool
 }
 
 // NewVerifier validates cfg and builds a Verifier. Unless cfg.KeySet is set,
-// it starts a RemoteKeySet for cfg.JWKSURL, which fetches in the background:
-// NewVerifier never blocks on the network and succeeds while the issuer is
-// down (requests then get ErrKeysUnavailable until keys load).
+// it starts a RemoteKeySet for cfg.JWKSURL (or, without it, for discovery
+// from cfg.Issuer), which fetches in the background: NewVerifier never
+// blocks on the network and succeeds while the issuer is down (requests
+// then get ErrKeysUnavailable until keys load). With several issuers
+// (Config.Issuers, Config.IssuerPatterns) no key set starts here: each is
+// created when a token first names its issuer.
 func NewVerifier(cfg Config) (*Verifier, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	v := &Verifier{cfg: cfg, keys: cfg.KeySet, algs: cfg.Algorithms, required: cfg.RequiredClaims}
+	v := &Verifier{cfg: cfg, keys: cfg.KeySet, algs: cfg.Algorithms, audiences: slices.Clone(cfg.Audiences)}
 	if entries, bytes, maxAge := cfg.tokenCacheSettings(); entries > 0 {
 		v.cache = newTokenCache(entries, bytes, maxAge, cfg.Leeway)
 	}
 	for _, t := range cfg.TokenTypes {
 		v.typs = append(v.typs, normalizeMediaType(t))
+	}
+	if cfg.severalIssuers() {
+		if err := v.addIssuers(); err != nil {
+			return nil, err
+		}
+		return v, nil
+	}
+	v.rules = rulesOf(IssuerConfig{
+		Issuer: cfg.Issuer, Audiences: cfg.Audiences, AudienceClaim: cfg.AudienceClaim, ScopeClaims: cfg.ScopeClaims,
+		RoleClaims: cfg.RoleClaims, PermissionClaims: cfg.PermissionClaims, RequiredClaims: cfg.RequiredClaims,
+	})
+	if cfg.Issuer != "" {
+		v.issuers = []string{cfg.Issuer}
 	}
 	if v.keys == nil {
 		rs, err := NewRemoteKeySet(cfg)
@@ -57,9 +72,12 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 	return v, nil
 }
 
-// Close stops the background key refresh of a key set the Verifier created.
-// It is safe to call more than once.
+// Close stops the background key refresh of the key sets the Verifier
+// created, and waits for it to end. Afterwards no key set is created for an
+// issuer first seen later (its tokens get ErrKeysUnavailable). It is safe to
+// call more than once.
 func (v *Verifier) Close() error {
+	v.closeKeySets()
 	if v.owned != nil {
 		return v.owned.Close()
 	}
@@ -86,6 +104,14 @@ func (v *Verifier) IsSafeMethod(method string) bool {
 // exp/nbf/iat numeric and in range with the leeway, iss exact, aud any-of,
 // required claims present, registered claims of the right JSON type.
 //
+// With several issuers (Config.Issuers, IssuerPatterns), the payload is
+// decoded and parsed (strictly, once) after the header and before the
+// signature, only to read "iss": a token whose iss is absent or not trusted
+// is refused with ErrIssuerMismatch, a payload that is not a JSON object
+// with ErrClaimsMalformed, both before any key lookup or network request.
+// The signature is then checked with that issuer's key set only, and the
+// claims with that issuer's settings.
+//
 // Errors match ErrInvalidToken (with a reason such as ErrTokenExpired) or
 // ErrKeysUnavailable. Verify does not check token binding (DPoP, mTLS) nor
 // revocation.
@@ -97,22 +123,28 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	if c := v.cachedClaims(ctx, token); c != nil {
 		return c, nil
 	}
+	if v.byIssuer != nil {
+		return v.verifyIssuers(ctx, token)
+	}
 	payload, key, err := v.verifyJWSKey(ctx, token)
 	if err != nil {
 		return nil, err
 	}
-	c, err := v.checkClaims(payload)
+	c, err := parseClaims(payload)
 	if err != nil {
 		return nil, err
 	}
+	if err := v.applyRules(c, &v.rules); err != nil {
+		return nil, err
+	}
 	if v.cache != nil {
-		v.cache.add(token, key, c, v.cfg.Now())
+		v.cache.add(token, key, v.keys, c, v.cfg.Now())
 	}
 	return c, nil
 }
 
 // verifyJWS is the JWS half of Verify: everything up to and including the
-// signature. It returns the decoded payload.
+// signature. It returns the decoded payload. Single-issuer form only.
 func (v *Verifier) verifyJWS(ctx context.Context, token string) (string, error) {
 	payload, _, err := v.verifyJWSKey(ctx, token)
 	return payload, err
@@ -121,21 +153,11 @@ func (v *Verifier) verifyJWS(ctx context.Context, token string) (string, error) 
 // verifyJWSKey is verifyJWS that also returns the key that verified the
 // signature.
 func (v *Verifier) verifyJWSKey(ctx context.Context, token string) (string, *PublicKey, error) {
-	if len(token) > v.cfg.MaxTokenBytes {
-		return "", nil, ErrTokenTooLarge
-	}
-	parts, ok := splitCompact(token)
-	if !ok {
-		return "", nil, ErrTokenMalformed
-	}
-	h, err := parseHeader(parts.header)
+	parts, h, err := v.parseJWS(token)
 	if err != nil {
 		return "", nil, err
 	}
-	if err := v.checkHeader(h); err != nil {
-		return "", nil, err
-	}
-	key, err := v.verifySignature(ctx, h, parts)
+	key, err := verifySignature(ctx, v.keys, h, parts)
 	if err != nil {
 		return "", nil, err
 	}
@@ -144,6 +166,26 @@ func (v *Verifier) verifyJWSKey(ctx context.Context, token string) (string, *Pub
 		return "", nil, ErrTokenMalformed
 	}
 	return payload, key, nil
+}
+
+// parseJWS applies the size cap, splits the compact form and parses and
+// checks the protected header.
+func (v *Verifier) parseJWS(token string) (compact, joseHeader, error) {
+	if len(token) > v.cfg.MaxTokenBytes {
+		return compact{}, joseHeader{}, ErrTokenTooLarge
+	}
+	parts, ok := splitCompact(token)
+	if !ok {
+		return compact{}, joseHeader{}, ErrTokenMalformed
+	}
+	h, err := parseHeader(parts.header)
+	if err != nil {
+		return compact{}, joseHeader{}, err
+	}
+	if err := v.checkHeader(h); err != nil {
+		return compact{}, joseHeader{}, err
+	}
+	return parts, h, nil
 }
 
 // checkHeader applies the configured alg allow-list and typ set.
@@ -160,8 +202,9 @@ func (v *Verifier) checkHeader(h joseHeader) error {
 // verifySignature selects the candidate keys and checks the signature over
 // the signing input exactly as received. A token without kid (or with an
 // empty kid) is tried against at most maxKidlessKeys keys that fit its alg,
-// and never causes a refresh. It returns the key that verified the token.
-func (v *Verifier) verifySignature(ctx context.Context, h joseHeader, parts compact) (*PublicKey, error) {
+// and never causes a refresh. Keys come from ks only. It returns the key
+// that verified the token.
+func verifySignature(ctx context.Context, ks KeySet, h joseHeader, parts compact) (*PublicKey, error) {
 	// The signature is decoded before the key lookup, so that a malformed
 	// token never spends the rate-limited refresh of an unknown kid.
 	var sigBuf [1024]byte // RSA-8192 signatures are 1024 bytes
@@ -173,7 +216,7 @@ func (v *Verifier) verifySignature(ctx context.Context, h joseHeader, parts comp
 		return nil, ErrTokenMalformed
 	}
 	sig := sigBuf[:n]
-	keys, err := v.keys.Keys(ctx, h.kid)
+	keys, err := ks.Keys(ctx, h.kid)
 	if err != nil {
 		if errors.Is(err, ErrKeysUnavailable) {
 			return nil, err
@@ -199,165 +242,4 @@ func (v *Verifier) verifySignature(ctx context.Context, h joseHeader, parts comp
 		return nil, ErrUnsupportedAlgorithm // the header alg does not fit the key
 	}
 	return nil, ErrSignatureInvalid
-}
-
-// claimsMembers is the member count room is made for beside Claims: that
-// of a typical access token (the benchmark token has 8). A larger claim set
-// grows into a slice of its own, as it would without the room.
-const claimsMembers = 8
-
-// claimsBlock allocates Claims together with room for the members of the
-// claim set: one allocation instead of two.
-type claimsBlock struct {
-	Claims
-	members [claimsMembers]strictjson.Member
-}
-
-// checkClaims parses the verified payload and applies the claim rules.
-func (v *Verifier) checkClaims(payload string) (*Claims, error) {
-	b := &claimsBlock{Claims: Claims{raw: payload}}
-	c := &b.Claims
-	var err error
-	if c.root, err = strictjson.ParseInto(payload, b.members[:0]); err != nil || c.root.Kind != strictjson.Object {
-		return nil, ErrClaimsMalformed
-	}
-	if err := c.readRegistered(); err != nil {
-		return nil, err
-	}
-	if err := v.checkTimes(c, v.cfg.Now()); err != nil {
-		return nil, err
-	}
-	if v.cfg.Issuer != "" && c.issuer != v.cfg.Issuer {
-		return nil, ErrIssuerMismatch
-	}
-	if !v.audienceAccepted(c) {
-		return nil, ErrAudienceMismatch
-	}
-	for _, name := range v.required {
-		if lookupClaim(&c.root, name) == nil {
-			return nil, ErrRequiredClaimMissing
-		}
-	}
-	c.scopes = firstClaim(&c.root, v.cfg.ScopeClaims)
-	c.roles = firstClaim(&c.root, v.cfg.RoleClaims)
-	c.permissions = firstClaim(&c.root, v.cfg.PermissionClaims)
-	return c, nil
-}
-
-// readRegistered type-checks the registered claims (RFC 7519 §4.1): iss,
-// sub, jti, client_id strings; aud a string or an array of strings; exp
-// required; exp, nbf, iat NumericDates. null counts as a wrong type.
-func (c *Claims) readRegistered() error {
-	var hasExp bool
-	for i := range c.root.Obj {
-		m := &c.root.Obj[i]
-		var err error
-		switch m.Key {
-		case "iss", "sub", "jti", "client_id":
-			if m.Value.Kind != strictjson.String {
-				return ErrClaimsMalformed
-			}
-			if m.Key == "iss" {
-				c.issuer = m.Value.Str
-			} else if m.Key == "sub" {
-				c.subject = m.Value.Str
-			}
-		case "aud":
-			if !isStringOrStrings(&m.Value) {
-				return ErrClaimsMalformed
-			}
-			c.aud = &m.Value
-		case "exp":
-			hasExp = true
-			c.expiry, err = numericDate(&m.Value)
-		case "nbf":
-			c.notBefore, err = numericDate(&m.Value)
-		case "iat":
-			c.issued, err = numericDate(&m.Value)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	if !hasExp {
-		return ErrRequiredClaimMissing
-	}
-	return nil
-}
-
-func isStringOrStrings(v *strictjson.Value) bool {
-	switch v.Kind {
-	case strictjson.String:
-		return true
-	case strictjson.Array:
-		for i := range v.Arr {
-			if v.Arr[i].Kind != strictjson.String {
-				return false
-			}
-		}
-		return true
-	}
-	return false
-}
-
-// numericDate reads a NumericDate (RFC 7519 §2): a JSON number of seconds,
-// fractions allowed, strictly positive and no later than year 9999. Strings,
-// null and anything that could overflow are refused (threats 75–84).
-func numericDate(v *strictjson.Value) (time.Time, error) {
-	if v.Kind != strictjson.Number {
-		return time.Time{}, ErrClaimsMalformed
-	}
-	if !strings.ContainsAny(v.Str, ".eE") {
-		sec, err := strconv.ParseInt(v.Str, 10, 64)
-		if err != nil || sec <= 0 || sec > maxNumericDate {
-			return time.Time{}, ErrClaimsMalformed
-		}
-		return time.Unix(sec, 0), nil
-	}
-	f, err := strconv.ParseFloat(v.Str, 64)
-	if err != nil || !(f > 0 && f <= maxNumericDate) {
-		return time.Time{}, ErrClaimsMalformed
-	}
-	sec := int64(f)
-	return time.Unix(sec, int64((f-float64(sec))*1e9)), nil
-}
-
-// checkTimes applies exp, nbf and iat with the leeway (RFC 7519 §4.1.4–6):
-// now must be before exp, at or after nbf, and iat not in the future.
-func (v *Verifier) checkTimes(c *Claims, now time.Time) error {
-	leeway := v.cfg.Leeway
-	switch {
-	case !now.Add(-leeway).Before(c.expiry):
-		return ErrTokenExpired
-	case !c.notBefore.IsZero() && now.Add(leeway).Before(c.notBefore):
-		return ErrTokenNotYetValid
-	case !c.issued.IsZero() && c.issued.After(now.Add(leeway)):
-		return ErrTokenIssuedInFuture
-	case !c.issued.IsZero() && c.issued.After(c.expiry):
-		return ErrClaimsMalformed
-	}
-	return nil
-}
-
-// audienceAccepted reports whether aud (or, without aud, the configured
-// AudienceClaim) holds one of the configured audiences, compared exactly.
-func (v *Verifier) audienceAccepted(c *Claims) bool {
-	aud := c.aud
-	if aud == nil && v.cfg.AudienceClaim != "" {
-		if alt, ok := c.root.Get(v.cfg.AudienceClaim); ok && alt.Kind == strictjson.String {
-			aud = alt
-		}
-	}
-	if aud == nil {
-		return false
-	}
-	if aud.Kind == strictjson.String {
-		return slices.Contains(v.cfg.Audiences, aud.Str)
-	}
-	for i := range aud.Arr {
-		if slices.Contains(v.cfg.Audiences, aud.Arr[i].Str) {
-			return true
-		}
-	}
-	return false
 }

@@ -24,6 +24,16 @@
 // Method- and action-level policies (the DRF ViewSet case) are one Require
 // per route, or one core.ByMethod on a group.
 //
+// RFC 9728 (protected-resource metadata, required by the MCP authorization
+// spec): build a core.ResourceMetadata, serve it with MetadataHandler
+// (skipped by or outside Middleware) and give it to every Middleware with
+// WithResourceMetadata; every challenge then carries resource_metadata="..."
+// pointing to the document:
+//
+//	m, err := core.NewResourceMetadata(v.ProtectedResource(), publicURL) // "" derives it per request
+//	e.GET(core.ProtectedResourcePath, echoauth.MetadataHandler(m))
+//	api := e.Group("/api", echoauth.Middleware(v, echoauth.WithResourceMetadata(m)))
+//
 // Errors follow Echo's idiom: a refused request returns an *echo.HTTPError
 // (Code = core's status, Message = {"error", "error_description"},
 // Internal = the core error) after WWW-Authenticate and Retry-After are set

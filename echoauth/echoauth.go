@@ -2,6 +2,7 @@ package echoauth
 
 import (
 	"encoding/json"
+	"net/http"
 
 	"github.com/labstack/echo/v4"
 
@@ -17,10 +18,11 @@ const (
 )
 
 // state is what Require and Authorize need from the Middleware that ran
-// before them: the verifier and the error path.
+// before them: the verifier, the RFC 9728 metadata and the error path.
 type state struct {
-	v       *core.Verifier
-	onError func(c echo.Context, err error) error
+	v        *core.Verifier
+	metadata *core.ResourceMetadata
+	onError  func(c echo.Context, err error) error
 }
 
 // fail answers a refused request with the custom handler's error when one
@@ -34,7 +36,9 @@ func (s *state) fail(c echo.Context, err error) error {
 			return herr
 		}
 	}
-	return httpError(c, s.v.ErrorResponse(err), err)
+	r := c.Request()
+	resp := core.ErrorResponseWith(err, core.ChallengeParams{Realm: s.v.Realm(), ResourceMetadata: s.metadata.URL(r.TLS != nil, r.Host)})
+	return httpError(c, resp, err)
 }
 
 // Middleware authenticates every request with v. Safe methods
@@ -51,7 +55,7 @@ func (s *state) fail(c echo.Context, err error) error {
 func Middleware(v *core.Verifier, opts ...Option) echo.MiddlewareFunc {
 	cfg := newConfig(opts)
 	anon := core.AllowAnonymous(core.Authenticated(), cfg.anonymous...)
-	s := &state{v: v, onError: cfg.onError}
+	s := &state{v: v, metadata: cfg.metadata, onError: cfg.onError}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if v == nil {
@@ -122,6 +126,25 @@ func Authorize(c echo.Context, p core.Policy) error {
 func Claims(c echo.Context) (*core.Claims, bool) {
 	claims, _ := c.Get(claimsKey).(*core.Claims)
 	return claims, claims != nil
+}
+
+// MetadataHandler serves m's RFC 9728 protected-resource metadata document
+// (200, Content-Type core.ContentType) without authentication; echo.ErrNotFound
+// when m is nil. Register it at core.ProtectedResourcePath outside
+// Middleware or skipped by it, and give the same m to WithResourceMetadata:
+//
+//	e.GET(core.ProtectedResourcePath, echoauth.MetadataHandler(m))
+//
+// It sets no CORS header: wrap it with Echo's CORS middleware for
+// browser-based clients.
+func MetadataHandler(m *core.ResourceMetadata) echo.HandlerFunc {
+	doc := m.Document()
+	return func(c echo.Context) error {
+		if doc == nil {
+			return echo.ErrNotFound
+		}
+		return c.Blob(http.StatusOK, core.ContentType, doc)
+	}
 }
 
 // missing answers a request that Middleware did not authenticate as one

@@ -27,29 +27,31 @@ func TestConformance(t *testing.T) {
 }
 
 // serve starts the behaviour.md §5 routes on a fresh Echo.
-func serve(tb testing.TB, v *core.Verifier) string {
-	srv := httptest.NewServer(newStandardServer(v))
+func serve(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata) string {
+	srv := httptest.NewServer(newStandardServer(v, m))
 	tb.Cleanup(srv.Close)
 	return srv.URL
 }
 
 // newStandardServer builds behaviour.md §5 the Echo way: one global
 // Middleware with a Skipper for the public routes, route-level Require
-// guards, ownership with Authorize in the handlers.
-func newStandardServer(v *core.Verifier) *echo.Echo {
+// guards, ownership with Authorize in the handlers, RFC 9728 metadata m.
+func newStandardServer(v *core.Verifier, m *core.ResourceMetadata) *echo.Echo {
 	e := echo.New()
 	public := func(c echo.Context) bool {
 		switch c.Path() {
-		case "/health", "/public", "/optional":
+		case "/health", "/public", "/optional", core.ProtectedResourcePath:
 			return true
 		}
 		return false
 	}
-	e.Use(echoauth.Middleware(v, echoauth.WithSkipper(public)))
+	rm := echoauth.WithResourceMetadata(m)
+	e.Use(echoauth.Middleware(v, rm, echoauth.WithSkipper(public)))
 	e.GET("/health", ok)
 	e.GET("/public", ok)
+	e.GET(core.ProtectedResourcePath, echoauth.MetadataHandler(m))
 	e.GET("/me", subject)
-	e.GET("/optional", subject, echoauth.Middleware(v, echoauth.WithAnonymousMethods(http.MethodGet)))
+	e.GET("/optional", subject, echoauth.Middleware(v, rm, echoauth.WithAnonymousMethods(http.MethodGet)))
 
 	api := e.Group("/api")
 	api.GET("/read", ok, echoauth.Require(core.AnyScope("read:data", "admin")))
@@ -523,4 +525,71 @@ func TestWithTokenFromQuery(t *testing.T) {
 			assert.Equal(t, tt.wantStatus, resp.StatusCode)
 		})
 	}
+}
+
+// WithResourceMetadata adds resource_metadata to every challenge, built
+// from the request's TLS state and Host, never from X-Forwarded-* (which
+// c.Scheme() would trust); MetadataHandler serves the document.
+func TestResourceMetadata(t *testing.T) {
+	iss, v := newVerifier(t)
+	m, err := core.NewResourceMetadata(v.ProtectedResource(), "")
+	require.NoError(t, err)
+	e := echo.New()
+	e.GET(core.ProtectedResourcePath, echoauth.MetadataHandler(m))
+	e.GET("/nil", echoauth.MetadataHandler(nil))
+	g := e.Group("/api", echoauth.Middleware(v, echoauth.WithResourceMetadata(m)))
+	g.GET("/read", ok, echoauth.Require(core.AnyScope("read:data")))
+	g.GET("/owned", func(c echo.Context) error { return echoauth.Authorize(c, core.Owner("bob")) })
+	writer := bearer(iss.MustToken(t, "alice", authtest.Scopes("write:data")))
+
+	const wk = "/.well-known/oauth-protected-resource"
+	tests := []struct {
+		name, target, host, auth string
+		status                   int
+		want                     string
+	}{
+		{"no credentials", "http://api.example.com/api/read", "", "", 401,
+			`Bearer realm="api", resource_metadata="http://api.example.com` + wk + `"`},
+		{"TLS", "https://api.example.com/api/read", "", "", 401,
+			`Bearer realm="api", resource_metadata="https://api.example.com` + wk + `"`},
+		{"invalid token", "http://api.example.com/api/read", "", "Bearer x.y.z", 401,
+			`Bearer realm="api", error="invalid_token", error_description="token malformed", resource_metadata="http://api.example.com` + wk + `"`},
+		{"Require", "http://api.example.com/api/read", "", writer, 403,
+			`Bearer realm="api", error="insufficient_scope", error_description="insufficient scope", scope="read:data", resource_metadata="http://api.example.com` + wk + `"`},
+		{"Authorize", "http://api.example.com/api/owned", "", writer, 403,
+			`Bearer realm="api", error="insufficient_scope", error_description="not the resource owner", resource_metadata="http://api.example.com` + wk + `"`},
+		{"forged Host", "http://api.example.com/api/read", "evil.example/x", "", 401, `Bearer realm="api"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodGet, tt.target, nil)
+			req.Header.Set("X-Forwarded-Proto", "https")
+			req.Header.Set("X-Forwarded-Host", "forwarded.example")
+			if tt.host != "" {
+				req.Host = tt.host
+			}
+			if tt.auth != "" {
+				req.Header.Set("Authorization", tt.auth)
+			}
+			if tt.target[:5] == "http:" {
+				req.Header.Set("X-Forwarded-Ssl", "on")
+			}
+			rec := httptest.NewRecorder()
+			e.ServeHTTP(rec, req)
+			assert.Equal(t, tt.status, rec.Code)
+			assert.Equal(t, tt.want, rec.Header().Get("WWW-Authenticate"))
+		})
+	}
+
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, core.ProtectedResourcePath, nil)
+	req.Header.Set("Authorization", "Bearer a")
+	e.ServeHTTP(rec, req)
+	assert.Equal(t, http.StatusOK, rec.Code)
+	assert.Equal(t, core.ContentType, rec.Header().Get("Content-Type"))
+	assert.JSONEq(t, string(m.Document()), rec.Body.String())
+
+	rec = httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/nil", nil))
+	assert.Equal(t, http.StatusNotFound, rec.Code)
 }

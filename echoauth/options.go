@@ -3,6 +3,8 @@ package echoauth
 import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/axiomsgo/axioms/core"
 )
 
 // Option configures Middleware.
@@ -13,6 +15,7 @@ type config struct {
 	anonymous      []string
 	onError        func(c echo.Context, err error) error
 	tokenFromQuery bool
+	metadata       *core.ResourceMetadata
 }
 
 func newConfig(opts []Option) config {
@@ -60,6 +63,10 @@ func WithAnonymousMethods(methods ...string) Option {
 // and returns an *echo.HTTPError whose Message is {"error",
 // "error_description"} and whose Internal is the core error, so Echo's
 // HTTPErrorHandler renders core's JSON body. A nil h keeps the default.
+// When h writes the answer itself, the resource_metadata parameter of
+// WithResourceMetadata(m) is its to add: core.ErrorResponseWith(err,
+// core.ChallengeParams{Realm: v.Realm(), ResourceMetadata:
+// m.URL(c.Request().TLS != nil, c.Request().Host)}).
 func WithErrorHandler(h func(c echo.Context, err error) error) Option {
 	return func(c *config) {
 		if h != nil {
@@ -74,4 +81,17 @@ func WithErrorHandler(h func(c echo.Context, err error) error) Option {
 // query tokens; URLs end up in logs and Referer headers.
 func WithTokenFromQuery() Option {
 	return func(c *config) { c.tokenFromQuery = true }
+}
+
+// WithResourceMetadata enables RFC 9728: every challenge of this
+// Middleware, and of the Require and Authorize calls behind it, carries
+// resource_metadata="..." with the absolute URL of m's document (m.URL:
+// from m's public URL, else from the request's TLS state and Host header,
+// never from c.Scheme() or X-Forwarded-* headers, which clients control;
+// behind a proxy give core.NewResourceMetadata a public URL). Serve the
+// document with MetadataHandler(m) at core.ProtectedResourcePath, skipped
+// by or outside Middleware. Default: no parameter. A nil m keeps the
+// default.
+func WithResourceMetadata(m *core.ResourceMetadata) Option {
+	return func(c *config) { c.metadata = m }
 }

@@ -22,6 +22,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/axiomsgo/axioms/adapters/conformance"
+	"github.com/axiomsgo/axioms/authtest"
+	"github.com/axiomsgo/axioms/core"
 )
 
 // frameworks are the example servers, one directory each.
@@ -48,7 +50,8 @@ func TestMain(m *testing.M) {
 }
 
 // TestConformance drives each example server, built and run as a process,
-// through the whole adapter conformance suite (behaviour.md §2, §4, §5).
+// through the whole adapter conformance suite (behaviour.md §2, §4, §5 and
+// the RFC 9728 part of §6, with and without PUBLIC_URL).
 func TestConformance(t *testing.T) {
 	for _, fw := range frameworks {
 		t.Run(fw, func(t *testing.T) {
@@ -93,8 +96,21 @@ func TestDevelopmentMode(t *testing.T) {
 			assert.Equal(t, http.StatusForbidden, status, "the reader may not list users: %s", body)
 			assert.Contains(t, header.Get("WWW-Authenticate"), `error="insufficient_scope"`)
 
-			status, _, _ = send(t, client, http.MethodGet, srv.url+"/api/read", "")
+			status, header, _ = send(t, client, http.MethodGet, srv.url+"/api/read", "")
 			assert.Equal(t, http.StatusUnauthorized, status, "no token")
+			metadataURL := srv.url + core.ProtectedResourcePath
+			assert.Equal(t, `Bearer realm="api", resource_metadata="`+metadataURL+`"`, header.Get("WWW-Authenticate"),
+				"RFC 9728: derived from the request without PUBLIC_URL")
+
+			status, _, body = send(t, client, http.MethodGet, metadataURL, "")
+			assert.Equal(t, http.StatusOK, status, "the metadata document is public")
+			var doc core.ProtectedResource
+			require.NoError(t, json.Unmarshal([]byte(body), &doc), body)
+			assert.Equal(t, authtest.DefaultAudience, doc.Resource)
+			if assert.Len(t, doc.AuthorizationServers, 1) {
+				assert.Contains(t, srv.banner, "issuer   "+doc.AuthorizationServers[0]+"\n", "the development issuer")
+			}
+			assert.Equal(t, []string{"header"}, doc.BearerMethodsSupported)
 
 			offTable(t, client, srv.url, cmds)
 		})
@@ -110,6 +126,8 @@ func TestDevelopmentMode(t *testing.T) {
 	for _, tc := range []struct{ name, env, names string }{
 		{"bad setting in development mode", "AXIOMS_LEEWAY=forever", "AXIOMS_LEEWAY"},
 		{"issuer without audience", "AXIOMS_ISS_URL=https://issuer.example", "AXIOMS_AUDIENCE"},
+		{"plain http PUBLIC_URL", "PUBLIC_URL=http://api.example.com", "PUBLIC_URL"},
+		{"PUBLIC_URL without scheme", "PUBLIC_URL=api.example.com", "PUBLIC_URL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -197,8 +215,9 @@ type server struct {
 var readyLine = regexp.MustCompile(`ready.*(http://[^\s/]+)`)
 
 // startServer runs bin with ADDR=127.0.0.1:0 and env added to the test's
-// environment (less its AXIOMS_* variables), waits for its ready line and
-// stops it with SIGTERM when tb ends, failing tb unless it exits cleanly.
+// environment (less its AXIOMS_*, ADDR and PUBLIC_URL variables), waits for
+// its ready line and stops it with SIGTERM when tb ends, failing tb unless
+// it exits cleanly.
 func startServer(tb testing.TB, bin string, env []string) server {
 	tb.Helper()
 	cmd := exec.Command(bin)
@@ -228,7 +247,7 @@ func startServer(tb testing.TB, bin string, env []string) server {
 func cleanEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "AXIOMS_") && !strings.HasPrefix(kv, "ADDR=") {
+		if !strings.HasPrefix(kv, "AXIOMS_") && !strings.HasPrefix(kv, "ADDR=") && !strings.HasPrefix(kv, "PUBLIC_URL=") {
 			env = append(env, kv)
 		}
 	}

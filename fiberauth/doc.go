@@ -22,6 +22,15 @@
 // WithSkipper), and a route with other needs, such as anonymous GETs, can
 // list its own Middleware in its handlers when it is registered first.
 //
+// RFC 9728 (protected-resource metadata, required by the MCP authorization
+// spec): build a core.ResourceMetadata, serve it with MetadataHandler and
+// give it to every Middleware with WithResourceMetadata; every challenge
+// then carries resource_metadata="..." pointing to the document:
+//
+//	m, err := core.NewResourceMetadata(v.ProtectedResource(), publicURL) // "" derives it per request
+//	app.Get(core.ProtectedResourcePath, fiberauth.MetadataHandler(m))  // before app.Use
+//	app.Use(fiberauth.Middleware(v, fiberauth.WithResourceMetadata(m)))
+//
 // Memory: fasthttp reuses its buffers once a handler returns. This package
 // reads the Authorization header in place (core keeps nothing of the token)
 // and stores only the claims, which own their memory; it never keeps the

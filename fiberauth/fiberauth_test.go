@@ -1,12 +1,14 @@
 package fiberauth_test
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,16 +26,19 @@ import (
 	"github.com/axiomsgo/axioms/fiberauth"
 )
 
-// TestConformance runs the shared behaviour suite (behaviour.md §2, §4, §5)
+// TestConformance runs the shared behaviour suite (behaviour.md §2, §4, §5, §6)
 // through Fiber over a real listener.
 func TestConformance(t *testing.T) {
 	conformance.Run(t, conformance.Harness{
-		Serve: func(tb testing.TB, v *core.Verifier) string { return serve(tb, standardApp(v)) },
+		Serve: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata) string {
+			return serve(tb, standardApp(v, m))
+		},
 	})
 }
 
-// standardApp serves the routes of behaviour.md §5 in Fiber idiom.
-func standardApp(v *core.Verifier, cfg ...fiber.Config) *fiber.App {
+// standardApp serves the routes of behaviour.md §5 in Fiber idiom, with
+// RFC 9728 metadata m.
+func standardApp(v *core.Verifier, m *core.ResourceMetadata, cfg ...fiber.Config) *fiber.App {
 	c := fiber.Config{DisableStartupMessage: true}
 	if len(cfg) > 0 {
 		c = cfg[0]
@@ -45,11 +50,13 @@ func standardApp(v *core.Verifier, cfg ...fiber.Config) *fiber.App {
 	// Fiber runs handlers in registration order: routes registered before
 	// app.Use(Middleware) never reach it, so /health and /public are not
 	// authenticated and /optional brings its own Middleware.
+	rm := fiberauth.WithResourceMetadata(m)
 	app.Get("/health", status(fiber.StatusOK))
 	app.Get("/public", status(fiber.StatusOK))
-	app.Get("/optional", fiberauth.Middleware(v, fiberauth.WithAnonymousMethods(fiber.MethodGet)), subject)
+	app.Get(core.ProtectedResourcePath, fiberauth.MetadataHandler(m))
+	app.Get("/optional", fiberauth.Middleware(v, rm, fiberauth.WithAnonymousMethods(fiber.MethodGet)), subject)
 
-	app.Use(fiberauth.Middleware(v))
+	app.Use(fiberauth.Middleware(v, rm))
 	app.Get("/me", subject)
 
 	api := app.Group("/api")
@@ -412,7 +419,7 @@ func TestWithErrorHandler(t *testing.T) {
 func TestAppErrorHandler(t *testing.T) {
 	iss, v := setup(t)
 	var appHandlerCalls atomic.Int32
-	app := standardApp(v, fiber.Config{ErrorHandler: func(c *fiber.Ctx, err error) error {
+	app := standardApp(v, nil, fiber.Config{ErrorHandler: func(c *fiber.Ctx, err error) error {
 		appHandlerCalls.Add(1)
 		return c.Status(fiber.StatusInternalServerError).SendString("app: " + err.Error())
 	}})
@@ -534,8 +541,8 @@ func TestTokenFromQuery(t *testing.T) {
 // and answers 431 itself when the header does not fit ReadBufferSize.
 func TestHeaderLimits(t *testing.T) {
 	_, v := setup(t)
-	small := serve(t, standardApp(v))
-	large := serve(t, standardApp(v, fiber.Config{ReadBufferSize: 32 << 10}))
+	small := serve(t, standardApp(v, nil))
+	large := serve(t, standardApp(v, nil, fiber.Config{ReadBufferSize: 32 << 10}))
 	oversized := bearer(strings.Repeat("a", core.DefaultMaxTokenBytes+1))
 
 	assertCore(t, send(t, http.MethodGet, small+"/me", "", "Bearer a", "Bearer b"), errTwoHeaders)
@@ -554,7 +561,7 @@ func TestVerifierSurvivesRequests(t *testing.T) {
 	iss, v := setup(t, func(cfg *core.Config) {
 		cfg.Now = func() time.Time { return time.Now().Add(time.Duration(shift.Load())) }
 	})
-	url := serve(t, standardApp(v))
+	url := serve(t, standardApp(v, nil))
 	require.Equal(t, http.StatusOK, send(t, http.MethodGet, url+"/me", "", bearer(iss.MustToken(t, "alice"))).status)
 
 	_, err := iss.Rotate("ES256")
@@ -565,4 +572,86 @@ func TestVerifierSurvivesRequests(t *testing.T) {
 
 func TestMiddlewareNilVerifierPanics(t *testing.T) {
 	assert.PanicsWithValue(t, "fiberauth: Middleware needs a non-nil *core.Verifier", func() { fiberauth.Middleware(nil) })
+}
+
+// WithResourceMetadata adds resource_metadata to every challenge, built
+// from the connection's TLS state and the Host header, never from
+// X-Forwarded-* (which c.Protocol() and c.Hostname() trust by default);
+// MetadataHandler serves the document.
+func TestResourceMetadata(t *testing.T) {
+	iss, v := setup(t)
+	m, err := core.NewResourceMetadata(v.ProtectedResource(), "")
+	require.NoError(t, err)
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Get(core.ProtectedResourcePath, fiberauth.MetadataHandler(m))
+	app.Get("/nil", fiberauth.MetadataHandler(nil))
+	app.Use(fiberauth.Middleware(v, fiberauth.WithResourceMetadata(m)))
+	app.Get("/read", fiberauth.Require(core.AnyScope("read:data")), status(fiber.StatusOK))
+	app.Get("/owned", func(c *fiber.Ctx) error { return fiberauth.Authorize(c, core.Owner("bob")) })
+	writer := bearer(iss.MustToken(t, "alice", authtest.Scopes("write:data")))
+
+	const wk = "/.well-known/oauth-protected-resource"
+	tests := []struct {
+		name, path, host, auth string
+		status                 int
+		want                   string
+	}{
+		{"no credentials", "/read", "API.example.com:8080", "", 401,
+			`Bearer realm="api", resource_metadata="http://api.example.com:8080` + wk + `"`},
+		{"invalid token", "/read", "api.example.com", "Bearer x.y.z", 401,
+			`Bearer realm="api", error="invalid_token", error_description="token malformed", resource_metadata="http://api.example.com` + wk + `"`},
+		{"Require", "/read", "api.example.com", writer, 403,
+			`Bearer realm="api", error="insufficient_scope", error_description="insufficient scope", scope="read:data", resource_metadata="http://api.example.com` + wk + `"`},
+		{"Authorize", "/owned", "api.example.com", writer, 403,
+			`Bearer realm="api", error="insufficient_scope", error_description="not the resource owner", resource_metadata="http://api.example.com` + wk + `"`},
+		{"forged Host", "/read", "evil_host.example", "", 401, `Bearer realm="api"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodGet, "http://ignored"+tt.path, nil)
+			require.NoError(t, err)
+			req.Host = tt.host
+			req.Header.Set("X-Forwarded-Proto", "https")
+			req.Header.Set("X-Forwarded-Host", "forwarded.example")
+			if tt.auth != "" {
+				req.Header.Set("Authorization", tt.auth)
+			}
+			resp, err := app.Test(req, -1)
+			require.NoError(t, err)
+			_ = resp.Body.Close()
+			assert.Equal(t, tt.status, resp.StatusCode)
+			assert.Equal(t, tt.want, resp.Header.Get("WWW-Authenticate"))
+		})
+	}
+
+	t.Run("TLS", func(t *testing.T) {
+		tlsSrv := httptest.NewTLSServer(http.NotFoundHandler()) // for its certificate and a client trusting it
+		client := tlsSrv.Client()
+		certs := tlsSrv.TLS.Certificates
+		tlsSrv.Close()
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		go func() { _ = app.Listener(tls.NewListener(ln, &tls.Config{Certificates: certs})) }()
+		t.Cleanup(func() { client.CloseIdleConnections(); _ = app.ShutdownWithTimeout(time.Second) })
+		resp, err := client.Get("https://" + ln.Addr().String() + "/read")
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+		assert.Equal(t, `Bearer realm="api", resource_metadata="https://`+ln.Addr().String()+wk+`"`, resp.Header.Get("WWW-Authenticate"))
+	})
+
+	req, _ := http.NewRequest(http.MethodGet, core.ProtectedResourcePath, nil)
+	req.Header.Set("Authorization", "Bearer a")
+	resp, err := app.Test(req, -1)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, core.ContentType, resp.Header.Get("Content-Type"))
+	assert.JSONEq(t, string(m.Document()), string(body))
+
+	resp, err = app.Test(httptest.NewRequest(http.MethodGet, "/nil", nil), -1)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
 }

@@ -15,6 +15,7 @@ type config struct {
 	anonymous []string
 	onError   func(*fiber.Ctx, error) error
 	query     bool
+	metadata  *core.ResourceMetadata
 }
 
 // WithSkipper skips authentication for requests for which skip returns true,
@@ -39,8 +40,11 @@ func WithAnonymousMethods(methods ...string) Option {
 // Content-Type core.ContentType and the JSON body) and returns nil. h gets
 // every failure of Middleware, Require and Authorize as the core error (use
 // errors.Is with core.ErrInvalidToken and the other categories, and
-// v.ErrorResponse to compute the standard answer). An error h returns goes
-// on to the app's ErrorHandler.
+// v.ErrorResponse to compute the standard answer; with WithResourceMetadata(m),
+// core.ErrorResponseWith(err, core.ChallengeParams{Realm: v.Realm(),
+// ResourceMetadata: m.URL(c.Context().IsTLS(), string(c.Request().Host()))})
+// keeps the resource_metadata parameter). An error h returns goes on to the
+// app's ErrorHandler.
 func WithErrorHandler(h func(c *fiber.Ctx, err error) error) Option {
 	return func(cfg *config) { cfg.onError = h }
 }
@@ -53,15 +57,53 @@ func WithTokenFromQuery() Option {
 	return func(cfg *config) { cfg.query = true }
 }
 
+// WithResourceMetadata enables RFC 9728: every challenge of this
+// Middleware, and of the Require and Authorize calls behind it, carries
+// resource_metadata="..." with the absolute URL of m's document (m.URL:
+// from m's public URL, else from whether the connection is TLS and the
+// request's Host; never from c.Protocol(), c.Hostname() or X-Forwarded-*
+// headers, which Fiber trusts by default and clients control; behind a
+// proxy give core.NewResourceMetadata a public URL). Serve the document
+// with MetadataHandler(m) at core.ProtectedResourcePath, registered before
+// or outside Middleware. Default: no parameter. A nil m keeps the default.
+func WithResourceMetadata(m *core.ResourceMetadata) Option {
+	return func(cfg *config) { cfg.metadata = m }
+}
+
 func newConfig(v *core.Verifier, opts []Option) *config {
 	cfg := &config{}
 	for _, o := range opts {
 		o(cfg)
 	}
 	if cfg.onError == nil {
-		cfg.onError = func(c *fiber.Ctx, err error) error { return render(c, v.ErrorResponse(err)) }
+		m := cfg.metadata
+		cfg.onError = func(c *fiber.Ctx, err error) error {
+			url := m.URL(c.Context().IsTLS(), string(c.Request().Host()))
+			return render(c, core.ErrorResponseWith(err, core.ChallengeParams{Realm: v.Realm(), ResourceMetadata: url}))
+		}
 	}
 	return cfg
+}
+
+// MetadataHandler serves m's RFC 9728 protected-resource metadata document
+// (200, Content-Type core.ContentType; Fiber answers HEAD too) without
+// authentication; fiber.ErrNotFound when m is nil. Register it at
+// core.ProtectedResourcePath before app.Use(Middleware) or outside it, and
+// give the same m to WithResourceMetadata:
+//
+//	app.Get(core.ProtectedResourcePath, fiberauth.MetadataHandler(m))
+//
+// It sets no CORS header: put Fiber's cors middleware before it for
+// browser-based clients.
+func MetadataHandler(m *core.ResourceMetadata) fiber.Handler {
+	doc := m.Document()
+	return func(c *fiber.Ctx) error {
+		if doc == nil {
+			return fiber.ErrNotFound
+		}
+		c.Set(fiber.HeaderContentType, core.ContentType)
+		return c.Status(fiber.StatusOK).Send(doc)
+	}
 }
 
 // render writes r exactly as core computed it.

@@ -78,7 +78,7 @@ func tamperSignature(t testing.TB, token string) string {
 func (s *suite) keysUnavailable(t *testing.T) {
 	cfg := s.iss.Config()
 	cfg.JWKSURL = closedPort(t) + "/.well-known/jwks.json"
-	base := s.serve(t, cfg)
+	base := s.serve(t, cfg, "")
 	for _, path := range []string{"/me", "/api/read", "/optional"} {
 		t.Run("GET "+path+" with a token is 503", func(t *testing.T) {
 			resp := s.doAt(t, base, request{method: http.MethodGet, path: path, auth: s.as("reader")})

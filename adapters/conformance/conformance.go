@@ -1,14 +1,14 @@
 // Package conformance is the one behaviour suite every adapter must pass:
-// behaviour.md §2, §4 and §5 end to end, with real HTTP requests, real keys
-// and a loopback JWKS.
+// behaviour.md §2, §4, §5 and the RFC 9728 part of §6 end to end, with real
+// HTTP requests, real keys and a loopback JWKS.
 //
 // An adapter's test calls Run with a Harness whose Serve starts a server
 // with the standard routes below, protected through the adapter with the
-// given verifier:
+// given verifier and publishing the given RFC 9728 metadata:
 //
 //	func TestConformance(t *testing.T) {
-//		conformance.Run(t, conformance.Harness{Serve: func(tb testing.TB, v *core.Verifier) string {
-//			srv := httptest.NewServer(routes(v, conformance.NewStore(), conformance.NewStore()))
+//		conformance.Run(t, conformance.Harness{Serve: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata) string {
+//			srv := httptest.NewServer(routes(v, m, conformance.NewStore(), conformance.NewStore()))
 //			tb.Cleanup(srv.Close)
 //			return srv.URL
 //		}})
@@ -16,15 +16,21 @@
 //
 // A server that builds its verifier itself from the AXIOMS_* environment,
 // such as an example server started as a process, is run with ServeEnv
-// instead: it gets the variables naming the suite's issuer.
+// instead: it gets the variables naming the suite's issuer (and PUBLIC_URL
+// for its public URL, when the suite sets one).
 //
 // # Standard routes (behaviour.md §5)
 //
 // Success bodies are JSON (Content-Type application/json); 204 has no body.
+// Every Middleware has the adapter's WithResourceMetadata(m), so that every
+// challenge (400, 401, 403) carries resource_metadata="..." (RFC 9728 §5.1).
 //
 //	GET /health, GET /public    no authentication (skipped, or not behind the
 //	                            middleware: Authorization is not read)
 //	                            → 200 {"status":"ok"}
+//	GET /.well-known/oauth-protected-resource
+//	                            no authentication, the adapter's
+//	                            MetadataHandler(m) → 200 m's JSON document
 //	GET /me                     valid token → 200 {"sub":"<sub>"}
 //	GET /optional               WithAnonymousMethods("GET"): no credentials (or
 //	                            another scheme) → 200 {"sub":null}; a bearer
@@ -63,16 +69,27 @@
 //
 // # What Run checks
 //
-// Run starts an authtest issuer (RS256), builds a verifier from its Config,
-// calls Serve once (or ServeEnv with AXIOMS_ISS_URL, AXIOMS_JWKS_URL and
-// AXIOMS_AUDIENCE naming that issuer), and runs subtests named by section
-// and row, for example "§5/GET /api/read/reader": every §5 row for each
-// persona that passes and for personas that fail (exact status, JSON
-// bodies, challenges with scope="..." for scope rules only, ownership,
-// 404s), the §2 credential rules and the §4 error rules through the routes,
-// and 50 concurrent requests mixing personas. It calls Serve a second time with a verifier
-// whose JWKS URL is a closed loopback port, for the 503 case (ServeEnv:
-// with AXIOMS_JWKS_URL naming that port).
+// Run starts an authtest issuer (RS256), builds a verifier from its Config
+// and metadata deriving its URL from each request
+// (core.NewResourceMetadata(v.ProtectedResource(), "")), calls Serve once
+// (or ServeEnv with AXIOMS_ISS_URL, AXIOMS_JWKS_URL and AXIOMS_AUDIENCE
+// naming that issuer), and runs subtests named by section and row, for
+// example "§5/GET /api/read/reader": every §5 row for each persona that
+// passes and for personas that fail (exact status, JSON bodies, challenges
+// with scope="..." for scope rules only, ownership, 404s), the §2
+// credential rules and the §4 error rules through the routes, and 50
+// concurrent requests mixing personas. Every 400, 401 and 403 challenge
+// must carry resource_metadata with the document's absolute URL (here the
+// server's base URL + core.ProtectedResourcePath). §6 checks the document
+// (resource = the audience, authorization_servers = [the issuer],
+// bearer_methods_supported = ["header"]), that the parameter follows the
+// Host header only when it is a plain host[:port] and never X-Forwarded-*,
+// and, on a second server with a public URL (https://api.example.test/base;
+// ServeEnv: PUBLIC_URL), that the parameter names the public URL whatever
+// the Host.
+// It calls Serve once more with a verifier whose JWKS URL is a closed
+// loopback port, for the 503 case (ServeEnv: with AXIOMS_JWKS_URL naming
+// that port).
 //
 // Personas: reader (scope read:data), writer (scopes write:data openid),
 // admin (roles admin superuser), editor (scope openid, role editor,
@@ -83,6 +100,7 @@
 package conformance
 
 import (
+	"cmp"
 	"net"
 	"net/http"
 	"strings"
@@ -99,19 +117,22 @@ import (
 // Serve and ServeEnv.
 type Harness struct {
 	// Serve starts a server that serves the standard routes of
-	// behaviour.md §5, protected with v through the adapter, and returns
-	// its base URL (e.g. "http://127.0.0.1:41234"). It registers its own
-	// shutdown with tb.Cleanup. Each call must start with empty stores.
-	Serve func(tb testing.TB, v *core.Verifier) string
+	// behaviour.md §5, protected with v through the adapter, with m given to
+	// every Middleware (WithResourceMetadata) and served at
+	// core.ProtectedResourcePath (MetadataHandler), and returns its base URL
+	// (e.g. "http://127.0.0.1:41234"). It registers its own shutdown with
+	// tb.Cleanup. Each call must start with empty stores.
+	Serve func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata) string
 
 	// ServeEnv is the other way to serve, for a server that builds its
 	// verifier itself from the environment (core.ConfigFromEnv), such as
 	// an example server run as a process. It starts a server with the
-	// standard routes whose environment has the AXIOMS_* variables in env
-	// (AXIOMS_ISS_URL, AXIOMS_JWKS_URL and AXIOMS_AUDIENCE, as NAME=value)
-	// added to its own, and returns its base URL once it is ready. It
-	// registers its own shutdown with tb.Cleanup. Each call must start
-	// with empty stores.
+	// standard routes whose environment has the variables in env
+	// (AXIOMS_ISS_URL, AXIOMS_JWKS_URL and AXIOMS_AUDIENCE, as NAME=value,
+	// and for one server PUBLIC_URL, the public URL of its RFC 9728
+	// metadata; without it the URL is derived from each request) added to
+	// its own, and returns its base URL once it is ready. It registers its
+	// own shutdown with tb.Cleanup. Each call must start with empty stores.
 	ServeEnv func(tb testing.TB, env []string) string
 }
 
@@ -121,16 +142,18 @@ func Run(t *testing.T, h Harness) {
 	require.True(t, (h.Serve == nil) != (h.ServeEnv == nil), "conformance: set exactly one of Harness.Serve and Harness.ServeEnv")
 	iss := authtest.NewTestIssuer(t)
 	s := &suite{
-		h:      h,
-		iss:    iss,
-		client: newClient(t),
+		h:         h,
+		iss:       iss,
+		client:    newClient(t),
+		publicURL: map[string]string{},
 	}
-	s.base = s.serve(t, iss.Config())
+	s.base = s.serve(t, iss.Config(), "")
 	s.tokens = s.mintPersonas(t)
 
 	t.Run("§2", s.credentials)
 	t.Run("§4", s.errorRules)
 	t.Run("§5", s.routes)
+	t.Run("§6", s.resourceMetadata)
 }
 
 // suite is one run: the issuer, the server's base URL and the persona
@@ -141,6 +164,9 @@ type suite struct {
 	client *http.Client
 	base   string
 	tokens map[string]string
+	// publicURL is the public URL each server was started with, by base
+	// URL ("" when its metadata URL is derived from each request).
+	publicURL map[string]string
 }
 
 // personas are the tokens the suite mints (behaviour.md §5 and extras).
@@ -169,25 +195,41 @@ func (s *suite) mintPersonas(t *testing.T) map[string]string {
 	return tokens
 }
 
-// serve starts a server trusting cfg through the harness and returns its
-// base URL: with Serve, in process with a verifier built here; with
-// ServeEnv, given cfg as AXIOMS_* variables. The suite's idle connections
-// are closed before the server's shutdown (cleanups run last-in first-out),
-// so that a graceful shutdown need not wait for them.
-func (s *suite) serve(t *testing.T, cfg core.Config) string {
+// serve starts a server trusting cfg through the harness, with RFC 9728
+// metadata at publicURL ("" to derive its URL from each request), and
+// returns its base URL: with Serve, in process with a verifier and metadata
+// built here; with ServeEnv, given cfg as AXIOMS_* variables and publicURL
+// as PUBLIC_URL. The suite's idle connections are closed before the
+// server's shutdown (cleanups run last-in first-out), so that a graceful
+// shutdown need not wait for them.
+func (s *suite) serve(t *testing.T, cfg core.Config, publicURL string) string {
 	t.Helper()
 	var base string
 	if s.h.Serve != nil {
-		base = s.h.Serve(t, newVerifier(t, cfg))
+		v := newVerifier(t, cfg)
+		m, err := core.NewResourceMetadata(v.ProtectedResource(), publicURL)
+		require.NoError(t, err)
+		base = s.h.Serve(t, v, m)
 	} else {
-		base = s.h.ServeEnv(t, []string{
+		env := []string{
 			"AXIOMS_ISS_URL=" + cfg.Issuer,
 			"AXIOMS_JWKS_URL=" + cfg.JWKSURL,
 			"AXIOMS_AUDIENCE=" + strings.Join(cfg.Audiences, ","),
-		})
+		}
+		if publicURL != "" {
+			env = append(env, "PUBLIC_URL="+publicURL)
+		}
+		base = s.h.ServeEnv(t, env)
 	}
+	s.publicURL[base] = publicURL
 	t.Cleanup(s.client.CloseIdleConnections)
 	return base
+}
+
+// metadataURL is the resource_metadata every challenge of the server at
+// base must carry for a request with the default Host header.
+func (s *suite) metadataURL(base string) string {
+	return cmp.Or(s.publicURL[base], base) + core.ProtectedResourcePath
 }
 
 // newVerifier builds a quiet verifier for cfg, closed with t.Cleanup.

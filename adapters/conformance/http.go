@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"mime"
 	"net/http"
 	"strings"
@@ -23,6 +24,8 @@ type request struct {
 	auth         []string // Authorization header values, in order
 	body         string   // sent as application/json (or contentType) when not empty
 	contentType  string
+	host         string      // the Host header, when not the server's
+	header       http.Header // more request headers
 }
 
 // response is what came back.
@@ -30,6 +33,9 @@ type response struct {
 	status int
 	header http.Header
 	body   []byte
+	// metadata is the resource_metadata every challenge of the answer must
+	// carry ("": none); doAt sets it for the default Host header.
+	metadata string
 }
 
 func (r response) String() string {
@@ -63,6 +69,10 @@ func (s *suite) send(base string, rq request) (response, error) {
 	if rq.auth != nil {
 		req.Header["Authorization"] = rq.auth
 	}
+	maps.Copy(req.Header, rq.header)
+	if rq.host != "" {
+		req.Host = rq.host
+	}
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return response{}, fmt.Errorf("%s %s: %w", rq.method, rq.path, err)
@@ -87,6 +97,7 @@ func (s *suite) doAt(t testing.TB, base string, rq request) response {
 	resp, err := s.send(base, rq)
 	require.NoError(t, err, "the server must answer (behaviour.md §2: never drop the connection)")
 	checkNoEcho(t, rq, resp)
+	resp.metadata = s.metadataURL(base)
 	return resp
 }
 
@@ -159,13 +170,17 @@ const (
 )
 
 // expectNoCredentials checks the answer to a request without credentials:
-// 401 with exactly `Bearer realm="api"` (RFC 6750 §3.1: no error attribute).
+// 401 with a challenge of realm="api" and resource_metadata="..." only
+// (RFC 6750 §3.1: no error attribute; RFC 9728 §5.1).
 func expectNoCredentials(t testing.TB, resp response) {
 	t.Helper()
 	require.Equal(t, http.StatusUnauthorized, resp.status, "status; answer: %s", resp)
 	params, _ := checkErrorShape(t, resp)
-	assert.Equal(t, []string{`Bearer realm="api"`}, resp.header.Values("WWW-Authenticate"))
-	assert.NotContains(t, params, "error", "no error attribute without credentials")
+	want := map[string]string{"realm": "api"}
+	if resp.metadata != "" {
+		want["resource_metadata"] = resp.metadata
+	}
+	assert.Equal(t, want, params, "challenge without credentials: realm and resource_metadata only, no error attribute; answer: %s", resp)
 }
 
 // expectError checks an RFC 6750 error answer: status, error code in the
@@ -190,11 +205,12 @@ func expectError(t testing.TB, resp response, status int, code, desc, scope stri
 	}
 }
 
-// checkErrorShape checks what every 400/401/403 shares (behaviour.md §4):
-// exactly one WWW-Authenticate, a Bearer challenge with realm="api" once and
-// every value quoted, a JSON body of exactly {"error","error_description"}
-// agreeing with the challenge. It returns the challenge parameters and the
-// body.
+// checkErrorShape checks what every 400/401/403 shares (behaviour.md §4
+// and §6): exactly one WWW-Authenticate, a Bearer challenge with realm="api"
+// once, resource_metadata equal to resp.metadata (absent when that is
+// empty) and every value quoted, a JSON body of exactly
+// {"error","error_description"} agreeing with the challenge. It returns the
+// challenge parameters and the body.
 func checkErrorShape(t testing.TB, resp response) (map[string]string, map[string]any) {
 	t.Helper()
 	vals := resp.header.Values("WWW-Authenticate")
@@ -202,6 +218,11 @@ func checkErrorShape(t testing.TB, resp response) (map[string]string, map[string
 	params, err := parseChallenge(vals[0])
 	require.NoError(t, err, "WWW-Authenticate %q", vals[0])
 	assert.Equal(t, "api", params["realm"], "realm")
+	if resp.metadata == "" {
+		assert.NotContains(t, params, "resource_metadata", "no resource_metadata; answer: %s", resp)
+	} else {
+		assert.Equal(t, resp.metadata, params["resource_metadata"], "resource_metadata (RFC 9728 §5.1); answer: %s", resp)
+	}
 	body := checkErrorBody(t, resp)
 	if code, ok := params["error"]; ok {
 		assert.Equal(t, code, body["error"], "body error = challenge error")

@@ -2,6 +2,14 @@
 // and chiauth. Configure it with the AXIOMS_* variables and ADDR (default
 // 127.0.0.1:8080); with no issuer configured it trusts an embedded
 // development issuer and prints curl commands with tokens.
+//
+// Every challenge carries resource_metadata="..." (RFC 9728), the URL of
+// the metadata document served without authentication at
+// /.well-known/oauth-protected-resource: PUBLIC_URL + that path when
+// PUBLIC_URL is set (the URL clients reach the server at, such as
+// https://api.example.com behind a proxy; https, or http on loopback),
+// otherwise the scheme and Host header each request arrived with
+// (X-Forwarded-* headers are not trusted).
 package main
 
 import (
@@ -42,18 +50,24 @@ func run() error {
 		return err
 	}
 	defer v.Close()
+	m, err := server.ResourceMetadata(v) // PUBLIC_URL
+	if err != nil {
+		return err
+	}
 
-	srv := &http.Server{Handler: routes(v), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: routes(v, m), ReadHeaderTimeout: 10 * time.Second}
 	return server.Run(ln, srv.Serve, srv.Shutdown)
 }
 
 // routes: one Middleware for the whole router (public paths skipped),
-// a Require per route or group, ownership checked in the handlers.
-func routes(v *core.Verifier) http.Handler {
+// a Require per route or group, ownership checked in the handlers, and the
+// RFC 9728 metadata m.
+func routes(v *core.Verifier, m *core.ResourceMetadata) http.Handler {
 	r := chi.NewRouter()
-	r.Use(chiauth.Middleware(v, chiauth.WithSkipper(func(r *http.Request) bool {
+	rm := chiauth.WithResourceMetadata(m) // every challenge points to the metadata
+	r.Use(chiauth.Middleware(v, rm, chiauth.WithSkipper(func(r *http.Request) bool {
 		switch r.URL.Path {
-		case "/health", "/public", "/optional":
+		case "/health", "/public", "/optional", core.ProtectedResourcePath:
 			return true // Authorization is not read
 		}
 		return false
@@ -63,7 +77,8 @@ func routes(v *core.Verifier) http.Handler {
 
 	r.Get("/health", ok)
 	r.Get("/public", ok)
-	r.With(chiauth.Middleware(v, chiauth.WithAnonymousMethods(http.MethodGet))).Get("/optional", me)
+	r.Method(http.MethodGet, core.ProtectedResourcePath, chiauth.MetadataHandler(m))
+	r.With(chiauth.Middleware(v, rm, chiauth.WithAnonymousMethods(http.MethodGet))).Get("/optional", me)
 	r.Get("/me", me)
 
 	r.With(chiauth.Require(core.AnyScope("read:data", "admin"))).Get("/api/read", ok)

@@ -2,6 +2,14 @@
 // echoauth. Configure it with the AXIOMS_* variables and ADDR (default
 // 127.0.0.1:8080); with no issuer configured it trusts an embedded
 // development issuer and prints curl commands with tokens.
+//
+// Every challenge carries resource_metadata="..." (RFC 9728), the URL of
+// the metadata document served without authentication at
+// /.well-known/oauth-protected-resource: PUBLIC_URL + that path when
+// PUBLIC_URL is set (the URL clients reach the server at, such as
+// https://api.example.com behind a proxy; https, or http on loopback),
+// otherwise the scheme and Host header each request arrived with
+// (X-Forwarded-* headers are not trusted).
 package main
 
 import (
@@ -43,22 +51,28 @@ func run() error {
 		return err
 	}
 	defer v.Close()
+	m, err := server.ResourceMetadata(v) // PUBLIC_URL
+	if err != nil {
+		return err
+	}
 
-	e := newServer(v)
+	e := newServer(v, m)
 	e.Listener = ln // e.Start serves on it
 	e.Server.ReadHeaderTimeout = 10 * time.Second
 	return server.Run(ln, func(net.Listener) error { return e.Start("") }, e.Shutdown)
 }
 
 // newServer: one Middleware for every route (public paths skipped), a
-// Require per route, ownership checked in the handlers.
-func newServer(v *core.Verifier) *echo.Echo {
+// Require per route, ownership checked in the handlers, and the RFC 9728
+// metadata m.
+func newServer(v *core.Verifier, m *core.ResourceMetadata) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = jsonErrors(e)
-	e.Use(echoauth.Middleware(v, echoauth.WithSkipper(func(c echo.Context) bool {
+	rm := echoauth.WithResourceMetadata(m) // every challenge points to the metadata
+	e.Use(echoauth.Middleware(v, rm, echoauth.WithSkipper(func(c echo.Context) bool {
 		switch c.Request().URL.Path {
-		case "/health", "/public", "/optional":
+		case "/health", "/public", "/optional", core.ProtectedResourcePath:
 			return true // Authorization is not read
 		}
 		return false
@@ -66,7 +80,8 @@ func newServer(v *core.Verifier) *echo.Echo {
 
 	e.GET("/health", ok)
 	e.GET("/public", ok)
-	e.GET("/optional", me, echoauth.Middleware(v, echoauth.WithAnonymousMethods(http.MethodGet)))
+	e.GET(core.ProtectedResourcePath, echoauth.MetadataHandler(m))
+	e.GET("/optional", me, echoauth.Middleware(v, rm, echoauth.WithAnonymousMethods(http.MethodGet)))
 	e.GET("/me", me)
 
 	e.GET("/api/read", ok, echoauth.Require(core.AnyScope("read:data", "admin")))

@@ -2,6 +2,14 @@
 // and fiberauth. Configure it with the AXIOMS_* variables and ADDR (default
 // 127.0.0.1:8080); with no issuer configured it trusts an embedded
 // development issuer and prints curl commands with tokens.
+//
+// Every challenge carries resource_metadata="..." (RFC 9728), the URL of
+// the metadata document served without authentication at
+// /.well-known/oauth-protected-resource: PUBLIC_URL + that path when
+// PUBLIC_URL is set (the URL clients reach the server at, such as
+// https://api.example.com behind a proxy; https, or http on loopback),
+// otherwise the scheme and Host header each request arrived with
+// (X-Forwarded-* headers are not trusted).
 package main
 
 import (
@@ -41,14 +49,19 @@ func run() error {
 		return err
 	}
 	defer v.Close()
+	m, err := server.ResourceMetadata(v) // PUBLIC_URL
+	if err != nil {
+		return err
+	}
 
-	app := newApp(v)
+	app := newApp(v, m)
 	return server.Run(ln, app.Listener, app.ShutdownWithContext)
 }
 
 // newApp: one Middleware for every route (public paths skipped), a Require
-// per route or group, ownership checked in the handlers.
-func newApp(v *core.Verifier) *fiber.App {
+// per route or group, ownership checked in the handlers, and the RFC 9728
+// metadata m.
+func newApp(v *core.Verifier, m *core.ResourceMetadata) *fiber.App {
 	app := fiber.New(fiber.Config{
 		DisableStartupMessage: true,
 		StrictRouting:         true,     // "/me/" is not "/me", as in Echo and chi
@@ -56,9 +69,10 @@ func newApp(v *core.Verifier) *fiber.App {
 		ReadBufferSize:        32 << 10, // request headers with tokens up to 16 KiB
 		ErrorHandler:          jsonError,
 	})
-	app.Use(fiberauth.Middleware(v, fiberauth.WithSkipper(func(c *fiber.Ctx) bool {
+	rm := fiberauth.WithResourceMetadata(m) // every challenge points to the metadata
+	app.Use(fiberauth.Middleware(v, rm, fiberauth.WithSkipper(func(c *fiber.Ctx) bool {
 		switch c.Path() {
-		case "/health", "/public", "/optional":
+		case "/health", "/public", "/optional", core.ProtectedResourcePath:
 			return true // Authorization is not read
 		}
 		return false
@@ -66,7 +80,8 @@ func newApp(v *core.Verifier) *fiber.App {
 
 	app.Get("/health", ok)
 	app.Get("/public", ok)
-	app.Get("/optional", fiberauth.Middleware(v, fiberauth.WithAnonymousMethods(fiber.MethodGet)), me)
+	app.Get(core.ProtectedResourcePath, fiberauth.MetadataHandler(m))
+	app.Get("/optional", fiberauth.Middleware(v, rm, fiberauth.WithAnonymousMethods(fiber.MethodGet)), me)
 	app.Get("/me", me)
 
 	api := app.Group("/api")

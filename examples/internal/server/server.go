@@ -1,6 +1,6 @@
 // Package server holds what the three example servers share besides their
-// routes: the listen address, the ready line, graceful shutdown and the
-// shape of plain error answers.
+// routes: the listen address, the public URL of the RFC 9728 metadata, the
+// ready line, graceful shutdown and the shape of plain error answers.
 package server
 
 import (
@@ -16,6 +16,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/axiomsgo/axioms/core"
 )
 
 // DefaultAddr is the listen address when ADDR is unset.
@@ -40,6 +42,21 @@ func BaseURL(ln net.Listener) string {
 		}
 	}
 	return "http://" + addr
+}
+
+// ResourceMetadata is v's default RFC 9728 metadata (resource: the first
+// audience; authorization_servers: the issuers; bearer_methods_supported:
+// header), published at PUBLIC_URL + core.ProtectedResourcePath when
+// PUBLIC_URL is set (https, or http on loopback: the URL clients reach the
+// server at, such as https://api.example.com behind a proxy), else at the
+// scheme and Host each request arrived with. A bad PUBLIC_URL is an error
+// naming it.
+func ResourceMetadata(v *core.Verifier) (*core.ResourceMetadata, error) {
+	m, err := core.NewResourceMetadata(v.ProtectedResource(), strings.TrimSpace(os.Getenv("PUBLIC_URL")))
+	if err != nil {
+		return nil, fmt.Errorf("PUBLIC_URL: %w", err)
+	}
+	return m, nil
 }
 
 // Run serves on ln with serve, logs the one ready line

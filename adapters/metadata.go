@@ -1,0 +1,41 @@
+package adapters
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/axiomsgo/axioms/core"
+)
+
+// MetadataHandler serves m's RFC 9728 protected-resource metadata document
+// without authentication: 200 with Content-Type core.ContentType to GET and
+// HEAD, 405 with Allow to other methods, 404 when m is nil. Register it at
+// core.ProtectedResourcePath outside Middleware (or skip that path), and
+// give the same m to WithResourceMetadata so that challenges point to it:
+//
+//	mux.Handle("GET "+core.ProtectedResourcePath, adapters.MetadataHandler(m))
+//
+// Browser-based clients read it across origins only when a CORS middleware
+// around it allows them; it sets no CORS header itself.
+func MetadataHandler(m *core.ResourceMetadata) http.Handler {
+	doc := m.Document()
+	length := strconv.Itoa(len(doc))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case doc == nil:
+			http.NotFound(w, r)
+			return
+		case r.Method != http.MethodGet && r.Method != http.MethodHead:
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+			return
+		}
+		h := w.Header()
+		h.Set("Content-Type", core.ContentType)
+		h.Set("Content-Length", length)
+		w.WriteHeader(http.StatusOK)
+		if r.Method != http.MethodHead {
+			_, _ = w.Write(doc)
+		}
+	})
+}

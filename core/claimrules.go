@@ -1,0 +1,203 @@
+package core
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/axiomsgo/axioms/core/internal/strictjson"
+)
+
+// The claim checks of Verify (behaviour.md §3), applied after the signature
+// with the settings of the token's issuer.
+
+// maxNumericDate is 9999-12-31T23:59:59Z: later dates (and anything that
+// would overflow time arithmetic) are refused (threats 81–82).
+const maxNumericDate = 253402300799
+
+// claimRules are the claim settings of one issuer: those of the Config in
+// the single-issuer form, those of an IssuerConfig with several issuers.
+type claimRules struct {
+	issuer                                    string // exact expected iss; "" = not checked
+	audiences                                 []string
+	audienceClaim                             string
+	scopeClaims, roleClaims, permissionClaims []string
+	required                                  []string
+}
+
+// rulesOf returns the claim settings of ic.
+func rulesOf(ic IssuerConfig) claimRules {
+	return claimRules{
+		issuer: ic.Issuer, audiences: ic.Audiences, audienceClaim: ic.AudienceClaim,
+		scopeClaims: ic.ScopeClaims, roleClaims: ic.RoleClaims, permissionClaims: ic.PermissionClaims,
+		required: ic.RequiredClaims,
+	}
+}
+
+// claimsMembers is the member count room is made for beside Claims: that
+// of a typical access token (the benchmark token has 8). A larger claim set
+// grows into a slice of its own, as it would without the room.
+const claimsMembers = 8
+
+// claimsBlock allocates Claims together with room for the members of the
+// claim set: one allocation instead of two.
+type claimsBlock struct {
+	Claims
+	members [claimsMembers]strictjson.Member
+}
+
+// parseClaims parses a payload (strict JSON, an object) into Claims whose
+// rules are not applied yet.
+func parseClaims(payload string) (*Claims, error) {
+	b := &claimsBlock{Claims: Claims{raw: payload}}
+	c := &b.Claims
+	var err error
+	if c.root, err = strictjson.ParseInto(payload, b.members[:0]); err != nil || c.root.Kind != strictjson.Object {
+		return nil, ErrClaimsMalformed
+	}
+	return c, nil
+}
+
+// applyRules applies the claim rules r of the issuer to parsed claims.
+func (v *Verifier) applyRules(c *Claims, r *claimRules) error {
+	if err := c.readRegistered(); err != nil {
+		return err
+	}
+	if err := v.checkTimes(c, v.cfg.Now()); err != nil {
+		return err
+	}
+	if r.issuer != "" && c.issuer != r.issuer {
+		return ErrIssuerMismatch
+	}
+	if !audienceAccepted(c, r) {
+		return ErrAudienceMismatch
+	}
+	for _, name := range r.required {
+		if lookupClaim(&c.root, name) == nil {
+			return ErrRequiredClaimMissing
+		}
+	}
+	c.scopes = firstClaim(&c.root, r.scopeClaims)
+	c.roles = firstClaim(&c.root, r.roleClaims)
+	c.permissions = firstClaim(&c.root, r.permissionClaims)
+	return nil
+}
+
+// readRegistered type-checks the registered claims (RFC 7519 §4.1): iss,
+// sub, jti, client_id strings; aud a string or an array of strings; exp
+// required; exp, nbf, iat NumericDates. null counts as a wrong type.
+func (c *Claims) readRegistered() error {
+	var hasExp bool
+	for i := range c.root.Obj {
+		m := &c.root.Obj[i]
+		var err error
+		switch m.Key {
+		case "iss", "sub", "jti", "client_id":
+			if m.Value.Kind != strictjson.String {
+				return ErrClaimsMalformed
+			}
+			if m.Key == "iss" {
+				c.issuer = m.Value.Str
+			} else if m.Key == "sub" {
+				c.subject = m.Value.Str
+			}
+		case "aud":
+			if !isStringOrStrings(&m.Value) {
+				return ErrClaimsMalformed
+			}
+			c.aud = &m.Value
+		case "exp":
+			hasExp = true
+			c.expiry, err = numericDate(&m.Value)
+		case "nbf":
+			c.notBefore, err = numericDate(&m.Value)
+		case "iat":
+			c.issued, err = numericDate(&m.Value)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if !hasExp {
+		return ErrRequiredClaimMissing
+	}
+	return nil
+}
+
+func isStringOrStrings(v *strictjson.Value) bool {
+	switch v.Kind {
+	case strictjson.String:
+		return true
+	case strictjson.Array:
+		for i := range v.Arr {
+			if v.Arr[i].Kind != strictjson.String {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// numericDate reads a NumericDate (RFC 7519 §2): a JSON number of seconds,
+// fractions allowed, strictly positive and no later than year 9999. Strings,
+// null and anything that could overflow are refused (threats 75–84).
+func numericDate(v *strictjson.Value) (time.Time, error) {
+	if v.Kind != strictjson.Number {
+		return time.Time{}, ErrClaimsMalformed
+	}
+	if !strings.ContainsAny(v.Str, ".eE") {
+		sec, err := strconv.ParseInt(v.Str, 10, 64)
+		if err != nil || sec <= 0 || sec > maxNumericDate {
+			return time.Time{}, ErrClaimsMalformed
+		}
+		return time.Unix(sec, 0), nil
+	}
+	f, err := strconv.ParseFloat(v.Str, 64)
+	if err != nil || !(f > 0 && f <= maxNumericDate) {
+		return time.Time{}, ErrClaimsMalformed
+	}
+	sec := int64(f)
+	return time.Unix(sec, int64((f-float64(sec))*1e9)), nil
+}
+
+// checkTimes applies exp, nbf and iat with the leeway (RFC 7519 §4.1.4–6):
+// now must be before exp, at or after nbf, and iat not in the future.
+func (v *Verifier) checkTimes(c *Claims, now time.Time) error {
+	leeway := v.cfg.Leeway
+	switch {
+	case !now.Add(-leeway).Before(c.expiry):
+		return ErrTokenExpired
+	case !c.notBefore.IsZero() && now.Add(leeway).Before(c.notBefore):
+		return ErrTokenNotYetValid
+	case !c.issued.IsZero() && c.issued.After(now.Add(leeway)):
+		return ErrTokenIssuedInFuture
+	case !c.issued.IsZero() && c.issued.After(c.expiry):
+		return ErrClaimsMalformed
+	}
+	return nil
+}
+
+// audienceAccepted reports whether aud (or, without aud, the configured
+// AudienceClaim) holds one of the configured audiences, compared exactly.
+func audienceAccepted(c *Claims, r *claimRules) bool {
+	aud := c.aud
+	if aud == nil && r.audienceClaim != "" {
+		if alt, ok := c.root.Get(r.audienceClaim); ok && alt.Kind == strictjson.String {
+			aud = alt
+		}
+	}
+	if aud == nil {
+		return false
+	}
+	if aud.Kind == strictjson.String {
+		return slices.Contains(r.audiences, aud.Str)
+	}
+	for i := range aud.Arr {
+		if slices.Contains(r.audiences, aud.Arr[i].Str) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,44 @@
+package core_test
+
+import (
+	"fmt"
+
+	"github.com/axiomsgo/axioms/core"
+)
+
+// Publish RFC 9728 metadata: the document served at
+// core.ProtectedResourcePath, and the resource_metadata parameter added to
+// every challenge. Adapters do this with WithResourceMetadata and
+// MetadataHandler.
+func ExampleNewResourceMetadata() {
+	keys, _ := core.ParseStaticKeySet([]byte(`{"keys":[]}`))
+	v, err := core.NewVerifier(core.Config{
+		Audiences: []string{"https://mcp.example.com/mcp"},
+		Issuer:    "https://issuer.example.com",
+		KeySet:    keys, // in production: the issuer's JWKS, fetched by the verifier
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer v.Close()
+
+	doc := v.ProtectedResource() // resource, authorization_servers, bearer_methods_supported
+	doc.ScopesSupported = []string{"mcp:tools"}
+	doc.ResourceName = "Example MCP server"
+	m, err := core.NewResourceMetadata(doc, "https://mcp.example.com") // "" derives the URL from each request
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(string(m.Document()))
+
+	resp := core.ErrorResponseWith(core.ErrNoCredentials, core.ChallengeParams{
+		Realm:            v.Realm(),
+		ResourceMetadata: m.URL(true, "mcp.example.com"), // TLS, Host header
+	})
+	fmt.Println(resp.Status, resp.WWWAuthenticate)
+	// Output:
+	// {"resource":"https://mcp.example.com/mcp","authorization_servers":["https://issuer.example.com"],"scopes_supported":["mcp:tools"],"bearer_methods_supported":["header"],"resource_name":"Example MCP server"}
+	// 401 Bearer realm="api", resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource"
+}
