@@ -16,7 +16,6 @@ import (
 	"encoding/json"
 	"log"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -24,7 +23,6 @@ import (
 	"github.com/axiomsgo/axioms/adapters/memstore"
 	"github.com/axiomsgo/axioms/chiauth"
 	"github.com/axiomsgo/axioms/core"
-	"github.com/axiomsgo/axioms/examples/internal/devissuer"
 	"github.com/axiomsgo/axioms/examples/internal/server"
 )
 
@@ -35,25 +33,12 @@ func main() {
 }
 
 func run() error {
-	ln, err := server.Listen()
+	s, err := server.Setup() // ADDR, AXIOMS_* (or a development issuer), PUBLIC_URL
 	if err != nil {
 		return err
 	}
-	// core.ConfigFromEnv(), or a development issuer when none is configured.
-	cfg, stopDev, err := devissuer.ConfigFromEnv(server.BaseURL(ln), os.Stderr)
-	if err != nil {
-		return err
-	}
-	defer stopDev()
-	v, err := core.NewVerifier(cfg)
-	if err != nil {
-		return err
-	}
-	defer v.Close()
-	m, err := server.ResourceMetadata(v) // PUBLIC_URL
-	if err != nil {
-		return err
-	}
+	defer s.Close()
+	v, m, ln := s.Verifier, s.Metadata, s.Listener
 
 	srv := &http.Server{Handler: routes(v, m), ReadHeaderTimeout: 10 * time.Second}
 	return server.Run(ln, srv.Serve, srv.Shutdown)

@@ -17,7 +17,6 @@ import (
 	"log"
 	"net"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -25,7 +24,6 @@ import (
 	"github.com/axiomsgo/axioms/adapters/memstore"
 	"github.com/axiomsgo/axioms/core"
 	"github.com/axiomsgo/axioms/echoauth"
-	"github.com/axiomsgo/axioms/examples/internal/devissuer"
 	"github.com/axiomsgo/axioms/examples/internal/server"
 )
 
@@ -36,25 +34,12 @@ func main() {
 }
 
 func run() error {
-	ln, err := server.Listen()
+	s, err := server.Setup() // ADDR, AXIOMS_* (or a development issuer), PUBLIC_URL
 	if err != nil {
 		return err
 	}
-	// core.ConfigFromEnv(), or a development issuer when none is configured.
-	cfg, stopDev, err := devissuer.ConfigFromEnv(server.BaseURL(ln), os.Stderr)
-	if err != nil {
-		return err
-	}
-	defer stopDev()
-	v, err := core.NewVerifier(cfg)
-	if err != nil {
-		return err
-	}
-	defer v.Close()
-	m, err := server.ResourceMetadata(v) // PUBLIC_URL
-	if err != nil {
-		return err
-	}
+	defer s.Close()
+	v, m, ln := s.Verifier, s.Metadata, s.Listener
 
 	e := newServer(v, m)
 	e.Listener = ln // e.Start serves on it

@@ -16,13 +16,11 @@ import (
 	"bytes"
 	"errors"
 	"log"
-	"os"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/axiomsgo/axioms/adapters/memstore"
 	"github.com/axiomsgo/axioms/core"
-	"github.com/axiomsgo/axioms/examples/internal/devissuer"
 	"github.com/axiomsgo/axioms/examples/internal/server"
 	"github.com/axiomsgo/axioms/fiberauth"
 )
@@ -34,25 +32,12 @@ func main() {
 }
 
 func run() error {
-	ln, err := server.Listen()
+	s, err := server.Setup() // ADDR, AXIOMS_* (or a development issuer), PUBLIC_URL
 	if err != nil {
 		return err
 	}
-	// core.ConfigFromEnv(), or a development issuer when none is configured.
-	cfg, stopDev, err := devissuer.ConfigFromEnv(server.BaseURL(ln), os.Stderr)
-	if err != nil {
-		return err
-	}
-	defer stopDev()
-	v, err := core.NewVerifier(cfg)
-	if err != nil {
-		return err
-	}
-	defer v.Close()
-	m, err := server.ResourceMetadata(v) // PUBLIC_URL
-	if err != nil {
-		return err
-	}
+	defer s.Close()
+	v, m, ln := s.Verifier, s.Metadata, s.Listener
 
 	app := newApp(v, m)
 	return server.Run(ln, app.Listener, app.ShutdownWithContext)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/axiomsgo/axioms/core"
+	"github.com/axiomsgo/axioms/examples/internal/devissuer"
 )
 
 // DefaultAddr is the listen address when ADDR is unset.
@@ -99,4 +100,53 @@ func ErrorCode(status int) string {
 	}
 	text := cmp.Or(http.StatusText(status), "error")
 	return strings.ToLower(strings.NewReplacer(" ", "_", "-", "_", "'", "").Replace(text))
+}
+
+// App is what every example server builds before its routes.
+type App struct {
+	Listener net.Listener
+	Verifier *core.Verifier
+	Metadata *core.ResourceMetadata
+	stopDev  func()
+}
+
+// Setup listens on ADDR, builds the verifier from the AXIOMS_* variables
+// (core.ConfigFromEnv, then core.NewVerifier) — or, when no issuer is
+// configured, trusts a development issuer and prints curl commands to
+// stderr — and the RFC 9728 metadata from PUBLIC_URL. Close releases what
+// it started.
+func Setup() (*App, error) {
+	ln, err := Listen()
+	if err != nil {
+		return nil, err
+	}
+	app := &App{Listener: ln, stopDev: func() {}}
+	if err := app.build(); err != nil {
+		app.Close()
+		return nil, err
+	}
+	return app, nil
+}
+
+func (a *App) build() error {
+	cfg, stopDev, err := devissuer.ConfigFromEnv(BaseURL(a.Listener), os.Stderr)
+	if err != nil {
+		return err
+	}
+	a.stopDev = stopDev
+	if a.Verifier, err = core.NewVerifier(cfg); err != nil {
+		return err
+	}
+	a.Metadata, err = ResourceMetadata(a.Verifier)
+	return err
+}
+
+// Close stops the verifier's key refresh and the development issuer, and
+// closes the listener if the server never took it over.
+func (a *App) Close() {
+	if a.Verifier != nil {
+		_ = a.Verifier.Close()
+	}
+	a.stopDev()
+	_ = a.Listener.Close()
 }
