@@ -135,9 +135,10 @@ func (c *tokenCache) get(token string) *cacheEntry {
 }
 
 // add caches the claims of a token that has just passed every check with
-// key, taken from the key set keys (the token's issuer's), unless it cannot be served for long enough to matter. Tokens without
-// kid are not cached: which key verifies them depends on the order of the
-// set, which a hit would not check.
+// key, taken from the key set keys (the token's issuer's), unless it cannot
+// be served for long enough to matter. Tokens without kid are not cached
+// (verifySignature returns no key for them): which key verifies them
+// depends on the order of the set, which a hit would not check.
 func (c *tokenCache) add(token string, key *PublicKey, keys KeySet, claims *Claims, now time.Time) {
 	if key == nil || key.key.KID == "" {
 		return

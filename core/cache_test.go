@@ -533,3 +533,26 @@ func TestTokenCacheConfig(t *testing.T) {
 		})
 	}
 }
+
+// TestCacheSkipsTokensWithoutKid: the key that verifies a kid-less token
+// depends on the order of the set, which a hit would not re-check, so such
+// tokens are never cached (the key itself has a kid here).
+func TestCacheSkipsTokensWithoutKid(t *testing.T) {
+	k := newKitKey(t, "k1", "RS256")
+	pk, err := NewPublicKey("k1", "RS256", k.signer.Public())
+	require.NoError(t, err)
+	clock := newKitClock()
+	v, err := NewVerifier(Config{Audiences: []string{"api://res"}, KeySet: NewStaticKeySet(pk), Now: clock.Now})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = v.Close() })
+	tok := k.signWith(t, map[string]any{"alg": "RS256"}, map[string]any{
+		"aud": "api://res", "sub": "alice", "exp": clock.Now().Add(time.Hour).Unix(),
+	})
+	for range 2 {
+		_, err := v.Verify(context.Background(), tok)
+		require.NoError(t, err)
+	}
+	v.cache.mu.RLock()
+	defer v.cache.mu.RUnlock()
+	assert.Empty(t, v.cache.entries)
+}

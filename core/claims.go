@@ -2,6 +2,7 @@ package core
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -85,9 +86,42 @@ func (c *Claims) GetString(name string) (string, bool) {
 	return v.Str, true
 }
 
+// ErrAmbiguousClaims is returned by Decode for a claim set with two member
+// names that differ only in ASCII case (such as "sub" and "SUB"):
+// encoding/json matches struct fields case-insensitively, so it could decode
+// a different value than the verified accessors report.
+var ErrAmbiguousClaims = errors.New("core: claim names differ only in case")
+
 // Decode unmarshals the whole claim set into v with encoding/json, for
-// typed access to custom claims.
-func (c *Claims) Decode(v any) error { return json.Unmarshal([]byte(c.raw), v) }
+// typed access to custom claims. It refuses, with ErrAmbiguousClaims, a
+// claim set in which two names of one object differ only in case.
+func (c *Claims) Decode(v any) error {
+	if hasCaseFoldDuplicate(&c.root) {
+		return ErrAmbiguousClaims
+	}
+	return json.Unmarshal([]byte(c.raw), v)
+}
+
+// hasCaseFoldDuplicate reports whether any object in v has two member names
+// equal under ASCII case folding.
+func hasCaseFoldDuplicate(v *strictjson.Value) bool {
+	for i := range v.Obj {
+		for j := i + 1; j < len(v.Obj); j++ {
+			if strings.EqualFold(v.Obj[i].Key, v.Obj[j].Key) {
+				return true
+			}
+		}
+		if hasCaseFoldDuplicate(&v.Obj[i].Value) {
+			return true
+		}
+	}
+	for i := range v.Arr {
+		if hasCaseFoldDuplicate(&v.Arr[i]) {
+			return true
+		}
+	}
+	return false
+}
 
 // LogValue implements slog.LogValuer: only non-personal fields are shown.
 // Value receivers so that a Claims copy is redacted as well.

@@ -232,6 +232,12 @@ func verifySignature(ctx context.Context, ks KeySet, h joseHeader, parts compact
 			break
 		}
 		if k.key.Verify(h.alg, parts.signingInput, sig) {
+			if h.kid == "" {
+				// Which key verifies a kid-less token depends on the order
+				// of the set; the token cache, which re-checks the key by
+				// kid on a hit, must not keep it.
+				return nil, nil
+			}
 			return k, nil
 		}
 	}
