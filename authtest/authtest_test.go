@@ -18,6 +18,7 @@ import (
 
 	"github.com/axiomsgo/axioms/authtest"
 	"github.com/axiomsgo/axioms/core"
+	"github.com/axiomsgo/axioms/internal/testclock"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -83,29 +84,10 @@ func TestTokensAreDistinct(t *testing.T) {
 	assert.NotEqual(t, a["jti"], b["jti"])
 }
 
-// fakeClock is the verifier's clock in the rotation test: it moves only when
-// told, so MinRefreshInterval passes without sleeping.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 func TestRotateAndRetire(t *testing.T) {
 	ctx := context.Background()
 	iss := authtest.NewTestIssuer(t, authtest.WithAlgorithm("ES256"))
-	clock := &fakeClock{now: time.Now()}
+	clock := testclock.New(time.Now()) // MinRefreshInterval passes without sleeping
 	cfg := iss.Config()
 	cfg.Now = clock.Now
 	v := newVerifier(t, cfg)
@@ -129,7 +111,7 @@ func TestRotateAndRetire(t *testing.T) {
 	_, err = v.Verify(ctx, newTok)
 	require.ErrorIs(t, err, core.ErrUnknownKey)
 	assert.EqualValues(t, 1, iss.Requests())
-	clock.Advance(core.DefaultMinRefreshInterval + time.Second)
+	clock.Advance(30*time.Second + time.Second)
 	claims, err := v.Verify(ctx, newTok)
 	require.NoError(t, err)
 	assert.Equal(t, "bob", claims.Subject())
@@ -141,7 +123,7 @@ func TestRotateAndRetire(t *testing.T) {
 	// it, and its tokens stop verifying at once.
 	iss.Retire(oldKID)
 	assert.Equal(t, []string{newKID}, iss.KeyIDs())
-	clock.Advance(core.DefaultMinRefreshInterval + time.Second)
+	clock.Advance(30*time.Second + time.Second)
 	_, err = v.Verify(ctx, iss.MustToken(t, "carol", authtest.Header("kid", "unknown")))
 	require.ErrorIs(t, err, core.ErrUnknownKey)
 	assert.EqualValues(t, 3, iss.Requests())

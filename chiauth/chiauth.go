@@ -3,7 +3,7 @@ package chiauth
 import (
 	"net/http"
 
-	"github.com/axiomsgo/axioms/adapters"
+	"github.com/axiomsgo/axioms/adapters/httpauth"
 	"github.com/axiomsgo/axioms/core"
 )
 
@@ -11,10 +11,10 @@ import (
 // use with r.Use or r.With. Requests that are not safe methods must carry a
 // valid bearer token (unless WithAnonymousMethods allows them without
 // credentials); refused requests get core's RFC 6750 answer. On success
-// the claims (nil for anonymous requests) and v are stored in the request
-// context for Require, Authorize and Claims.
+// the claims are in the request's context (core.ClaimsFromContext, or
+// Claims). It panics if v is nil.
 func Middleware(v *core.Verifier, opts ...Option) func(http.Handler) http.Handler {
-	return adapters.Middleware(v, opts...)
+	return httpauth.Middleware(v, opts...)
 }
 
 // Require enforces p on the routes it wraps (r.With(Require(p)) for one
@@ -22,7 +22,7 @@ func Middleware(v *core.Verifier, opts ...Option) func(http.Handler) http.Handle
 // policies. It must run after Middleware: without it every request is
 // answered 401 as having no credentials.
 func Require(p core.Policy) func(http.Handler) http.Handler {
-	return adapters.Require(p)
+	return httpauth.Require(p)
 }
 
 // Authorize evaluates p inside a handler, typically core.Owner(item.Owner)
@@ -30,13 +30,22 @@ func Require(p core.Policy) func(http.Handler) http.Handler {
 // error response (403 insufficient_scope, or 401 for a request without
 // claims) and returns false; the handler then returns without writing.
 func Authorize(w http.ResponseWriter, r *http.Request, p core.Policy) bool {
-	return adapters.Authorize(w, r, p)
+	return httpauth.Authorize(w, r, p)
 }
 
-// Claims returns the verified claims of r, or (nil, false) when the request
-// is anonymous, skipped, a safe method or did not pass through Middleware.
+// Claims returns the verified claims of r (core.ClaimsFromContext), or
+// (nil, false) when the request is anonymous, skipped or did not pass
+// through Middleware.
 func Claims(r *http.Request) (*core.Claims, bool) {
-	return adapters.Claims(r)
+	return httpauth.Claims(r)
+}
+
+// WriteError writes the standard answer to err for r: core's RFC 6750
+// response with the realm and resource_metadata of the Middleware r passed
+// through (realm "api" and none without one). Use it inside a
+// WithErrorHandler handler that adds to the standard answer.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	httpauth.WriteError(w, r, err)
 }
 
 // MetadataHandler serves m's RFC 9728 protected-resource metadata document
@@ -49,5 +58,5 @@ func Claims(r *http.Request) (*core.Claims, bool) {
 // It sets no CORS header: wrap it with a CORS middleware (go-chi/cors) for
 // browser-based clients.
 func MetadataHandler(m *core.ResourceMetadata) http.Handler {
-	return adapters.MetadataHandler(m)
+	return httpauth.MetadataHandler(m)
 }

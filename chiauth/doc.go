@@ -3,8 +3,9 @@
 //
 // chi speaks plain net/http (func(http.Handler) http.Handler), so chiauth
 // is a thin layer over the net/http middleware of package
-// github.com/axiomsgo/axioms/adapters: the same behaviour, named for chi
-// users. It makes no token or policy decision of its own.
+// github.com/axiomsgo/axioms/adapters/httpauth: the same behaviour and the
+// same adapter contract (see that package), named for chi users. It makes
+// no token or policy decision of its own.
 //
 // Quick start: authenticate a route group with Middleware, guard routes or
 // sub-groups with Require, and leave public routes outside the group:
@@ -28,10 +29,12 @@
 //	})
 //
 // Middleware answers requests it refuses with core's RFC 6750 response
-// (401, 400, 403 or 503, WWW-Authenticate, JSON body) and stores the
-// verified claims in the request context; handlers read them with Claims.
-// Safe methods (core.Config.SafeMethods, default OPTIONS) pass without
-// authentication so that CORS preflights work.
+// (401, 400, 403 or 503, WWW-Authenticate, JSON body) and puts the
+// verified claims into the request's context.Context; handlers and the
+// code they call read them with core.ClaimsFromContext (or Claims). Safe
+// methods (core.Config.SafeMethods, default OPTIONS) pass Middleware
+// without credentials so that CORS preflights work, but no policy is met
+// without a verified token: Require answers an anonymous OPTIONS with 401.
 //
 // Require stacks: a route inside nested groups must satisfy every policy
 // on its way. Require must run after Middleware; without it, Require

@@ -144,7 +144,7 @@ func BenchmarkExtractToken(b *testing.B) {
 	creds := Credentials{Authorization: []string{"Bearer " + tok}}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := ExtractToken(creds); err != nil {
+		if _, err := extractToken(creds); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -3,7 +3,6 @@ package core
 import (
 	"context"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -64,9 +63,9 @@ type cacheEntry struct {
 	used    atomic.Int64
 }
 
-func newTokenCache(entries int, bytes int64, maxAge, leeway time.Duration) *tokenCache {
+func newTokenCache(s cacheSettings, leeway time.Duration) *tokenCache {
 	return &tokenCache{
-		maxEntries: entries, maxBytes: bytes, maxAge: maxAge, leeway: leeway,
+		maxEntries: s.entries, maxBytes: s.bytes, maxAge: s.maxAge, leeway: leeway,
 		entries: make(map[string]*cacheEntry),
 	}
 }
@@ -134,15 +133,12 @@ func (c *tokenCache) get(token string) *cacheEntry {
 	return e
 }
 
-// add caches the claims of a token that has just passed every check with
-// key, taken from the key set keys (the token's issuer's), unless it cannot
-// be served for long enough to matter. Tokens without kid are not cached
-// (verifySignature returns no key for them): which key verifies them
-// depends on the order of the set, which a hit would not check.
-func (c *tokenCache) add(token string, key *PublicKey, keys KeySet, claims *Claims, now time.Time) {
-	if key == nil || key.key.KID == "" {
-		return
-	}
+// add caches the claims of a token (claims.token, the key) that has just
+// passed every check with key, taken from the key set keys (the token's
+// issuer's), unless it cannot be served for long enough to matter. The
+// caller (Verifier.remember) decides which tokens may be cached at all.
+func (c *tokenCache) add(key *PublicKey, keys KeySet, claims *Claims, now time.Time) {
+	token := claims.token
 	expires := claims.expiry.Add(-c.leeway)
 	if limit := now.Add(c.maxAge); limit.Before(expires) {
 		expires = limit
@@ -164,7 +160,7 @@ func (c *tokenCache) add(token string, key *PublicKey, keys KeySet, claims *Clai
 	for len(c.entries) > 0 && (len(c.entries) >= c.maxEntries || c.bytes+e.size > c.maxBytes) {
 		c.evict(now)
 	}
-	c.entries[strings.Clone(token)] = e // the caller's token may alias a reused buffer
+	c.entries[token] = e
 	c.bytes += e.size
 }
 
@@ -217,8 +213,9 @@ func (c *tokenCache) evict(now time.Time) {
 	c.delete(victim, ve)
 }
 
-// entrySize estimates the memory of one entry: the token copy, the decoded
-// payload, the parsed claim tree and the fixed structs.
+// entrySize estimates the memory of one entry: the token (the map key and
+// Claims share it), the decoded payload, the parsed claim tree and the
+// fixed structs.
 func entrySize(token string, c *Claims) int64 {
 	return cacheEntryOverhead + int64(len(token)+len(c.raw)) + treeSize(&c.root)
 }

@@ -294,9 +294,9 @@ func TestCatalogE90LargeLeeway(t *testing.T) {
 	}{
 		{"E90 leeway one year", 365 * 24 * time.Hour, ErrConfig},
 		{"E90 leeway one hour", time.Hour, ErrConfig},
-		{"E90 leeway just over MaxLeeway", MaxLeeway + time.Second, ErrConfig},
+		{"E90 leeway just over maxLeeway", maxLeeway + time.Second, ErrConfig},
 		{"E90 negative leeway", -time.Second, ErrConfig},
-		{"E90 MaxLeeway accepted", MaxLeeway, nil},
+		{"E90 maxLeeway accepted", maxLeeway, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -27,14 +27,18 @@ import (
 // error response or 200 "ok <sub>". With queryTokens, access_token query
 // parameters are passed to core (RFC 6750 §2.3, off by default).
 func catHandler(v *Verifier, p Policy, queryTokens bool) http.Handler {
+	g := NewGuard(v, GuardOptions{})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		creds := Credentials{Authorization: r.Header.Values("Authorization")}
 		if queryTokens {
 			creds.Query = r.URL.Query()["access_token"]
 		}
-		claims, err := v.Check(r.Context(), r.Method, creds, p)
+		claims, err := g.Authenticate(r.Context(), r.Method, creds) // the middleware
+		if err == nil && p != nil {
+			err = g.Authorize(r.Method, claims, p) // the route's Require
+		}
 		if err != nil {
-			resp := v.ErrorResponse(err)
+			resp := g.Response(err, false, r.Host)
 			if resp.WWWAuthenticate != "" {
 				w.Header().Set("WWW-Authenticate", resp.WWWAuthenticate)
 			}
@@ -71,6 +75,7 @@ func newCatApp(t *testing.T, env *catEnv) *catApp {
 	realm := env.verifier(t, func(c *Config) { c.Realm = "axioms test" })
 	mux := http.NewServeMux()
 	mux.Handle("/read", catHandler(v, AnyScope("read"), false))
+	mux.Handle("/preflight", catHandler(v, nil, false)) // middleware only
 	mux.Handle("/admin", catHandler(v, AnyScope("admin", "root"), false))
 	mux.Handle("/role", catHandler(v, AnyRole("admin"), false))
 	mux.Handle("/query/read", catHandler(v, AnyScope("read"), true))
@@ -309,7 +314,7 @@ func catCheckResponse(t testing.TB, ex catExchange, want catWant, secrets []stri
 	}
 	realm := want.realm
 	if realm == "" {
-		realm = DefaultRealm
+		realm = defaultRealm
 	}
 	assert.Equal(t, []string{realm}, got["realm"], "M214: realm exactly once")
 	assert.LessOrEqual(t, len(got["scope"]), 1, "M214: scope at most once")
@@ -398,8 +403,11 @@ func TestCatalogACredentialExtraction(t *testing.T) {
 		{"A17 comma-space-joined credentials", catRequest{auth: []string{"Bearer " + good + ", Bearer " + good2}}, cat401IT},
 		{"A18 leading and trailing OWS (raw)", catRequest{raw: catRaw("Authorization: \t Bearer " + good + " \t")}, cat200},
 		{"A19 16 KiB token", catRequest{auth: []string{"Bearer " + token16K}}, cat401IT},
-		{"A20 OPTIONS without credentials", catRequest{method: http.MethodOptions}, cat200},
-		{"A20 OPTIONS with broken credentials", catRequest{method: http.MethodOptions, auth: []string{"Bearer {", "Bearer x"}}, cat200},
+		{"A20 OPTIONS without credentials", catRequest{method: http.MethodOptions, path: "/preflight"}, cat200},
+		{"A20 OPTIONS with a valid token", catRequest{method: http.MethodOptions, path: "/preflight", auth: []string{"Bearer " + good}}, cat200},
+		{"A20 OPTIONS with broken credentials", catRequest{method: http.MethodOptions, path: "/preflight", auth: []string{"Bearer {", "Bearer x"}}, cat400IR},
+		{"A20 OPTIONS with an invalid token", catRequest{method: http.MethodOptions, path: "/preflight", auth: []string{"Bearer {"}}, cat401IT},
+		{"A20 OPTIONS without credentials meets no policy", catRequest{method: http.MethodOptions}, cat401},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -550,7 +558,7 @@ func TestCatalogMKeysUnavailable(t *testing.T) {
 	// structurally broken token 401 IT, a safe method passes.
 	catCheckResponse(t, app.send(t, catRequest{}), cat401, nil)
 	catCheckResponse(t, app.send(t, catRequest{auth: []string{"Bearer a.b"}}), cat401IT, nil)
-	catCheckResponse(t, app.send(t, catRequest{method: http.MethodOptions}), cat200, nil)
+	catCheckResponse(t, app.send(t, catRequest{method: http.MethodOptions, path: "/preflight"}), cat200, nil)
 	again := app.send(t, catRequest{auth: []string{"Bearer " + good}})
 	assert.Equal(t, http.StatusServiceUnavailable, again.status)
 	// Both verifiers of the app fetched once; requests do not hammer the

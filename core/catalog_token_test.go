@@ -308,7 +308,7 @@ func catAssertErr(tb testing.TB, err, want error) {
 		assert.ErrorIs(tb, err, reason.category, "category of the reason")
 	}
 	if errors.Is(want, ErrInvalidToken) {
-		assert.Equal(tb, http.StatusUnauthorized, ErrorResponse(err, DefaultRealm).Status)
+		assert.Equal(tb, http.StatusUnauthorized, errorResponse(err, defaultRealm, "").Status)
 	}
 }
 
@@ -850,7 +850,7 @@ func TestCatalogDHeaderParameters(t *testing.T) {
 		}
 	})
 	t.Run("D56 unknown kid refreshes at most once per interval", func(t *testing.T) {
-		env.clock.Advance(DefaultMinRefreshInterval)
+		env.clock.Advance(defaultMinRefreshInterval)
 		before := env.srv.requests.Load()
 		catVerify(t, v, withKid("rotated-1"), ErrUnknownKey)
 		assert.Equal(t, before+1, env.srv.requests.Load(), "one refresh for an unknown kid")
@@ -1077,7 +1077,7 @@ func TestCatalogIResourceLimits(t *testing.T) {
 	t.Run("I144 64 KiB kid", func(t *testing.T) {
 		tok := ks.k1.signRaw(t, "RS256", `{"alg":"RS256","kid":"`+longKid+`","typ":"at+jwt"}`, pl)
 		require.Less(t, len(tok), 1<<20)
-		env.clock.Advance(DefaultMinRefreshInterval) // an unknown kid may now refresh
+		env.clock.Advance(defaultMinRefreshInterval) // an unknown kid may now refresh
 		before := env.srv.requests.Load()
 		catVerify(t, large, tok, ErrUnknownKey)
 		catVerify(t, v, tok, ErrTokenTooLarge)
@@ -1103,7 +1103,7 @@ func TestCatalogIResourceLimits(t *testing.T) {
 			}
 			wg.Wait()
 		}
-		env.clock.Advance(DefaultMinRefreshInterval) // v may refresh once now
+		env.clock.Advance(defaultMinRefreshInterval) // v may refresh once now
 		before := env.srv.requests.Load()
 		burst()
 		assert.Equal(t, before+1, env.srv.requests.Load(), "one shared refresh for a burst of unknown kids")

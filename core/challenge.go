@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// Response is the HTTP answer to a failed request, computed by ErrorResponse.
-// Adapters write it as it is.
+// Response is the HTTP answer to a refused request, computed by
+// Guard.Response or Verifier.ErrorResponse. Adapters write it as it is.
 type Response struct {
 	// Status is the HTTP status code: 400, 401, 403 or 503.
 	Status int
@@ -26,28 +26,9 @@ type Response struct {
 // ContentType is the media type of Response.Body.
 const ContentType = "application/json"
 
-// ChallengeParams are the parameters of the WWW-Authenticate challenge
-// that do not depend on the error.
-type ChallengeParams struct {
-	// Realm is the challenge realm (RFC 6750 §3), always sent. It must be a
-	// valid realm (see Config.Realm). Default: DefaultRealm.
-	Realm string
-	// ResourceMetadata is the absolute URL of the protected-resource
-	// metadata document (RFC 9728 §5.1), usually ResourceMetadata.URL.
-	// When not empty it is sent as resource_metadata="..." in every
-	// challenge (400, 401 and 403; a 503 has none). Default: not sent.
-	ResourceMetadata string
-}
-
-// ErrorResponse turns an error from this package into its RFC 6750 answer
-// (behaviour.md §4). It is ErrorResponseWith(err, ChallengeParams{Realm:
-// realm}).
-func ErrorResponse(err error, realm string) Response {
-	return ErrorResponseWith(err, ChallengeParams{Realm: realm})
-}
-
-// ErrorResponseWith turns an error from this package into its RFC 6750
-// answer (behaviour.md §4), with the challenge parameters p:
+// errorResponse turns an error from this package into its RFC 6750 answer
+// (RFC 6750 §3, §3.1), in realm, with resource_metadata="<metadataURL>"
+// (RFC 9728 §5.1) when metadataURL is not empty:
 //
 //	ErrNoCredentials     401, challenge without an error attribute (RFC 6750 §3.1)
 //	ErrInvalidRequest    400 invalid_request
@@ -56,30 +37,30 @@ func ErrorResponse(err error, realm string) Response {
 //	ErrKeysUnavailable   503 with Retry-After, no challenge
 //
 // The challenge is `Bearer realm="..."`, then error, error_description and
-// scope when they apply, then resource_metadata when p has it, for example
+// scope when they apply, then resource_metadata, for example
 //
 //	Bearer realm="api", error="invalid_token", error_description="token expired", resource_metadata="https://api.example.com/.well-known/oauth-protected-resource"
 //
 // Any other error is answered as an invalid token: a token problem never
 // becomes a 5xx. Descriptions are the fixed texts of the error values; no
 // request data ever reaches the response. Every value is quoted with
-// QuoteParam.
-func ErrorResponseWith(err error, p ChallengeParams) Response {
+// quoteParam.
+func errorResponse(err error, realm, metadataURL string) Response {
 	var e *Error
 	if !errors.As(err, &e) {
 		e = categoryError(err)
 	}
-	if p.Realm == "" {
-		p.Realm = DefaultRealm
+	challenge := "Bearer realm=" + quoteParam(realm)
+	metadata := ""
+	if metadataURL != "" {
+		metadata = ", resource_metadata=" + quoteParam(metadataURL)
 	}
-	challenge := "Bearer realm=" + QuoteParam(p.Realm)
 	switch e.category {
 	case ErrNoCredentials:
-		return Response{Status: http.StatusUnauthorized, WWWAuthenticate: challenge + metadataParam(p),
+		return Response{Status: http.StatusUnauthorized, WWWAuthenticate: challenge + metadata,
 			Body: errorBody("unauthorized", e.description)}
 	case ErrKeysUnavailable:
-		secs := int64((max(e.retryAfter, time.Second) + time.Second - 1) / time.Second)
-		return Response{Status: http.StatusServiceUnavailable, RetryAfter: strconv.FormatInt(secs, 10),
+		return Response{Status: http.StatusServiceUnavailable, RetryAfter: strconv.FormatInt(int64(e.retryAfter/time.Second), 10),
 			Body: errorBody("temporarily_unavailable", e.description)}
 	}
 	status, code := http.StatusUnauthorized, "invalid_token"
@@ -89,19 +70,11 @@ func ErrorResponseWith(err error, p ChallengeParams) Response {
 	case ErrInsufficientScope:
 		status, code = http.StatusForbidden, "insufficient_scope"
 	}
-	challenge += ", error=" + QuoteParam(code) + ", error_description=" + QuoteParam(e.description)
+	challenge += ", error=" + quoteParam(code) + ", error_description=" + quoteParam(e.description)
 	if len(e.scopes) > 0 {
-		challenge += ", scope=" + QuoteParam(joinScopes(e.scopes))
+		challenge += ", scope=" + quoteParam(joinScopes(e.scopes))
 	}
-	return Response{Status: status, WWWAuthenticate: challenge + metadataParam(p), Body: errorBody(code, e.description)}
-}
-
-// metadataParam renders the resource_metadata parameter, or "".
-func metadataParam(p ChallengeParams) string {
-	if p.ResourceMetadata == "" {
-		return ""
-	}
-	return ", resource_metadata=" + QuoteParam(p.ResourceMetadata)
+	return Response{Status: status, WWWAuthenticate: challenge + metadata, Body: errorBody(code, e.description)}
 }
 
 func errorBody(code, description string) []byte {
@@ -117,7 +90,7 @@ func errorBody(code, description string) []byte {
 // every other byte (double quote, backslash, control characters, non-ASCII)
 // is replaced by "?"; the result can never break out of the header or the
 // parameter.
-func QuoteParam(s string) string {
+func quoteParam(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + 2)
 	b.WriteByte('"')

@@ -17,6 +17,7 @@ import (
 // shows only the issuer, audience and expiry: subjects and custom claims are
 // personal data and are redacted.
 type Claims struct {
+	token                      string // the access token, as sent (TokenFromContext)
 	raw                        string // the payload JSON, as signed
 	root                       strictjson.Value
 	subject, issuer            string

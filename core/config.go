@@ -8,22 +8,22 @@ import (
 
 // Defaults of Config. Each is used when the matching field is left zero.
 const (
-	DefaultRealm              = "api"
-	DefaultRefreshInterval    = time.Hour
-	DefaultCacheTTL           = 2 * time.Hour
-	DefaultMinRefreshInterval = 30 * time.Second
-	DefaultFetchTimeout       = 10 * time.Second
-	DefaultMaxTokenBytes      = 16 << 10 // 16 KiB
-	DefaultMaxJWKSBytes       = 1 << 20  // 1 MiB
-	DefaultMaxKeys            = 100
+	defaultRealm              = "api"
+	defaultRefreshInterval    = time.Hour
+	defaultCacheTTL           = 2 * time.Hour
+	defaultMinRefreshInterval = 30 * time.Second
+	defaultFetchTimeout       = 10 * time.Second
+	defaultMaxTokenBytes      = 16 << 10 // 16 KiB
+	defaultMaxJWKSBytes       = 1 << 20  // 1 MiB
+	defaultMaxKeys            = 100
 	// Defaults of the verified-token cache (Config.TokenCacheEntries,
 	// TokenCacheBytes, TokenCacheMaxAge).
-	DefaultTokenCacheEntries = 10000
-	DefaultTokenCacheBytes   = 16 << 20 // 16 MiB
-	DefaultTokenCacheMaxAge  = 5 * time.Minute
-	// MaxLeeway is the largest clock skew a Config accepts (RFC 7519 §4.1.4:
+	defaultTokenCacheEntries = 10000
+	defaultTokenCacheBytes   = 16 << 20 // 16 MiB
+	defaultTokenCacheMaxAge  = 5 * time.Minute
+	// maxLeeway is the largest clock skew a Config accepts (RFC 7519 §4.1.4:
 	// "usually no more than a few minutes").
-	MaxLeeway = 5 * time.Minute
+	maxLeeway = 5 * time.Minute
 )
 
 // Default lists. They are returned as fresh copies by the functions below so
@@ -135,7 +135,7 @@ type Config struct {
 	RequiredClaims []string
 
 	// Leeway is the clock skew allowed on exp, nbf and iat. Default 0, at
-	// most MaxLeeway. Env: AXIOMS_LEEWAY.
+	// most maxLeeway. Env: AXIOMS_LEEWAY.
 	Leeway time.Duration
 
 	// RefreshInterval is the period of the background key set refresh.

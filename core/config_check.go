@@ -3,7 +3,6 @@ package core
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/netip"
 	"net/url"
 	"slices"
@@ -70,93 +69,16 @@ func configErr(field, format string, args ...any) error {
 	return &ConfigError{Setting: settingOf[field], Field: field, Reason: fmt.Sprintf(format, args...)}
 }
 
-// withDefaults returns c with every zero optional field set to its default.
-// JWKSURL stays empty when unset: the key set finds it by discovery. Issuers
-// and IssuerPatterns are left as they are (trustedIssuers resolves them).
-// Every slice is copied, its entries
-// trimmed of spaces and empty entries dropped; a nil list gets its default,
-// a non-nil list that ends up empty stays empty (validate refuses it, except
-// SafeMethods, where empty means "none"). HTTPClient stays nil: the key set
-// builds its own.
-//
-// Two defaults follow the interval the caller chose, so that every valid
-// RefreshInterval stays valid alone (as in the axioms Python packages):
-// MinRefreshInterval defaults to min(30s, RefreshInterval) and CacheTTL to
-// max(2h, 2×RefreshInterval).
-func (c Config) withDefaults() Config {
-	c.Audiences = cleanList(c.Audiences, nil)
-	c.Algorithms = cleanList(c.Algorithms, defaultAlgorithms)
-	c.TokenTypes = cleanList(c.TokenTypes, defaultTokenTypes)
-	c.ScopeClaims = cleanList(c.ScopeClaims, defaultScopeClaims)
-	c.RoleClaims = cleanList(c.RoleClaims, defaultRoleClaims)
-	c.PermissionClaims = cleanList(c.PermissionClaims, defaultPermClaims)
-	c.RequiredClaims = cleanList(c.RequiredClaims, nil)
-	c.SafeMethods = cleanList(c.SafeMethods, defaultSafeMethods)
-	c.Realm = orDefault(c.Realm, DefaultRealm)
-	c.RefreshInterval = orDefault(c.RefreshInterval, DefaultRefreshInterval)
-	if c.RefreshInterval > 0 {
-		c.MinRefreshInterval = orDefault(c.MinRefreshInterval, min(DefaultMinRefreshInterval, c.RefreshInterval))
-		c.CacheTTL = orDefault(c.CacheTTL, max(DefaultCacheTTL, 2*c.RefreshInterval))
+// checkKeySource checks where a single issuer's keys come from: JWKSURL,
+// or, without it, Issuer for discovery. c must have defaults applied.
+func (c *Config) checkKeySource() error {
+	switch {
+	case c.JWKSURL != "":
+		return checkEndpoint("JWKSURL", c.JWKSURL, true)
+	case c.Issuer != "":
+		return checkEndpoint("Issuer", c.Issuer, false)
 	}
-	c.MinRefreshInterval = orDefault(c.MinRefreshInterval, DefaultMinRefreshInterval)
-	c.CacheTTL = orDefault(c.CacheTTL, DefaultCacheTTL)
-	c.FetchTimeout = orDefault(c.FetchTimeout, DefaultFetchTimeout)
-	c.MaxJWKSBytes = orDefault(c.MaxJWKSBytes, DefaultMaxJWKSBytes)
-	c.MaxKeys = orDefault(c.MaxKeys, DefaultMaxKeys)
-	c.MaxTokenBytes = orDefault(c.MaxTokenBytes, DefaultMaxTokenBytes)
-	if c.Now == nil {
-		c.Now = time.Now
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
-	return c
-}
-
-func orDefault[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
-}
-
-// cleanList copies in, trimming entries and dropping empty ones; nil gets a
-// copy of def.
-func cleanList(in, def []string) []string {
-	if in == nil {
-		return slices.Clone(def)
-	}
-	out := make([]string, 0, len(in))
-	for _, s := range in {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// validateKeySet checks the settings a RemoteKeySet uses: JWKSURL (or,
-// without it, Issuer for discovery), RefreshInterval, CacheTTL,
-// MinRefreshInterval, FetchTimeout, MaxJWKSBytes, MaxKeys. c must already
-// have defaults applied. The URLs are not checked when KeySet is set (they
-// are ignored then).
-func (c *Config) validateKeySet() error {
-	if c.KeySet == nil {
-		switch {
-		case c.JWKSURL != "":
-			if err := checkEndpoint("JWKSURL", c.JWKSURL, true); err != nil {
-				return err
-			}
-		case c.Issuer != "":
-			if err := checkEndpoint("Issuer", c.Issuer, false); err != nil {
-				return err
-			}
-		default:
-			return configErr("JWKSURL", "required: set it, or set Issuer so that it is found by discovery, or set KeySet")
-		}
-	}
-	return c.validateFetching()
+	return configErr("JWKSURL", "required: set it, or set Issuer so that it is found by discovery, or set KeySet")
 }
 
 // validateFetching checks the key set settings other than the URLs.
@@ -211,8 +133,10 @@ func fmtDuration(d time.Duration) string {
 	return s
 }
 
-// validate checks the whole Config (defaults already applied) and returns a
-// *ConfigError for the first bad setting.
+// validate checks every field of c (defaults applied) but the issuer list
+// (see issuerList) and returns a *ConfigError for the first bad setting.
+// The key set settings are not checked for a single issuer with a KeySet of
+// the caller's, which ignores them.
 func (c *Config) validate() error {
 	checks := []func() error{
 		c.checkAudiences, c.checkIssuer, c.checkSource, c.checkAlgorithms,
@@ -223,16 +147,10 @@ func (c *Config) validate() error {
 			return err
 		}
 	}
-	if c.severalIssuers() {
-		if _, err := c.trustedIssuers(); err != nil {
-			return err
-		}
-		return c.validateFetching()
+	if c.KeySet != nil && !c.severalIssuers() {
+		return nil
 	}
-	if c.KeySet == nil {
-		return c.validateKeySet()
-	}
-	return nil
+	return c.validateFetching()
 }
 
 func (c *Config) checkAudiences() error {
@@ -335,25 +253,17 @@ func isPlainName(s string) bool {
 }
 
 func (c *Config) checkLimits() error {
-	if c.Leeway < 0 || c.Leeway > MaxLeeway {
-		return configErr("Leeway", "%s is out of range: must be between 0 and %s", fmtDuration(c.Leeway), fmtDuration(MaxLeeway))
+	if c.Leeway < 0 || c.Leeway > maxLeeway {
+		return configErr("Leeway", "%s is out of range: must be between 0 and %s", fmtDuration(c.Leeway), fmtDuration(maxLeeway))
 	}
 	return checkRange("MaxTokenBytes", int64(c.MaxTokenBytes), minTokenBytes, maxTokenBytes, " bytes (1 MiB)")
-}
-
-// tokenCacheSettings returns the verified-token cache bounds with their
-// defaults; entries is -1 when the cache is off. (withDefaults leaves the
-// fields zero: a zero field means its default.)
-func (c *Config) tokenCacheSettings() (entries int, bytes int64, maxAge time.Duration) {
-	return orDefault(c.TokenCacheEntries, DefaultTokenCacheEntries),
-		orDefault(c.TokenCacheBytes, DefaultTokenCacheBytes),
-		orDefault(c.TokenCacheMaxAge, DefaultTokenCacheMaxAge)
 }
 
 // checkTokenCache checks the verified-token cache bounds; they are not
 // checked when the cache is off (TokenCacheEntries -1).
 func (c *Config) checkTokenCache() error {
-	entries, bytes, maxAge := c.tokenCacheSettings()
+	tc := c.tokenCacheSettings()
+	entries, bytes, maxAge := tc.entries, tc.bytes, tc.maxAge
 	if entries == -1 {
 		return nil
 	}

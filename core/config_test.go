@@ -223,7 +223,7 @@ func TestConfigValidate(t *testing.T) {
 		{"empty safe methods", func(c *Config) { c.SafeMethods = []string{} }, "", "", nil},
 		{"several audiences", func(c *Config) { c.Audiences = []string{"a", "https://api.example.com"} }, "", "", nil},
 		{"audience claim", func(c *Config) { c.AudienceClaim = "client_id" }, "", "", nil},
-		{"max leeway", func(c *Config) { c.Leeway = MaxLeeway }, "", "", nil},
+		{"max leeway", func(c *Config) { c.Leeway = maxLeeway }, "", "", nil},
 		{"realm with specials", func(c *Config) { c.Realm = "my api! (v2) #1 [x] ~" }, "", "", nil},
 		{"token bounds low", func(c *Config) { c.MaxTokenBytes = 256 }, "", "", nil},
 		{"token bounds high", func(c *Config) { c.MaxTokenBytes = 1 << 20 }, "", "", nil},
@@ -358,7 +358,12 @@ func TestConfigValidateKeySet(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := validConfig(t)
 			tt.mutate(&c)
-			err := c.validateKeySet()
+			err := func() error {
+				if err := c.checkKeySource(); err != nil {
+					return err
+				}
+				return c.validateFetching()
+			}()
 			if tt.field == "" {
 				assert.NoError(t, err)
 				return

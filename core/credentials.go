@@ -30,7 +30,7 @@ type Credentials struct {
 // spaces may follow it, and optional whitespace around the field value is
 // ignored. ExtractToken does not look at the token's content beyond its
 // syntax.
-func ExtractToken(c Credentials) (string, error) {
+func extractToken(c Credentials) (string, error) {
 	if len(c.Authorization) > 1 || len(c.Query) > 1 || len(c.Form) > 1 {
 		return "", errMultipleAuthorization
 	}

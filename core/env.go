@@ -72,7 +72,7 @@ func ConfigFromEnv() (Config, error) { return ConfigFromLookup(os.LookupEnv) }
 //   - AXIOMS_JWKS_REFRESH_INTERVAL, AXIOMS_JWKS_CACHE_TTL,
 //     AXIOMS_JWKS_MIN_REFRESH_INTERVAL: integer seconds ("3600") or a Go
 //     duration ("90s"), positive.
-//   - AXIOMS_LEEWAY: the same syntax, zero or positive, at most MaxLeeway.
+//   - AXIOMS_LEEWAY: the same syntax, zero or positive, at most maxLeeway.
 //
 // At least one of AXIOMS_DOMAIN, AXIOMS_ISS_URL and AXIOMS_JWKS_URL is
 // required. Values are trimmed of spaces; empty values count as unset. The
@@ -113,8 +113,7 @@ func ConfigFromLookup(lookup func(string) (string, bool)) (Config, error) {
 	if r.err != nil {
 		return Config{}, r.err
 	}
-	full := c.withDefaults()
-	if err := full.validate(); err != nil {
+	if _, err := resolve(c); err != nil {
 		var ce *ConfigError
 		if fromDomain && errors.As(err, &ce) && ce.Field == "Issuer" {
 			ce.Setting = envDomain

@@ -81,7 +81,7 @@ var (
 	ErrBearerSyntax          = newError(ErrInvalidToken, "bearer token malformed")
 	errMultipleAuthorization = newError(ErrInvalidRequest, "multiple credentials")
 	errNoCredentials         = newError(ErrNoCredentials, "authentication required")
-	errKeysUnavailable       = newError(ErrKeysUnavailable, "signing keys unavailable")
+	errKeysUnavailable       = keysUnavailable(0)
 )
 
 // Reasons for ErrInsufficientScope without a scope list.
@@ -101,11 +101,17 @@ func insufficientScope(scopes []string) *Error {
 func joinScopes(scopes []string) string { return strings.Join(scopes, " ") }
 
 // RetryAfter is, for ErrKeysUnavailable, how long a client should wait before
-// retrying (at least one second); zero for other errors.
+// retrying: whole seconds, at least one; zero for other errors.
 func (e *Error) RetryAfter() time.Duration { return e.retryAfter }
 
 // keysUnavailable builds the ErrKeysUnavailable error of a key set that will
-// try to fetch again after d.
+// try to fetch again after d. This is the one place the Retry-After delay
+// is decided: d rounded up to whole seconds, at least one (RFC 9110
+// §10.2.3 delay-seconds).
 func keysUnavailable(d time.Duration) *Error {
-	return &Error{category: ErrKeysUnavailable, description: "signing keys unavailable", retryAfter: max(d, time.Second)}
+	d = max(d, time.Second)
+	if r := d % time.Second; r != 0 {
+		d += time.Second - r
+	}
+	return &Error{category: ErrKeysUnavailable, description: "signing keys unavailable", retryAfter: d}
 }

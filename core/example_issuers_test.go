@@ -28,7 +28,7 @@ func ExampleIssuerConfig() {
 		return
 	}
 	defer v.Close()
-	for _, iss := range v.Issuers() {
+	for _, iss := range v.ProtectedResource().AuthorizationServers {
 		fmt.Println(iss)
 	}
 	// Output:

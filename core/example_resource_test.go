@@ -33,10 +33,8 @@ func ExampleNewResourceMetadata() {
 	}
 	fmt.Println(string(m.Document()))
 
-	resp := core.ErrorResponseWith(core.ErrNoCredentials, core.ChallengeParams{
-		Realm:            v.Realm(),
-		ResourceMetadata: m.URL(true, "mcp.example.com"), // TLS, Host header
-	})
+	g := core.NewGuard(v, core.GuardOptions{ResourceMetadata: m})      // what an adapter's Middleware builds
+	resp := g.Response(core.ErrNoCredentials, true, "mcp.example.com") // TLS, Host header
 	fmt.Println(resp.Status, resp.WWWAuthenticate)
 	// Output:
 	// {"resource":"https://mcp.example.com/mcp","authorization_servers":["https://issuer.example.com"],"scopes_supported":["mcp:tools"],"bearer_methods_supported":["header"],"resource_name":"Example MCP server"}

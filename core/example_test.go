@@ -159,18 +159,36 @@ func ExampleVerifier_Check() {
 	// {"error":"insufficient_scope","error_description":"insufficient scope"}
 }
 
-func ExampleErrorResponse() {
-	// A request without an Authorization header.
-	_, err := core.ExtractToken(core.Credentials{})
-	fmt.Println(errors.Is(err, core.ErrNoCredentials))
+// The decision every adapter's Middleware makes, and its answers: safe and
+// anonymous methods pass the middleware without credentials, but a policy
+// is never met without a verified token.
+func ExampleGuard() {
+	keys, _ := core.ParseStaticKeySet([]byte(`{"keys":[]}`))
+	v, err := core.NewVerifier(core.Config{
+		Audiences: []string{"api"},
+		Issuer:    "https://issuer.example.com",
+		KeySet:    keys, // in production: the issuer's JWKS, fetched by the verifier
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer v.Close()
+	g := core.NewGuard(v, core.GuardOptions{AnonymousMethods: []string{"GET"}})
+	ctx := context.Background()
 
-	resp := core.ErrorResponse(err, "api")
-	fmt.Println(resp.Status)
-	fmt.Println(resp.WWWAuthenticate)
+	_, err = g.Authenticate(ctx, "POST", core.Credentials{}) // no Authorization header
+	resp := g.Response(err, false, "api.example.com")
+	fmt.Println(errors.Is(err, core.ErrNoCredentials), resp.Status, resp.WWWAuthenticate)
 	fmt.Println(string(resp.Body))
+
+	claims, err := g.Authenticate(ctx, "GET", core.Credentials{}) // an anonymous GET passes...
+	fmt.Println(claims == nil, err)
+	err = g.Authorize("GET", claims, core.AnyScope("read:data")) // ...but meets no policy
+	fmt.Println(g.Response(err, false, "api.example.com").Status)
 	// Output:
-	// true
-	// 401
-	// Bearer realm="api"
+	// true 401 Bearer realm="api"
 	// {"error":"unauthorized","error_description":"authentication required"}
+	// true <nil>
+	// 401
 }

@@ -86,7 +86,7 @@ func FuzzExtractToken(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, n uint8, a, b string) {
 		creds := Credentials{Authorization: []string{a, b}[:n%3]}
-		token, err := ExtractToken(creds)
+		token, err := extractToken(creds)
 		if err != nil {
 			fzCheckCategory(t, err)
 			if token != "" {
@@ -179,18 +179,18 @@ func FuzzSplitAndHeader(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		parts, ok := splitCompact(s)
 		if ok {
-			if got := parts.header + "." + parts.payload + "." + parts.signature; got != s {
+			if got := parts.encHeader + "." + parts.payload + "." + parts.signature; got != s {
 				t.Fatalf("segments rejoin to %q, want %q", got, s)
 			}
-			if parts.signingInput != parts.header+"."+parts.payload {
+			if parts.signingInput != parts.encHeader+"."+parts.payload {
 				t.Fatalf("signing input %q", parts.signingInput)
 			}
-			for _, seg := range []string{parts.header, parts.payload, parts.signature} {
+			for _, seg := range []string{parts.encHeader, parts.payload, parts.signature} {
 				if !fzIsB64URL(seg) {
 					t.Fatalf("segment %q of %q is not base64url", seg, s)
 				}
 			}
-			fzCheckHeader(t, parts.header, len(parts.header))
+			fzCheckHeader(t, parts.encHeader, len(parts.encHeader))
 		} else if segs := strings.Split(s, "."); len(segs) == 3 &&
 			fzIsB64URL(segs[0]) && fzIsB64URL(segs[1]) && fzIsB64URL(segs[2]) {
 			t.Fatalf("splitCompact refused the well-formed %q", s)
@@ -235,21 +235,21 @@ func FuzzQuoteParam(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		q := QuoteParam(s)
+		q := quoteParam(s)
 		if len(q) != len(s)+2 {
-			t.Fatalf("QuoteParam(%q) = %q: length %d, want %d", s, q, len(q), len(s)+2)
+			t.Fatalf("quoteParam(%q) = %q: length %d, want %d", s, q, len(q), len(s)+2)
 		}
 		if q[0] != '"' || q[len(q)-1] != '"' {
-			t.Fatalf("QuoteParam(%q) = %q: not quoted", s, q)
+			t.Fatalf("quoteParam(%q) = %q: not quoted", s, q)
 		}
 		for i := 1; i < len(q)-1; i++ {
 			c := q[i]
 			if !(c >= 0x20 && c <= 0x21 || c >= 0x23 && c <= 0x5b || c >= 0x5d && c <= 0x7e) {
-				t.Fatalf("QuoteParam(%q) = %q: byte %#x at %d outside RFC 6750 §3", s, q, c, i)
+				t.Fatalf("quoteParam(%q) = %q: byte %#x at %d outside RFC 6750 §3", s, q, c, i)
 			}
 			in := s[i-1]
 			if inAllowed := in >= 0x20 && in <= 0x7e && in != '"' && in != '\\'; inAllowed && c != in || !inAllowed && c != '?' {
-				t.Fatalf("QuoteParam(%q) = %q: byte %d is %q, want it kept or replaced by '?'", s, q, i-1, c)
+				t.Fatalf("quoteParam(%q) = %q: byte %d is %q, want it kept or replaced by '?'", s, q, i-1, c)
 			}
 		}
 	})

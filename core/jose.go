@@ -1,7 +1,9 @@
 package core
 
 import (
+	"context"
 	"encoding/base64"
+	"errors"
 	"unsafe"
 
 	"github.com/axiomsgo/axioms/core/internal/strictjson"
@@ -15,10 +17,12 @@ var b64 = base64.RawURLEncoding.Strict()
 // trigger a refresh (threat 144).
 const maxKIDBytes = 256
 
-// compact is a token split into its three parts, still encoded.
-type compact struct {
-	header, payload, signature string
-	signingInput               string // header "." payload, as received
+// jws is a compact JWS split into its three parts, still encoded, and its
+// parsed protected header once parseJWS has checked it.
+type jws struct {
+	encHeader, payload, signature string
+	signingInput                  string // header "." payload, as received
+	header                        joseHeader
 }
 
 // b64URLChar marks the bytes of the base64url alphabet (RFC 4648 §5).
@@ -33,7 +37,7 @@ var b64URLChar = func() (t [256]bool) {
 // exactly two dots, three non-empty segments of base64url characters only
 // (no padding, no standard alphabet, no whitespace). It never allocates, and
 // costs O(len) whatever the input (threat 136: no strings.Split).
-func splitCompact(tok string) (compact, bool) {
+func splitCompact(tok string) (jws, bool) {
 	first, second := -1, -1
 	for i := 0; i < len(tok); i++ {
 		if b64URLChar[tok[i]] {
@@ -41,20 +45,20 @@ func splitCompact(tok string) (compact, bool) {
 		}
 		switch {
 		case tok[i] != '.':
-			return compact{}, false
+			return jws{}, false
 		case first < 0:
 			first = i
 		case second < 0:
 			second = i
 		default:
-			return compact{}, false
+			return jws{}, false
 		}
 	}
 	if first <= 0 || second <= first+1 || second == len(tok)-1 {
-		return compact{}, false
+		return jws{}, false
 	}
-	return compact{
-		header:       tok[:first],
+	return jws{
+		encHeader:    tok[:first],
 		payload:      tok[first+1 : second],
 		signature:    tok[second+1:],
 		signingInput: tok[:second],
@@ -157,4 +161,58 @@ func normalizeMediaType(t string) string {
 		s = s[len("application/"):]
 	}
 	return s
+}
+
+// maxKidlessKeys bounds how many keys a token without kid is tried against,
+// so that one request can never cost more than a few signature checks.
+const maxKidlessKeys = 8
+
+// verifySignature selects the candidate keys of ks and checks the
+// signature over the signing input exactly as received (RFC 7515 §5.2). A
+// token without kid (or with an empty kid) is tried against at most
+// maxKidlessKeys keys that fit its alg. It returns the key that verified
+// the token.
+func verifySignature(ctx context.Context, ks KeySet, t jws) (*PublicKey, error) {
+	// The signature is decoded before the key lookup, so that a malformed
+	// token never spends the rate-limited refresh of an unknown kid.
+	var sigBuf [1024]byte // RSA-8192 signatures are 1024 bytes
+	if b64.DecodedLen(len(t.signature)) > len(sigBuf) {
+		return nil, ErrSignatureInvalid
+	}
+	n, err := b64.Decode(sigBuf[:], readOnlyBytes(t.signature))
+	if err != nil {
+		return nil, ErrTokenMalformed
+	}
+	keys, err := ks.Keys(ctx, t.header.kid)
+	if err != nil {
+		if errors.Is(err, ErrKeysUnavailable) {
+			return nil, err
+		}
+		return nil, errKeysUnavailable
+	}
+	return verifyWithKeys(keys, t, sigBuf[:n])
+}
+
+// verifyWithKeys tries the keys that accept the token's alg, in order.
+func verifyWithKeys(keys []*PublicKey, t jws, sig []byte) (*PublicKey, error) {
+	alg, kidless := t.header.alg, t.header.kid == ""
+	tried := 0
+	for _, k := range keys {
+		if !k.key.Accepts(alg) {
+			continue
+		}
+		if tried++; kidless && tried > maxKidlessKeys {
+			break
+		}
+		if k.key.Verify(alg, t.signingInput, sig) {
+			return k, nil
+		}
+	}
+	switch {
+	case len(keys) == 0:
+		return nil, ErrUnknownKey
+	case tried == 0:
+		return nil, ErrUnsupportedAlgorithm // the header alg does not fit the key
+	}
+	return nil, ErrSignatureInvalid
 }

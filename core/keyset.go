@@ -120,7 +120,7 @@ func NewStaticKeySet(keys ...*PublicKey) *StaticKeySet {
 // alg/kty mismatches) are dropped and logged to slog.Default. It fails when
 // no usable key remains.
 func ParseStaticKeySet(jwks []byte) (*StaticKeySet, error) {
-	keys, err := parseKeys(jwks, DefaultMaxKeys, slog.Default(), "static")
+	keys, err := parseKeys(jwks, defaultMaxKeys, slog.Default(), "static")
 	if err != nil {
 		return nil, fmt.Errorf("core: static key set: %w", err)
 	}

@@ -1,7 +1,6 @@
 package core
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -36,15 +35,15 @@ func Authenticated() Policy {
 	})
 }
 
-// claimRule is a scope, role or permission rule with any-of or all-of logic.
-type claimRule struct {
+// claimPolicy is a scope, role or permission rule with any-of or all-of logic.
+type claimPolicy struct {
 	names  []string
 	all    bool
 	has    func(*Claims, string) bool
 	denied func([]string) error
 }
 
-func (r claimRule) Check(_ string, c *Claims) error {
+func (r claimPolicy) Check(_ string, c *Claims) error {
 	if c == nil {
 		return errNoCredentials
 	}
@@ -57,7 +56,7 @@ func (r claimRule) Check(_ string, c *Claims) error {
 }
 
 func newRule(names []string, all bool, has func(*Claims, string) bool, denied func([]string) error) Policy {
-	return claimRule{names: slices.Clone(names), all: all, has: has, denied: denied}
+	return claimPolicy{names: slices.Clone(names), all: all, has: has, denied: denied}
 }
 
 func scopeDenied(names []string) error { return insufficientScope(names) }
@@ -197,8 +196,10 @@ func AllowAnonymous(p Policy, methods ...string) Policy {
 
 // Owner allows only the owner of a resource: the token's sub must equal
 // owner exactly (the axioms IsSubOwner case). An empty owner or sub never
-// matches. Build it per request from the loaded object:
-// core.Owner(article.OwnerID).Check(method, claims).
+// matches. Owner compares sub only: it does NOT check iss, so with several
+// issuers whose subject namespaces may overlap, store and compare the
+// issuer as well (a custom Policy). Build it per request from the loaded
+// object, and apply it with the adapter's Authorize.
 func Owner(owner string) Policy {
 	return PolicyFunc(func(_ string, c *Claims) error {
 		switch {
@@ -211,8 +212,8 @@ func Owner(owner string) Policy {
 	})
 }
 
-// SafeMethods are the methods OwnerOrSafeMethods lets any authenticated
-// caller use (RFC 9110 §9.2.1).
+// safeReadMethods are the methods OwnerOrSafeMethods lets any
+// authenticated caller use (RFC 9110 §9.2.1).
 var safeReadMethods = []string{http.MethodGet, http.MethodHead, http.MethodOptions}
 
 // OwnerOrSafeMethods allows any authenticated caller to use GET, HEAD and
@@ -234,48 +235,4 @@ func upper(ms []string) []string {
 		out[i] = strings.ToUpper(m)
 	}
 	return out
-}
-
-// Authenticate extracts the bearer token from c and verifies it. It returns
-// ErrNoCredentials when the request carries none.
-func (v *Verifier) Authenticate(ctx context.Context, c Credentials) (*Claims, error) {
-	token, err := ExtractToken(c)
-	if err != nil {
-		return nil, err
-	}
-	return v.Verify(ctx, token)
-}
-
-// Authorize evaluates p for a request with the given method and claims (nil
-// for a request without credentials). A nil policy means Authenticated().
-// Safe methods (Config.SafeMethods) are always allowed.
-func (v *Verifier) Authorize(p Policy, method string, c *Claims) error {
-	if v.IsSafeMethod(method) {
-		return nil
-	}
-	if p == nil {
-		p = Authenticated()
-	}
-	return p.Check(method, c)
-}
-
-// Check is the whole decision for one request, in the order of threats.md
-// §1.7: safe methods pass without reading credentials; credentials are
-// extracted and verified (any failure but "no credentials" ends here, so an
-// invalid token is a 401 even where anonymous access is allowed); then p is
-// evaluated, with nil claims when there were no credentials. It returns the
-// claims (nil for anonymous or safe requests) and the error to answer with
-// ErrorResponse.
-func (v *Verifier) Check(ctx context.Context, method string, creds Credentials, p Policy) (*Claims, error) {
-	if v.IsSafeMethod(method) {
-		return nil, nil
-	}
-	claims, err := v.Authenticate(ctx, creds)
-	if err != nil && !errors.Is(err, ErrNoCredentials) {
-		return nil, err
-	}
-	if err := v.Authorize(p, method, claims); err != nil {
-		return nil, err
-	}
-	return claims, nil
 }

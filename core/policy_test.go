@@ -71,7 +71,7 @@ func clAssertDenial(tb testing.TB, err, wantErr error, wantScopes []string) {
 	var e *Error
 	require.ErrorAs(tb, err, &e)
 	assert.Equal(tb, wantScopes, e.Scopes(), "scopes of the failed scope rule")
-	resp := ErrorResponse(err, "api")
+	resp := errorResponse(err, "api", "")
 	assert.Equal(tb, http.StatusForbidden, resp.Status)
 	assert.Contains(tb, resp.WWWAuthenticate, `error="insufficient_scope"`)
 	if len(wantScopes) == 0 {
@@ -393,12 +393,11 @@ func TestPolicyCheckThroughVerifier(t *testing.T) {
 	anonGet := AllowAnonymous(AnyScope("read"), http.MethodGet)
 
 	tests := []clCheckCase{
-		{name: "safe OPTIONS without credentials", method: http.MethodOptions, creds: anon, policy: AnyRole("admin")},
-		{name: "safe OPTIONS with an invalid token", method: http.MethodOptions, creds: garbage, policy: AnyRole("admin")},
-		{name: "safe OPTIONS with two Authorization headers", method: http.MethodOptions, creds: twoHeaders, policy: AnyRole("admin")},
-		{name: "safe OPTIONS with a valid token returns no claims", method: http.MethodOptions, creds: valid, policy: AnyRole("admin")},
-		{name: "HEAD is not safe by default", method: http.MethodHead, creds: anon, policy: AnyScope("read"), wantErr: ErrNoCredentials},
-		{name: "method case matters for safe methods", method: "options", creds: anon, policy: AnyScope("read"), wantErr: ErrNoCredentials},
+		{name: "OPTIONS without credentials meets no policy", method: http.MethodOptions, creds: anon, policy: AnyRole("admin"), wantErr: ErrNoCredentials},
+		{name: "OPTIONS with an invalid token", method: http.MethodOptions, creds: garbage, policy: AnyRole("admin"), wantErr: ErrTokenMalformed},
+		{name: "OPTIONS with two Authorization headers", method: http.MethodOptions, creds: twoHeaders, policy: AnyRole("admin"), wantErr: ErrInvalidRequest},
+		{name: "OPTIONS with a valid token is judged by the policy", method: http.MethodOptions, creds: valid, policy: AnyRole("admin"), wantErr: ErrRoleDenied},
+		{name: "OPTIONS with a valid token returns claims", method: http.MethodOptions, creds: valid, policy: AnyScope("read"), wantClaims: true},
 		{name: "nil policy means authenticated", method: http.MethodGet, creds: valid, wantClaims: true},
 		{name: "nil policy anonymous", method: http.MethodGet, creds: anon, wantErr: ErrNoCredentials},
 		{name: "AllowAnonymous anonymous GET passes", method: http.MethodGet, creds: anon, policy: anonGet},
@@ -409,12 +408,6 @@ func TestPolicyCheckThroughVerifier(t *testing.T) {
 		{name: "AllowAnonymous two headers GET fails", method: http.MethodGet, creds: twoHeaders, policy: anonGet, wantErr: ErrInvalidRequest},
 		{name: "AllowAnonymous anonymous POST denied", method: http.MethodPost, creds: anon, policy: anonGet, wantErr: ErrNoCredentials},
 	}
-	headSafe, _ := clStaticVerifier(t, func(c *Config) { c.SafeMethods = []string{"OPTIONS", "HEAD"} })
-	noneSafe, _ := clStaticVerifier(t, func(c *Config) { c.SafeMethods = []string{} })
-	tests = append(tests,
-		clCheckCase{name: "configured safe HEAD", v: headSafe, method: http.MethodHead, creds: garbage, policy: AnyScope("read")},
-		clCheckCase{name: "no safe methods configured", v: noneSafe, method: http.MethodOptions, creds: anon, policy: AnyScope("read"), wantErr: ErrNoCredentials},
-	)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			vv := v
@@ -443,10 +436,16 @@ func TestPolicyCheckThroughVerifier(t *testing.T) {
 		assert.Equal(t, http.StatusUnauthorized, resp.Status)
 		assert.Equal(t, `Bearer realm="api"`, resp.WWWAuthenticate)
 	})
-	t.Run("Authorize skips safe methods", func(t *testing.T) {
-		assert.NoError(t, v.Authorize(AnyRole("admin"), http.MethodOptions, nil))
-		assert.ErrorIs(t, v.Authorize(AnyRole("admin"), http.MethodGet, nil), ErrNoCredentials)
-		assert.ErrorIs(t, v.Authorize(nil, http.MethodGet, nil), ErrNoCredentials)
+	t.Run("no method meets a policy without a token", func(t *testing.T) {
+		g := NewGuard(v, GuardOptions{})
+		for _, m := range []string{http.MethodOptions, http.MethodGet, http.MethodHead} {
+			assert.ErrorIs(t, g.Authorize(m, nil, AnyRole("admin")), ErrNoCredentials, m)
+			assert.ErrorIs(t, g.Authorize(m, nil, nil), ErrNoCredentials, m)
+			_, err := v.Check(ctx, m, anon, AnyRole("admin"))
+			assert.ErrorIs(t, err, ErrNoCredentials, m)
+		}
+		assert.ErrorIs(t, (*Guard)(nil).Authorize(http.MethodGet, nil, AllowAnonymous(nil, "GET")), ErrNoCredentials,
+			"without a Guard (no middleware ran) every request is refused")
 	})
 }
 
@@ -580,4 +579,56 @@ func TestPolicyExampleRoutes(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestGuardAuthenticate covers the middleware decision: safe and anonymous
+// methods pass without credentials, present credentials are verified
+// whatever the method.
+func TestGuardAuthenticate(t *testing.T) {
+	v, k := clStaticVerifier(t, nil)
+	headSafe, _ := clStaticVerifier(t, func(c *Config) { c.SafeMethods = []string{"OPTIONS", "HEAD"} })
+	noneSafe, _ := clStaticVerifier(t, func(c *Config) { c.SafeMethods = []string{} })
+	ctx := context.Background()
+	valid := clBearer(k.sign(t, clTokenClaims(map[string]any{"scope": "read"})))
+	anon := Credentials{}
+	garbage := Credentials{Authorization: []string{"Bearer garbage"}}
+	twoHeaders := Credentials{Authorization: []string{"Bearer a", "Bearer b"}}
+	tests := []struct {
+		name       string
+		v          *Verifier
+		anonymous  []string
+		method     string
+		creds      Credentials
+		wantErr    error
+		wantClaims bool
+	}{
+		{"OPTIONS without credentials passes", v, nil, http.MethodOptions, anon, nil, false},
+		{"OPTIONS with a valid token returns its claims", v, nil, http.MethodOptions, valid, nil, true},
+		{"OPTIONS with an invalid token", v, nil, http.MethodOptions, garbage, ErrTokenMalformed, false},
+		{"OPTIONS with two Authorization headers", v, nil, http.MethodOptions, twoHeaders, ErrInvalidRequest, false},
+		{"HEAD is not safe by default", v, nil, http.MethodHead, anon, ErrNoCredentials, false},
+		{"method case matters", v, nil, "options", anon, ErrNoCredentials, false},
+		{"GET needs a token", v, nil, http.MethodGet, anon, ErrNoCredentials, false},
+		{"anonymous GET passes", v, []string{"get"}, http.MethodGet, anon, nil, false},
+		{"anonymous GET with an invalid token", v, []string{"GET"}, http.MethodGet, garbage, ErrTokenMalformed, false},
+		{"configured safe HEAD", headSafe, nil, http.MethodHead, anon, nil, false},
+		{"configured safe HEAD verifies a token", headSafe, nil, http.MethodHead, garbage, ErrTokenMalformed, false},
+		{"no safe methods configured", noneSafe, nil, http.MethodOptions, anon, ErrNoCredentials, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := NewGuard(tt.v, GuardOptions{AnonymousMethods: tt.anonymous})
+			claims, err := g.Authenticate(ctx, tt.method, tt.creds)
+			if tt.wantErr != nil {
+				assert.ErrorIs(t, err, tt.wantErr)
+				assert.Nil(t, claims)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantClaims, claims != nil, "claims")
+		})
+	}
+	t.Run("a nil verifier panics at construction", func(t *testing.T) {
+		assert.PanicsWithValue(t, "axioms: a middleware needs a non-nil *core.Verifier", func() { NewGuard(nil, GuardOptions{}) })
+	})
 }

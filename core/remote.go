@@ -100,28 +100,36 @@ type fetchCall struct {
 // first fetch starts at once in the background.
 func NewRemoteKeySet(cfg Config) (*RemoteKeySet, error) {
 	cfg = cfg.withDefaults()
-	cfg.KeySet = nil // a RemoteKeySet always needs its JWKSURL
-	if err := cfg.validateKeySet(); err != nil {
+	if err := cfg.checkKeySource(); err != nil {
 		return nil, err
 	}
+	if err := cfg.validateFetching(); err != nil {
+		return nil, err
+	}
+	return newRemoteKeySet(cfg.fetchSettings(), cfg.JWKSURL, cfg.Issuer), nil
+}
+
+// newRemoteKeySet starts a key set for jwksURL (or, when it is empty, for
+// discovery from issuer) with checked settings.
+func newRemoteKeySet(s fetchSettings, jwksURL, issuer string) *RemoteKeySet {
 	r := &RemoteKeySet{
-		url:             cfg.JWKSURL,
-		issuer:          cfg.Issuer,
-		now:             cfg.Now,
-		logger:          cfg.Logger,
-		refreshInterval: cfg.RefreshInterval,
-		cacheTTL:        cfg.CacheTTL,
-		minInterval:     cfg.MinRefreshInterval,
-		fetchTimeout:    cfg.FetchTimeout,
-		maxBytes:        cfg.MaxJWKSBytes,
-		maxKeys:         cfg.MaxKeys,
+		url:             jwksURL,
+		issuer:          issuer,
+		now:             s.now,
+		logger:          s.logger,
+		refreshInterval: s.refreshInterval,
+		cacheTTL:        s.cacheTTL,
+		minInterval:     s.minInterval,
+		fetchTimeout:    s.timeout,
+		maxBytes:        s.maxBytes,
+		maxKeys:         s.maxKeys,
 		trigger:         make(chan struct{}, 1),
 		done:            make(chan struct{}),
 	}
-	r.client, r.ownConn = newFetchClient(cfg.HTTPClient, cfg.FetchTimeout)
+	r.client, r.ownConn = newFetchClient(s.client, s.timeout)
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	go r.run()
-	return r, nil
+	return r
 }
 
 // newFetchClient copies the user's client (or builds one with a dedicated
@@ -180,21 +188,17 @@ func (r *RemoteKeySet) Keys(ctx context.Context, kid string) ([]*PublicKey, erro
 			return keys, nil
 		}
 	}
-	if c := r.begin(true); c != nil {
+	if c := r.fetchIfAllowed(); c != nil {
 		select {
 		case <-c.done:
 		case <-ctx.Done():
 			return nil, r.unavailable(ctx.Err())
 		}
 	}
-	s := r.snap.Load()
-	if s == nil || !r.usable(s, r.now()) {
-		r.mu.Lock()
-		cause := r.lastErr
-		r.mu.Unlock()
-		return nil, r.unavailable(cause)
+	if err := r.ready(); err != nil {
+		return nil, err
 	}
-	return s.ix.lookup(kid), nil
+	return r.snap.Load().ix.lookup(kid), nil
 }
 
 // Refresh fetches the key set now and reports the result. It is an operator
@@ -203,7 +207,7 @@ func (r *RemoteKeySet) Keys(ctx context.Context, kid string) ([]*PublicKey, erro
 // rate limit of Keys. A failed refresh keeps the last good set. Refresh
 // returns early with ctx.Err() when ctx ends, and fails after Close.
 func (r *RemoteKeySet) Refresh(ctx context.Context) error {
-	c := r.begin(false)
+	c := r.fetchNow()
 	if c == nil {
 		return errKeySetClosed
 	}
@@ -238,10 +242,16 @@ func (r *RemoteKeySet) usable(s *snapshot, now time.Time) bool {
 	return now.Sub(s.fetchedAt) <= r.cacheTTL
 }
 
-// begin returns the fetch to wait for: the one in flight, else a new one
-// when allowed (always when limited is false), else nil. A new fetch is run
-// by the background loop.
-func (r *RemoteKeySet) begin(limited bool) *fetchCall {
+// fetchNow returns the fetch to wait for: the one in flight, else a new
+// one, whatever the rate limit; nil after Close. The background loop runs
+// it.
+func (r *RemoteKeySet) fetchNow() *fetchCall { return r.startFetch(false) }
+
+// fetchIfAllowed is fetchNow within the rate limit: nil when the last
+// attempt was less than MinRefreshInterval ago and no fetch is in flight.
+func (r *RemoteKeySet) fetchIfAllowed() *fetchCall { return r.startFetch(true) }
+
+func (r *RemoteKeySet) startFetch(rateLimited bool) *fetchCall {
 	now := r.now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -251,7 +261,7 @@ func (r *RemoteKeySet) begin(limited bool) *fetchCall {
 	if r.inflight != nil {
 		return r.inflight
 	}
-	if limited && r.attempted && now.Sub(r.lastAttempt) < r.minInterval {
+	if rateLimited && r.attempted && now.Sub(r.lastAttempt) < r.minInterval {
 		return nil
 	}
 	r.inflight = &fetchCall{done: make(chan struct{})}
@@ -276,7 +286,7 @@ func (r *RemoteKeySet) run() {
 			return
 		case <-r.trigger:
 		case <-timer.C:
-			r.begin(true)
+			r.fetchIfAllowed()
 		}
 		if r.ctx.Err() != nil {
 			return
@@ -459,17 +469,28 @@ func (r *RemoteKeySet) unavailable(cause error) error {
 	return &unavailableError{err: e, cause: cause}
 }
 
-// retryAfter returns the time until the next fetch attempt is allowed,
-// rounded up to whole seconds, at least 1s (1s while a fetch is running).
+// retryAfter returns the time until the next fetch attempt is allowed (0
+// while a fetch is running); keysUnavailable rounds it for Retry-After.
 func (r *RemoteKeySet) retryAfter() time.Duration {
 	now := r.now()
 	r.mu.Lock()
-	d := time.Duration(0)
-	if r.inflight == nil && r.attempted {
-		d = r.lastAttempt.Add(r.minInterval).Sub(now)
+	defer r.mu.Unlock()
+	if r.inflight != nil || !r.attempted {
+		return 0
 	}
+	return r.lastAttempt.Add(r.minInterval).Sub(now)
+}
+
+// ready is nil when the set holds keys younger than CacheTTL, else the
+// ErrKeysUnavailable error Keys would return; it never fetches.
+func (r *RemoteKeySet) ready() error {
+	if s := r.snap.Load(); s != nil && r.usable(s, r.now()) {
+		return nil
+	}
+	r.mu.Lock()
+	cause := r.lastErr
 	r.mu.Unlock()
-	return max((d + time.Second - 1).Truncate(time.Second), time.Second)
+	return r.unavailable(cause)
 }
 
 // unavailableError is a keys-unavailable *Error with its cause.

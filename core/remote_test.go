@@ -37,10 +37,7 @@ const (
 	rksTTL = 2 * time.Hour
 )
 
-// rksClock is the shared injectable test clock (testkit_test.go).
-type rksClock = kitClock
-
-func newRKSClock() *rksClock { return newKitClock() }
+// kitClock is the shared injectable test clock (testkit_test.go).
 
 // rksKey is a public key with its kid.
 type rksKey struct {
@@ -216,7 +213,7 @@ func serveBlocked(release <-chan struct{}) http.HandlerFunc {
 
 // rksConfig is the Config of most tests: a fake clock, an hour between
 // background fetches, 30s between on-demand ones, a 2h cache TTL.
-func rksConfig(jwksURL string, clk *rksClock) Config {
+func rksConfig(jwksURL string, clk *kitClock) Config {
 	return Config{
 		JWKSURL:            jwksURL,
 		Now:                clk.Now,
@@ -280,7 +277,7 @@ func requireUnavailable(tb testing.TB, r *RemoteKeySet, kid string) time.Duratio
 func TestRemoteKeySetInitialLoad(t *testing.T) {
 	rk, ek, dk := newRKSKey(t, "rsa", "rsa-1"), newRKSKey(t, "ec", "ec-1"), newRKSKey(t, "ed", "ed-1")
 	srv := newRKSServer(t, serveDoc(rksJWKS(t, rk, ek, dk)))
-	r := newRKS(t, rksConfig(srv.URL, newRKSClock()))
+	r := newRKS(t, rksConfig(srv.URL, newKitClock()))
 	srv.waitRequests(t, 1)
 
 	for _, k := range []rksKey{rk, ek, dk} {
@@ -302,7 +299,7 @@ func TestRemoteKeySetRotation(t *testing.T) {
 	// the set stops verifying at once.
 	oldKey, newKey := newRKSKey(t, "ec", "rot-old"), newRKSKey(t, "ec", "rot-new")
 	srv := newRKSServer(t, serveDoc(rksJWKS(t, oldKey)))
-	clk := newRKSClock()
+	clk := newKitClock()
 	r := newRKS(t, rksConfig(srv.URL, clk))
 	srv.waitRequests(t, 1)
 	requireKey(t, r, oldKey)
@@ -323,7 +320,7 @@ func TestRemoteKeySetUnknownKidStorm(t *testing.T) {
 	// I146/J157: random kids → at most one fetch per MinRefreshInterval.
 	k := newRKSKey(t, "ec", "storm-1")
 	srv := newRKSServer(t, serveDoc(rksJWKS(t, k)))
-	clk := newRKSClock()
+	clk := newKitClock()
 	r := newRKS(t, rksConfig(srv.URL, clk))
 	srv.waitRequests(t, 1)
 	requireKey(t, r, k)
@@ -361,7 +358,7 @@ func TestRemoteKeySetIssuerDownAfterLoad(t *testing.T) {
 	// J155: stale-if-error until CacheTTL, then ErrKeysUnavailable.
 	k := newRKSKey(t, "rsa", "down-1")
 	srv := newRKSServer(t, serveDoc(rksJWKS(t, k)))
-	clk := newRKSClock()
+	clk := newKitClock()
 	r := newRKS(t, rksConfig(srv.URL, clk))
 	srv.waitRequests(t, 1)
 	requireKey(t, r, k)
@@ -397,7 +394,7 @@ func TestRemoteKeySetIssuerDownAtStart(t *testing.T) {
 	noLeaks(t)
 	k := newRKSKey(t, "ec", "start-1")
 	srv := newRKSServer(t, serveStatus(http.StatusServiceUnavailable, "text/plain", "down"))
-	clk := newRKSClock()
+	clk := newKitClock()
 	r := newRKS(t, rksConfig(srv.URL, clk))
 	srv.waitRequests(t, 1)
 
@@ -434,7 +431,7 @@ func TestRemoteKeySetUnreachableAtStart(t *testing.T) {
 	dead.Close()
 
 	start := time.Now()
-	r, err := NewRemoteKeySet(rksConfig(deadURL+"/jwks", newRKSClock()))
+	r, err := NewRemoteKeySet(rksConfig(deadURL+"/jwks", newKitClock()))
 	require.NoError(t, err)
 	assert.Less(t, time.Since(start), 100*time.Millisecond)
 	requireUnavailable(t, r, "any")
@@ -462,7 +459,7 @@ func TestRemoteKeySetBadResponses(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name+" after a good load", func(t *testing.T) {
 			srv := newRKSServer(t, good)
-			clk := newRKSClock()
+			clk := newKitClock()
 			r := newRKS(t, rksConfig(srv.URL, clk))
 			srv.waitRequests(t, 1)
 			requireKey(t, r, k)
@@ -476,7 +473,7 @@ func TestRemoteKeySetBadResponses(t *testing.T) {
 		})
 		t.Run(tc.name+" from the start", func(t *testing.T) {
 			srv := newRKSServer(t, tc.h)
-			r := newRKS(t, rksConfig(srv.URL, newRKSClock()))
+			r := newRKS(t, rksConfig(srv.URL, newKitClock()))
 			srv.waitRequests(t, 1)
 			requireUnavailable(t, r, k.kid)
 			assert.Equal(t, int64(1), srv.requests())
@@ -491,7 +488,7 @@ func TestRemoteKeySetSlowJWKS(t *testing.T) {
 	release := make(chan struct{})
 	srv := newRKSServer(t, serveBlocked(release))
 	t.Cleanup(func() { close(release) })
-	cfg := rksConfig(srv.URL, newRKSClock())
+	cfg := rksConfig(srv.URL, newKitClock())
 	cfg.FetchTimeout = 200 * time.Millisecond
 	start := time.Now()
 	r := newRKS(t, cfg)
@@ -521,7 +518,7 @@ func TestRemoteKeySetOversizedBody(t *testing.T) {
 	padded := func(n int) []byte { return append(bytes.Repeat([]byte(" "), n-len(doc)), doc...) }
 
 	srv := newRKSServer(t, serveDoc(padded(limit)))
-	clk := newRKSClock()
+	clk := newKitClock()
 	cfg := rksConfig(srv.URL, clk)
 	cfg.MaxJWKSBytes = limit
 	r := newRKS(t, cfg)
@@ -549,7 +546,7 @@ func TestRemoteKeySetTooManyKeys(t *testing.T) {
 	// J167: a set with more than MaxKeys keys is refused as a whole.
 	keys := []rksKey{newRKSKey(t, "ec", "many-1"), newRKSKey(t, "ec", "many-2"), newRKSKey(t, "ec", "many-3")}
 	srv := newRKSServer(t, serveDoc(rksJWKS(t, keys...)))
-	clk := newRKSClock()
+	clk := newKitClock()
 	cfg := rksConfig(srv.URL, clk)
 	cfg.MaxKeys = 2
 	r := newRKS(t, cfg)
@@ -578,7 +575,7 @@ func TestRemoteKeySetZeroUsableKeys(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			srv := newRKSServer(t, serveDoc(rksJWKS(t, k)))
 			var logs rksLog
-			cfg := rksConfig(srv.URL, newRKSClock())
+			cfg := rksConfig(srv.URL, newKitClock())
 			cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 			r := newRKS(t, cfg)
 			srv.waitRequests(t, 1)
@@ -633,20 +630,20 @@ func TestRemoteKeySetRedirects(t *testing.T) {
 
 	t.Run("3 loopback http hops followed", func(t *testing.T) {
 		srv := newRKSServer(t, hops(3))
-		r := newRKS(t, rksConfig(srv.URL+"/hop/0", newRKSClock()))
+		r := newRKS(t, rksConfig(srv.URL+"/hop/0", newKitClock()))
 		srv.waitRequests(t, 4)
 		requireKey(t, r, k)
 	})
 	t.Run("4 hops refused", func(t *testing.T) {
 		srv := newRKSServer(t, hops(4))
-		r := newRKS(t, rksConfig(srv.URL+"/hop/0", newRKSClock()))
+		r := newRKS(t, rksConfig(srv.URL+"/hop/0", newKitClock()))
 		srv.waitRequests(t, 4)
 		requireUnavailable(t, r, k.kid)
 		assert.Equal(t, int64(4), srv.requests(), "the 4th redirect is not followed")
 	})
 	t.Run("to http non-loopback refused", func(t *testing.T) {
 		srv := newRKSServer(t, serveRedirect("http://169.254.169.254/latest/meta-data/"))
-		r := newRKS(t, rksConfig(srv.URL, newRKSClock()))
+		r := newRKS(t, rksConfig(srv.URL, newKitClock()))
 		srv.waitRequests(t, 1)
 		requireUnavailable(t, r, k.kid)
 		err := r.Refresh(context.Background())
@@ -655,7 +652,7 @@ func TestRemoteKeySetRedirects(t *testing.T) {
 	})
 	t.Run("https to https followed", func(t *testing.T) {
 		srv := newRKSTLSServer(t, hops(1))
-		cfg := rksConfig(srv.URL+"/hop/0", newRKSClock())
+		cfg := rksConfig(srv.URL+"/hop/0", newKitClock())
 		cfg.HTTPClient = srv.Client()
 		r := newRKS(t, cfg)
 		srv.waitRequests(t, 2)
@@ -664,7 +661,7 @@ func TestRemoteKeySetRedirects(t *testing.T) {
 	t.Run("https to loopback http downgrade refused", func(t *testing.T) {
 		plain := newRKSServer(t, serveDoc(doc))
 		srv := newRKSTLSServer(t, serveRedirect(plain.URL+"/jwks"))
-		cfg := rksConfig(srv.URL, newRKSClock())
+		cfg := rksConfig(srv.URL, newKitClock())
 		cfg.HTTPClient = srv.Client()
 		r := newRKS(t, cfg)
 		srv.waitRequests(t, 1)
@@ -697,7 +694,7 @@ func TestRemoteKeySetNoCookies(t *testing.T) {
 	userRedirect := func(*http.Request, []*http.Request) error { return nil }
 	user := &http.Client{Jar: jar, CheckRedirect: userRedirect}
 
-	cfg := rksConfig(srv.URL+"/jwks", newRKSClock())
+	cfg := rksConfig(srv.URL+"/jwks", newKitClock())
 	cfg.HTTPClient = user
 	r := newRKS(t, cfg)
 	srv.waitRequests(t, 2)
@@ -744,7 +741,7 @@ func TestRemoteKeySetLongKid(t *testing.T) {
 	// I144: a kid over 256 bytes is never looked up and never fetches.
 	k := newRKSKey(t, "ec", strings.Repeat("k", 256))
 	srv := newRKSServer(t, serveDoc(rksJWKS(t, k)))
-	clk := newRKSClock()
+	clk := newKitClock()
 	r := newRKS(t, rksConfig(srv.URL, clk))
 	srv.waitRequests(t, 1)
 	requireKey(t, r, k) // 256 bytes: looked up
@@ -759,7 +756,7 @@ func TestRemoteKeySetRefresh(t *testing.T) {
 	// Refresh ignores MinRefreshInterval but joins a fetch in flight.
 	a, b := newRKSKey(t, "ec", "refresh-a"), newRKSKey(t, "ed", "refresh-b")
 	srv := newRKSServer(t, serveDoc(rksJWKS(t, a)))
-	r := newRKS(t, rksConfig(srv.URL, newRKSClock()))
+	r := newRKS(t, rksConfig(srv.URL, newKitClock()))
 	srv.waitRequests(t, 1)
 	requireKey(t, r, a)
 
@@ -794,7 +791,7 @@ func TestRemoteKeySetClose(t *testing.T) {
 	t.Run("stops the loop", func(t *testing.T) {
 		k := newRKSKey(t, "ec", "close-1")
 		srv := newRKSServer(t, serveDoc(rksJWKS(t, k)))
-		clk := newRKSClock()
+		clk := newKitClock()
 		r, err := NewRemoteKeySet(rksConfig(srv.URL, clk))
 		require.NoError(t, err)
 		srv.waitRequests(t, 1)
@@ -814,7 +811,7 @@ func TestRemoteKeySetClose(t *testing.T) {
 		release := make(chan struct{})
 		defer close(release)
 		srv := newRKSServer(t, serveBlocked(release))
-		cfg := rksConfig(srv.URL, newRKSClock())
+		cfg := rksConfig(srv.URL, newKitClock())
 		cfg.FetchTimeout = time.Minute
 		r, err := NewRemoteKeySet(cfg)
 		require.NoError(t, err)
@@ -829,7 +826,7 @@ func TestRemoteKeySetClose(t *testing.T) {
 	})
 	t.Run("concurrent Close", func(t *testing.T) {
 		srv := newRKSServer(t, serveDoc(rksJWKS(t, newRKSKey(t, "ec", "close-2"))))
-		r, err := NewRemoteKeySet(rksConfig(srv.URL, newRKSClock()))
+		r, err := NewRemoteKeySet(rksConfig(srv.URL, newKitClock()))
 		require.NoError(t, err)
 		var wg sync.WaitGroup
 		for range 10 {
@@ -844,7 +841,7 @@ func TestRemoteKeySetConcurrentRefresh(t *testing.T) {
 	a, b := newRKSKey(t, "ec", "race-a"), newRKSKey(t, "ed", "race-b")
 	docA, docB := rksJWKS(t, a), rksJWKS(t, a, b)
 	srv := newRKSServer(t, serveDoc(docA))
-	clk := newRKSClock()
+	clk := newKitClock()
 	r := newRKS(t, rksConfig(srv.URL, clk))
 	srv.waitRequests(t, 1)
 
@@ -891,7 +888,7 @@ func TestRemoteKeySetConcurrentRefresh(t *testing.T) {
 func TestRemoteKeySetCacheHitAllocs(t *testing.T) {
 	k := newRKSKey(t, "rsa", "alloc-1")
 	srv := newRKSServer(t, serveDoc(rksJWKS(t, k)))
-	r := newRKS(t, rksConfig(srv.URL, newRKSClock()))
+	r := newRKS(t, rksConfig(srv.URL, newKitClock()))
 	srv.waitRequests(t, 1)
 	requireKey(t, r, k)
 	ctx := context.Background()
@@ -921,7 +918,7 @@ func TestRemoteKeySetBackgroundLoop(t *testing.T) {
 		}
 		serveDoc(doc)(w, r)
 	})
-	cfg := rksConfig(srv.URL, newRKSClock())
+	cfg := rksConfig(srv.URL, newKitClock())
 	cfg.Now = nil // time.Now: the loop's timers and decisions share one clock
 	cfg.RefreshInterval = 1500 * time.Millisecond
 	cfg.MinRefreshInterval = time.Second
@@ -944,7 +941,7 @@ func TestRemoteKeySetUnavailableError(t *testing.T) {
 	assert.ErrorIs(t, err, ErrKeysUnavailable)
 	assert.ErrorIs(t, err, cause)
 	assert.Equal(t, "signing keys unavailable: status 500", err.Error())
-	resp := ErrorResponse(err, "api")
+	resp := errorResponse(err, "api", "")
 	assert.Equal(t, http.StatusServiceUnavailable, resp.Status)
 	assert.Equal(t, "1", resp.RetryAfter)
 }

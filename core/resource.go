@@ -58,12 +58,20 @@ type ProtectedResource struct {
 
 // ProtectedResource returns the default metadata document of the resource
 // v protects: Resource is the first audience, AuthorizationServers the
-// issuers v trusts (Issuers), BearerMethodsSupported ["header"] (the only
+// issuers v trusts (in configuration order), BearerMethodsSupported ["header"] (the only
 // method accepted unless an adapter enables query tokens).
 func (v *Verifier) ProtectedResource() ProtectedResource {
-	p := ProtectedResource{AuthorizationServers: v.Issuers(), BearerMethodsSupported: []string{"header"}}
-	if aud := v.Audiences(); len(aud) > 0 {
-		p.Resource = aud[0]
+	p := ProtectedResource{BearerMethodsSupported: []string{"header"}}
+	for _, e := range v.entries {
+		if e.rules.issuer != "" {
+			p.AuthorizationServers = append(p.AuthorizationServers, e.rules.issuer)
+		}
+	}
+	switch {
+	case len(v.cfg.Audiences) > 0:
+		p.Resource = v.cfg.Audiences[0]
+	case len(v.entries) > 0:
+		p.Resource = v.entries[0].rules.audiences[0]
 	}
 	return p
 }
@@ -76,8 +84,8 @@ func (v *Verifier) ProtectedResource() ProtectedResource {
 // option and MetadataHandler. It is immutable and safe for concurrent use;
 // a nil *ResourceMetadata publishes nothing.
 type ResourceMetadata struct {
-	doc []byte
-	url string // absolute URL of the document from the public URL; "" to derive it per request
+	doc      []byte
+	fixedURL string // absolute URL of the document from the public URL; "" to derive it per request
 }
 
 // NewResourceMetadata checks doc and publicURL and returns the metadata to
@@ -92,7 +100,7 @@ type ResourceMetadata struct {
 // X-Forwarded-Proto) are never trusted.
 //
 // With publicURL empty the URL is derived from each request instead: https
-// when it arrived over TLS, else http, and its Host header; see URL.
+// when it arrived over TLS, else http, and its Host header; see Guard.Response.
 //
 // doc must have a Resource; BearerMethodsSupported may hold only "header",
 // "body" and "query"; the documentation, policy and terms URLs, when set,
@@ -108,7 +116,7 @@ func NewResourceMetadata(doc ProtectedResource, publicURL string) (*ResourceMeta
 		if err != nil {
 			return nil, fmt.Errorf("%w: resource metadata: public URL %v", ErrConfig, err)
 		}
-		m.url = base + ProtectedResourcePath
+		m.fixedURL = base + ProtectedResourcePath
 	}
 	b, err := json.Marshal(doc)
 	if err != nil {
@@ -128,7 +136,7 @@ func (m *ResourceMetadata) Document() []byte {
 	return m.doc
 }
 
-// URL returns the absolute URL of the metadata document for a request that
+// url returns the absolute URL of the metadata document for a request that
 // arrived over TLS (tls) or not, with Host header host; it is the value of
 // the resource_metadata challenge parameter. With a public URL it is
 // publicURL + ProtectedResourcePath and tls and host are ignored. Otherwise
@@ -143,12 +151,12 @@ func (m *ResourceMetadata) Document() []byte {
 // A valid but foreign Host is reflected: the request's own answer names a
 // document on that host. Set a public URL when answers may be cached by a
 // shared cache that does not key on Host. A nil m returns "".
-func (m *ResourceMetadata) URL(tls bool, host string) string {
+func (m *ResourceMetadata) url(tls bool, host string) string {
 	switch {
 	case m == nil:
 		return ""
-	case m.url != "":
-		return m.url
+	case m.fixedURL != "":
+		return m.fixedURL
 	case !validHost(host):
 		return ""
 	case tls:

@@ -79,7 +79,7 @@ func TestResourceMetadataDocument(t *testing.T) {
 
 	var nilM *ResourceMetadata
 	assert.Nil(t, nilM.Document())
-	assert.Empty(t, nilM.URL(true, "api.example.com"))
+	assert.Empty(t, nilM.url(true, "api.example.com"))
 }
 
 func TestNewResourceMetadataErrors(t *testing.T) {
@@ -136,8 +136,8 @@ func TestResourceMetadataURL(t *testing.T) {
 			m, err := NewResourceMetadata(doc, publicURL)
 			require.NoError(t, err, publicURL)
 			for _, host := range []string{"", "api.example.com", "evil.example", `bad"host`} {
-				assert.Equal(t, want, m.URL(false, host), "%s, Host %q", publicURL, host)
-				assert.Equal(t, want, m.URL(true, host), "%s, Host %q over TLS", publicURL, host)
+				assert.Equal(t, want, m.url(false, host), "%s, Host %q", publicURL, host)
+				assert.Equal(t, want, m.url(true, host), "%s, Host %q over TLS", publicURL, host)
 			}
 		}
 	})
@@ -194,14 +194,13 @@ func TestResourceMetadataURL(t *testing.T) {
 			{"::1", true, ""},
 		}
 		for _, tt := range tests {
-			assert.Equal(t, tt.want, m.URL(tt.tls, tt.host), "Host %q", tt.host)
+			assert.Equal(t, tt.want, m.url(tt.tls, tt.host), "Host %q", tt.host)
 		}
 	})
 }
 
 func TestErrorResponseWithResourceMetadata(t *testing.T) {
 	const meta = "https://api.example.com/.well-known/oauth-protected-resource"
-	p := ChallengeParams{Realm: "api", ResourceMetadata: meta}
 	tests := []struct {
 		name   string
 		err    error
@@ -223,13 +222,13 @@ func TestErrorResponseWithResourceMetadata(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp := ErrorResponseWith(tt.err, p)
+			resp := errorResponse(tt.err, "api", meta)
 			assert.Equal(t, tt.status, resp.Status)
 			assert.Equal(t, tt.want, resp.WWWAuthenticate)
 			assert.Equal(t, 1, strings.Count(resp.WWWAuthenticate, "realm="), "realm once")
 			assert.Equal(t, 1, strings.Count(resp.WWWAuthenticate, "resource_metadata="), "resource_metadata once")
 
-			plain := ErrorResponse(tt.err, "api")
+			plain := errorResponse(tt.err, "api", "")
 			assert.Equal(t, plain.Status, resp.Status)
 			assert.Equal(t, plain.Body, resp.Body, "the body does not change")
 			assert.Equal(t, plain.WWWAuthenticate+`, resource_metadata="`+meta+`"`, resp.WWWAuthenticate,
@@ -237,29 +236,28 @@ func TestErrorResponseWithResourceMetadata(t *testing.T) {
 		})
 	}
 	t.Run("503 is not a challenge", func(t *testing.T) {
-		resp := ErrorResponseWith(keysUnavailable(3*time.Second), p)
+		resp := errorResponse(keysUnavailable(3*time.Second), "api", meta)
 		assert.Equal(t, http.StatusServiceUnavailable, resp.Status)
 		assert.Empty(t, resp.WWWAuthenticate)
 		assert.Equal(t, "3", resp.RetryAfter)
 	})
 	t.Run("no parameter when empty", func(t *testing.T) {
-		resp := ErrorResponseWith(ErrNoCredentials, ChallengeParams{Realm: "api"})
+		resp := errorResponse(ErrNoCredentials, "api", "")
 		assert.Equal(t, `Bearer realm="api"`, resp.WWWAuthenticate)
 	})
-	t.Run("default realm", func(t *testing.T) {
-		resp := ErrorResponseWith(ErrNoCredentials, ChallengeParams{})
+	t.Run("default realm without a Guard", func(t *testing.T) {
+		resp := (*Guard)(nil).Response(ErrNoCredentials, false, "api.example.com")
 		assert.Equal(t, `Bearer realm="api"`, resp.WWWAuthenticate)
 	})
 	t.Run("value is quoted and escaped", func(t *testing.T) {
-		resp := ErrorResponseWith(ErrNoCredentials, ChallengeParams{Realm: "api",
-			ResourceMetadata: "https://x.example/\"a\\b\r\nSet-Cookie: c=d"})
+		resp := errorResponse(ErrNoCredentials, "api", "https://x.example/\"a\\b\r\nSet-Cookie: c=d")
 		assert.Equal(t, `Bearer realm="api", resource_metadata="https://x.example/?a?b??Set-Cookie: c=d"`, resp.WWWAuthenticate)
 		assert.NotContains(t, resp.WWWAuthenticate, "\n")
 	})
 	t.Run("with a ResourceMetadata URL", func(t *testing.T) {
 		m, err := NewResourceMetadata(ProtectedResource{Resource: "https://api.example.com"}, "")
 		require.NoError(t, err)
-		resp := ErrorResponseWith(ErrTokenExpired, ChallengeParams{Realm: "api", ResourceMetadata: m.URL(false, `evil"host`)})
+		resp := errorResponse(ErrTokenExpired, "api", m.url(false, `evil"host`))
 		assert.Equal(t, `Bearer realm="api", error="invalid_token", error_description="token expired"`, resp.WWWAuthenticate,
 			"an invalid Host gives no parameter")
 	})
@@ -278,11 +276,11 @@ func FuzzResourceMetadataURL(f *testing.F) {
 	m, err := NewResourceMetadata(ProtectedResource{Resource: "x"}, "")
 	require.NoError(f, err)
 	f.Fuzz(func(t *testing.T, host string, tls bool) {
-		u := m.URL(tls, host)
+		u := m.url(tls, host)
 		if u == "" {
 			return
 		}
-		if QuoteParam(u) != `"`+u+`"` {
+		if quoteParam(u) != `"`+u+`"` {
 			t.Fatalf("URL(%q) = %q changes when quoted", host, u)
 		}
 		scheme := "http://"

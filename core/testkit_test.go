@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -20,6 +21,8 @@ import (
 
 	"github.com/lestrrat-go/jwx/v3/jwk"
 	"github.com/stretchr/testify/require"
+
+	"github.com/axiomsgo/axioms/internal/testclock"
 )
 
 // kitKey is a signing key of the test issuer with its public JWK.
@@ -194,22 +197,32 @@ func newKitJWKSServer(tb testing.TB, doc []byte) *kitJWKSServer {
 
 func (s *kitJWKSServer) set(doc []byte) { s.doc.Store(&doc) }
 
-// kitClock is an injectable clock for tests.
-type kitClock struct {
-	mu  sync.Mutex
-	now time.Time
+// kitClock is the tests' clock (package testclock).
+type kitClock = testclock.Clock
+
+func newKitClock() *kitClock { return testclock.New(time.Unix(1_800_000_000, 0)) }
+
+// issuersOf lists the issuers v trusts, in configuration order.
+func issuersOf(v *Verifier) []string {
+	var out []string
+	for _, e := range v.entries {
+		if e.rules.issuer != "" {
+			out = append(out, e.rules.issuer)
+		}
+	}
+	return out
 }
 
-func newKitClock() *kitClock { return &kitClock{now: time.Unix(1_800_000_000, 0)} }
-
-func (c *kitClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *kitClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+// audiencesOf lists the audiences v accepts: Config.Audiences, then those
+// of issuers with audiences of their own.
+func audiencesOf(v *Verifier) []string {
+	out := slices.Clone(v.cfg.Audiences)
+	for _, e := range v.entries {
+		for _, a := range e.rules.audiences {
+			if !slices.Contains(out, a) {
+				out = append(out, a)
+			}
+		}
+	}
+	return out
 }

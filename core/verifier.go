@@ -2,72 +2,67 @@ package core
 
 import (
 	"context"
-	"errors"
 	"slices"
+	"strings"
 	"sync"
 )
-
-// maxKidlessKeys bounds how many keys a token without kid is tried against,
-// so that one request can never cost more than a few signature checks.
-const maxKidlessKeys = 8
 
 // Verifier verifies access tokens and evaluates policies. It is safe for
 // concurrent use. Build it once with NewVerifier and Close it when done.
 type Verifier struct {
-	cfg   Config
-	keys  KeySet        // the single issuer's; nil with several issuers
-	owned *RemoteKeySet // closed by Close; nil when the KeySet is the caller's
-	rules claimRules    // the single issuer's
-	algs  []string
-	typs  []string    // normalised: lower case, no "application/" prefix
-	cache *tokenCache // nil when Config.TokenCacheEntries is -1
+	cfg   Config        // defaults applied, validated
+	fetch fetchSettings // of the key sets the Verifier creates
+	typs  []string      // accepted typ values: lower case, no "application/" prefix
+	cache *tokenCache   // nil when Config.TokenCacheEntries is -1
 
-	byIssuer  map[string]*issuerEntry // several issuers; nil in the single-issuer form
-	issuers   []string                // Issuers()
-	audiences []string                // Audiences()
+	// The issuer table: one entry per trusted issuer, in configuration
+	// order. In the single-issuer form (Config.Issuer, Config.JWKSURL or
+	// Config.KeySet) it has one entry, only, chosen without reading the
+	// token's payload; with several issuers, byIssuer selects the entry by
+	// the token's unverified iss.
+	entries  []*issuerEntry
+	only     *issuerEntry
+	byIssuer map[string]*issuerEntry
 
-	mu     sync.Mutex // guards the creation of issuers' key sets, and closed
+	mu     sync.Mutex // guards the creation of key sets, and closed
 	closed bool
 }
 
-// NewVerifier validates cfg and builds a Verifier. Unless cfg.KeySet is set,
-// it starts a RemoteKeySet for cfg.JWKSURL (or, without it, for discovery
-// from cfg.Issuer), which fetches in the background: NewVerifier never
-// blocks on the network and succeeds while the issuer is down (requests
-// then get ErrKeysUnavailable until keys load). With several issuers
+// NewVerifier checks cfg and builds a Verifier. Every bad setting is an
+// error matching ErrConfig that names it; nothing is checked again later.
+//
+// Unless Config.KeySet is set, the single-issuer form starts a RemoteKeySet
+// for Config.JWKSURL (or, without it, for discovery from Config.Issuer),
+// which fetches in the background: NewVerifier never blocks on the network
+// and succeeds while the issuer is down (requests then get
+// ErrKeysUnavailable until keys load). With several issuers
 // (Config.Issuers, Config.IssuerPatterns) no key set starts here: each is
-// created when a token first names its issuer.
+// created when a token first names its issuer, or by Ready.
+//
+// Without an issuer (only Config.JWKSURL or Config.KeySet) the iss claim is
+// not checked: NewVerifier logs a warning saying so.
 func NewVerifier(cfg Config) (*Verifier, error) {
-	cfg = cfg.withDefaults()
-	if err := cfg.validate(); err != nil {
+	s, err := resolve(cfg)
+	if err != nil {
 		return nil, err
 	}
-	v := &Verifier{cfg: cfg, keys: cfg.KeySet, algs: cfg.Algorithms, audiences: slices.Clone(cfg.Audiences)}
-	if entries, bytes, maxAge := cfg.tokenCacheSettings(); entries > 0 {
-		v.cache = newTokenCache(entries, bytes, maxAge, cfg.Leeway)
+	v := &Verifier{cfg: s.cfg, fetch: s.fetch, typs: s.typs}
+	if s.cache.entries > 0 {
+		v.cache = newTokenCache(s.cache, s.cfg.Leeway)
 	}
-	for _, t := range cfg.TokenTypes {
-		v.typs = append(v.typs, normalizeMediaType(t))
+	v.byIssuer = make(map[string]*issuerEntry, len(s.issuers))
+	for _, is := range s.issuers {
+		e := &issuerEntry{rules: is.rules, jwksURL: is.jwksURL, static: is.keySet}
+		v.entries = append(v.entries, e)
+		v.byIssuer[e.rules.issuer] = e
 	}
-	if cfg.severalIssuers() {
-		if err := v.addIssuers(); err != nil {
-			return nil, err
+	if !s.several {
+		v.only, v.byIssuer = v.entries[0], nil
+		_, _ = v.keySetOf(v.only) // start fetching now
+		if v.only.rules.issuer == "" {
+			v.cfg.Logger.Warn("axioms: no issuer configured: the iss claim of tokens is not checked; " +
+				"set AXIOMS_ISS_URL (Config.Issuer) to the issuer of your tokens")
 		}
-		return v, nil
-	}
-	v.rules = rulesOf(IssuerConfig{
-		Issuer: cfg.Issuer, Audiences: cfg.Audiences, AudienceClaim: cfg.AudienceClaim, ScopeClaims: cfg.ScopeClaims,
-		RoleClaims: cfg.RoleClaims, PermissionClaims: cfg.PermissionClaims, RequiredClaims: cfg.RequiredClaims,
-	})
-	if cfg.Issuer != "" {
-		v.issuers = []string{cfg.Issuer}
-	}
-	if v.keys == nil {
-		rs, err := NewRemoteKeySet(cfg)
-		if err != nil {
-			return nil, err
-		}
-		v.keys, v.owned = rs, rs
 	}
 	return v, nil
 }
@@ -77,44 +72,44 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 // issuer first seen later (its tokens get ErrKeysUnavailable). It is safe to
 // call more than once.
 func (v *Verifier) Close() error {
-	v.closeKeySets()
-	if v.owned != nil {
-		return v.owned.Close()
+	v.mu.Lock()
+	v.closed = true
+	v.mu.Unlock()
+	for _, e := range v.entries {
+		if r := e.remote.Load(); r != nil {
+			_ = r.Close()
+		}
 	}
 	return nil
 }
 
-// Realm returns the configured challenge realm.
-func (v *Verifier) Realm() string { return v.cfg.Realm }
+// ErrorResponse is the RFC 6750 answer to err with the configured realm
+// and no resource_metadata parameter; see Guard.Response for the answer
+// of an adapter.
+func (v *Verifier) ErrorResponse(err error) Response { return errorResponse(err, v.cfg.Realm, "") }
 
-// ErrorResponse is ErrorResponse(err, v.Realm()).
-func (v *Verifier) ErrorResponse(err error) Response { return ErrorResponse(err, v.cfg.Realm) }
-
-// IsSafeMethod reports whether method skips authentication (Config.SafeMethods).
-func (v *Verifier) IsSafeMethod(method string) bool {
-	return slices.Contains(v.cfg.SafeMethods, method)
-}
-
-// Verify checks a compact JWS access token (behaviour.md §3) and returns its
-// claims. Checks run in this order, so that a bad signature is always
-// reported before any claim problem (threat 109): size cap; compact form and
-// base64url alphabet; protected header (strict JSON, alg allow-list, typ,
-// crit/b64/nesting refused); key selection by kid from the key set only;
-// algorithm bound to the key; signature; then the claims: exp required,
-// exp/nbf/iat numeric and in range with the leeway, iss exact, aud any-of,
-// required claims present, registered claims of the right JSON type.
+// Verify checks a compact JWS access token and returns its claims. The
+// checks run in this order, so that a bad signature is always reported
+// before any claim problem:
 //
-// With several issuers (Config.Issuers, IssuerPatterns), the payload is
-// decoded and parsed (strictly, once) after the header and before the
-// signature, only to read "iss": a token whose iss is absent or not trusted
-// is refused with ErrIssuerMismatch, a payload that is not a JSON object
-// with ErrClaimsMalformed, both before any key lookup or network request.
-// The signature is then checked with that issuer's key set only, and the
-// claims with that issuer's settings.
+//   - the size cap (Config.MaxTokenBytes), then the compact form (three
+//     base64url segments, RFC 7515 §7.1), before any decoding;
+//   - the protected header (RFC 7515 §4), strict JSON: alg in the
+//     allow-list, typ in Config.TokenTypes when present, crit, b64, enc,
+//     zip and nested tokens refused; jku, x5u, jwk and x5c ignored;
+//   - the issuer whose keys apply: the configured one, or with several
+//     issuers the one the unverified iss names (an unlisted iss is refused
+//     before any key lookup or network request);
+//   - the signature, with a key of that issuer's key set selected by kid
+//     and bound to alg (RFC 8725 §3.1);
+//   - the claims (RFC 7519 §4.1): exp required, exp, nbf and iat
+//     NumericDates within the leeway, iss exactly when an issuer is
+//     configured, aud any-of, RequiredClaims present, registered claims of
+//     the right JSON type.
 //
 // Errors match ErrInvalidToken (with a reason such as ErrTokenExpired) or
-// ErrKeysUnavailable. Verify does not check token binding (DPoP, mTLS) nor
-// revocation.
+// ErrKeysUnavailable. Verify does NOT check token binding (DPoP, mTLS) nor
+// revocation, and does not check iss when no issuer is configured.
 //
 // A token verified before may be answered from the verified-token cache
 // (Config.TokenCacheEntries), with the decision a fresh verification would
@@ -123,74 +118,59 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	if c := v.cachedClaims(ctx, token); c != nil {
 		return c, nil
 	}
-	if v.byIssuer != nil {
-		return v.verifyIssuers(ctx, token)
-	}
-	payload, key, err := v.verifyJWSKey(ctx, token)
+	t, err := v.parseJWS(token)
 	if err != nil {
 		return nil, err
 	}
-	c, err := parseClaims(payload)
+	e, claims, err := v.issuerOf(t)
 	if err != nil {
 		return nil, err
 	}
-	if err := v.applyRules(c, &v.rules); err != nil {
+	keys, err := v.keySetOf(e)
+	if err != nil {
 		return nil, err
 	}
-	if v.cache != nil {
-		v.cache.add(token, key, v.keys, c, v.cfg.Now())
-	}
-	return c, nil
-}
-
-// verifyJWS is the JWS half of Verify: everything up to and including the
-// signature. It returns the decoded payload. Single-issuer form only.
-func (v *Verifier) verifyJWS(ctx context.Context, token string) (string, error) {
-	payload, _, err := v.verifyJWSKey(ctx, token)
-	return payload, err
-}
-
-// verifyJWSKey is verifyJWS that also returns the key that verified the
-// signature.
-func (v *Verifier) verifyJWSKey(ctx context.Context, token string) (string, *PublicKey, error) {
-	parts, h, err := v.parseJWS(token)
+	key, err := verifySignature(ctx, keys, t)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
-	key, err := verifySignature(ctx, v.keys, h, parts)
-	if err != nil {
-		return "", nil, err
+	if claims == nil {
+		if claims, err = decodeClaims(t.payload); err != nil {
+			return nil, err
+		}
 	}
-	payload, ok := decodeSegment(parts.payload)
-	if !ok {
-		return "", nil, ErrTokenMalformed
+	if err := v.applyRules(claims, &e.rules); err != nil {
+		return nil, err
 	}
-	return payload, key, nil
+	claims.token = strings.Clone(token) // the caller's token may alias a reused buffer
+	v.remember(t.header.kid, key, keys, claims)
+	return claims, nil
 }
 
 // parseJWS applies the size cap, splits the compact form and parses and
 // checks the protected header.
-func (v *Verifier) parseJWS(token string) (compact, joseHeader, error) {
+func (v *Verifier) parseJWS(token string) (jws, error) {
 	if len(token) > v.cfg.MaxTokenBytes {
-		return compact{}, joseHeader{}, ErrTokenTooLarge
+		return jws{}, ErrTokenTooLarge
 	}
-	parts, ok := splitCompact(token)
+	t, ok := splitCompact(token)
 	if !ok {
-		return compact{}, joseHeader{}, ErrTokenMalformed
+		return jws{}, ErrTokenMalformed
 	}
-	h, err := parseHeader(parts.header)
+	h, err := parseHeader(t.encHeader)
 	if err != nil {
-		return compact{}, joseHeader{}, err
+		return jws{}, err
 	}
 	if err := v.checkHeader(h); err != nil {
-		return compact{}, joseHeader{}, err
+		return jws{}, err
 	}
-	return parts, h, nil
+	t.header = h
+	return t, nil
 }
 
 // checkHeader applies the configured alg allow-list and typ set.
 func (v *Verifier) checkHeader(h joseHeader) error {
-	if !slices.Contains(v.algs, h.alg) {
+	if !slices.Contains(v.cfg.Algorithms, h.alg) {
 		return ErrUnsupportedAlgorithm // includes "none" in any case and HS*
 	}
 	if h.hasTyp && !slices.ContainsFunc(v.typs, func(t string) bool { return mediaTypeIs(h.typ, t) }) {
@@ -199,53 +179,11 @@ func (v *Verifier) checkHeader(h joseHeader) error {
 	return nil
 }
 
-// verifySignature selects the candidate keys and checks the signature over
-// the signing input exactly as received. A token without kid (or with an
-// empty kid) is tried against at most maxKidlessKeys keys that fit its alg,
-// and never causes a refresh. Keys come from ks only. It returns the key
-// that verified the token.
-func verifySignature(ctx context.Context, ks KeySet, h joseHeader, parts compact) (*PublicKey, error) {
-	// The signature is decoded before the key lookup, so that a malformed
-	// token never spends the rate-limited refresh of an unknown kid.
-	var sigBuf [1024]byte // RSA-8192 signatures are 1024 bytes
-	if b64.DecodedLen(len(parts.signature)) > len(sigBuf) {
-		return nil, ErrSignatureInvalid
+// remember puts verified claims into the token cache. Tokens without kid
+// are never cached: which key verifies them depends on the order of the
+// key set, which a hit would not check.
+func (v *Verifier) remember(kid string, key *PublicKey, keys KeySet, c *Claims) {
+	if v.cache != nil && kid != "" {
+		v.cache.add(key, keys, c, v.cfg.Now())
 	}
-	n, err := b64.Decode(sigBuf[:], readOnlyBytes(parts.signature))
-	if err != nil {
-		return nil, ErrTokenMalformed
-	}
-	sig := sigBuf[:n]
-	keys, err := ks.Keys(ctx, h.kid)
-	if err != nil {
-		if errors.Is(err, ErrKeysUnavailable) {
-			return nil, err
-		}
-		return nil, errKeysUnavailable
-	}
-	tried := 0
-	for _, k := range keys {
-		if !k.key.Accepts(h.alg) {
-			continue
-		}
-		if tried++; h.kid == "" && tried > maxKidlessKeys {
-			break
-		}
-		if k.key.Verify(h.alg, parts.signingInput, sig) {
-			if h.kid == "" {
-				// Which key verifies a kid-less token depends on the order
-				// of the set; the token cache, which re-checks the key by
-				// kid on a hit, must not keep it.
-				return nil, nil
-			}
-			return k, nil
-		}
-	}
-	switch {
-	case len(keys) == 0:
-		return nil, ErrUnknownKey
-	case tried == 0:
-		return nil, ErrUnsupportedAlgorithm // the header alg does not fit the key
-	}
-	return nil, ErrSignatureInvalid
 }

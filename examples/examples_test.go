@@ -51,18 +51,23 @@ func TestMain(m *testing.M) {
 
 // TestConformance drives each example server, built and run as a process,
 // through the whole adapter conformance suite (behaviour.md §2, §4, §5 and
-// the RFC 9728 part of §6, with and without PUBLIC_URL).
+// the RFC 9728 part of §6, with and without PUBLIC_URL), and its router, in
+// this process, through the edge rows of the adapter contract.
 func TestConformance(t *testing.T) {
 	for _, fw := range frameworks {
 		t.Run(fw, func(t *testing.T) {
 			t.Parallel()
 			bin := binary(t, fw)
 			start := time.Now()
-			conformance.Run(t, conformance.Harness{ServeEnv: func(tb testing.TB, env []string) string {
-				srv := startServer(tb, bin, env)
-				assert.NotContains(tb, srv.banner, "DEVELOPMENT ONLY", "an issuer is configured: no development issuer")
-				return srv.url
-			}})
+			conformance.Run(t, conformance.Harness{
+				ServeEnv: func(tb testing.TB, env []string) string {
+					srv := startServer(tb, bin, env)
+					assert.NotContains(tb, srv.banner, "DEVELOPMENT ONLY", "an issuer is configured: no development issuer")
+					return srv.url
+				},
+				Serve:     inProcess[fw].serve,
+				Construct: inProcess[fw].construct,
+			})
 			t.Logf("conformance suite against the %s binary: %v", fw, time.Since(start).Round(time.Millisecond))
 		})
 	}

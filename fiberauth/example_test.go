@@ -37,8 +37,8 @@ func Example() {
 	})
 	app.Delete("/notes/:id", func(c *fiber.Ctx) error {
 		owner := "alice" // the owner of the note loaded from c.Params("id")
-		if err := fiberauth.Authorize(c, core.Owner(owner)); err != nil {
-			return err // rendered by Middleware: 403 insufficient_scope
+		if !fiberauth.Authorize(c, core.Owner(owner)) {
+			return nil // 403 insufficient_scope already written
 		}
 		return c.SendStatus(fiber.StatusNoContent)
 	})

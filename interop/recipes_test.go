@@ -194,10 +194,10 @@ func TestProviderRecipes(t *testing.T) {
 			claims, err := v.Verify(context.Background(), tok)
 			require.NoError(t, err, "a %s-shaped token", name)
 			for i, p := range rc.allow {
-				assert.NoError(t, v.Authorize(p, "GET", claims), "allow[%d]", i)
+				assert.NoError(t, p.Check("GET", claims), "allow[%d]", i)
 			}
 			for i, p := range rc.deny {
-				assert.ErrorIs(t, v.Authorize(p, "GET", claims), core.ErrInsufficientScope, "deny[%d]", i)
+				assert.ErrorIs(t, p.Check("GET", claims), core.ErrInsufficientScope, "deny[%d]", i)
 			}
 		})
 	}
@@ -220,5 +220,5 @@ func TestCognitoIDTokenCaveat(t *testing.T) {
 		authtest.Audience("1example23456789"), authtest.Claim("client_id", nil), authtest.Claim("token_use", "id"))
 	claims, err := v.Verify(context.Background(), idToken)
 	require.NoError(t, err, "the audience check alone accepts a Cognito ID token")
-	assert.ErrorIs(t, v.Authorize(cognitoAccessOnly, "GET", claims), core.ErrInsufficientScope)
+	assert.ErrorIs(t, cognitoAccessOnly.Check("GET", claims), core.ErrInsufficientScope)
 }

@@ -98,6 +98,11 @@ func (s *suite) keysUnavailable(t *testing.T) {
 		body := expectJSON(t, s.doAt(t, base, request{method: http.MethodGet, path: "/optional"}), http.StatusOK)
 		assert.Equal(t, map[string]any{"sub": nil}, body)
 	})
+	t.Run("GET /ready is 503", func(t *testing.T) {
+		resp := s.doAt(t, base, request{method: http.MethodGet, path: "/ready"})
+		assert.Equal(t, http.StatusServiceUnavailable, resp.status, "answer: %s", resp)
+		assert.Empty(t, resp.header.Values("WWW-Authenticate"), "readiness is not a challenge")
+	})
 	t.Run("GET /health is still 200", func(t *testing.T) {
 		expectJSON(t, s.doAt(t, base, request{method: http.MethodGet, path: "/health"}), http.StatusOK)
 	})

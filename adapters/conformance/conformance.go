@@ -1,95 +1,62 @@
-// Package conformance is the one behaviour suite every adapter must pass:
-// behaviour.md §2, §4, §5 and the RFC 9728 part of §6 end to end, with real
-// HTTP requests, real keys and a loopback JWKS.
+// Package conformance is the one behaviour suite every adapter must pass,
+// end to end, with real HTTP requests, real keys and a loopback JWKS: the
+// credential rules, the RFC 6750 errors, the example API of package
+// exampleapi and RFC 9728 resource metadata (§2, §4, §5 and §6 of the
+// behaviour contract), and the adapter contract at its edges (error hooks,
+// claims in the standard context, skipped routes, policies without a
+// Middleware, construction).
 //
-// An adapter's test calls Run with a Harness whose Serve starts a server
-// with the standard routes below, protected through the adapter with the
-// given verifier and publishing the given RFC 9728 metadata:
+// An adapter's test calls Run with a Harness whose Serve registers a table
+// of exampleapi routes on the adapter's router:
 //
 //	func TestConformance(t *testing.T) {
-//		conformance.Run(t, conformance.Harness{Serve: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata) string {
-//			srv := httptest.NewServer(routes(v, m, conformance.NewStore(), conformance.NewStore()))
-//			tb.Cleanup(srv.Close)
-//			return srv.URL
-//		}})
+//		conformance.Run(t, conformance.Harness{
+//			Serve: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) string {
+//				srv := httptest.NewServer(build(v, m, routes, hook))
+//				tb.Cleanup(srv.Close)
+//				return srv.URL
+//			},
+//			Construct: func(v *core.Verifier) { myadapter.Middleware(v, nil, myadapter.WithSkipper(nil)) },
+//		})
 //	}
 //
 // A server that builds its verifier itself from the AXIOMS_* environment,
-// such as an example server started as a process, is run with ServeEnv
-// instead: it gets the variables naming the suite's issuer (and PUBLIC_URL
-// for its public URL, when the suite sets one).
+// such as an example server started as a process, is given with ServeEnv:
+// the §2–§6 rows then run against it, and the edge rows (which need hooks)
+// against Serve when it is set too.
 //
-// # Standard routes (behaviour.md §5)
+// # Registering a table
 //
-// Success bodies are JSON (Content-Type application/json); 204 has no body.
-// Every Middleware has the adapter's WithResourceMetadata(m), so that every
-// challenge (400, 401, 403) carries resource_metadata="..." (RFC 9728 §5.1).
-//
-//	GET /health, GET /public    no authentication (skipped, or not behind the
-//	                            middleware: Authorization is not read)
-//	                            → 200 {"status":"ok"}
-//	GET /.well-known/oauth-protected-resource
-//	                            no authentication, the adapter's
-//	                            MetadataHandler(m) → 200 m's JSON document
-//	GET /me                     valid token → 200 {"sub":"<sub>"}
-//	GET /optional               WithAnonymousMethods("GET"): no credentials (or
-//	                            another scheme) → 200 {"sub":null}; a bearer
-//	                            token must be valid → 200 {"sub":"<sub>"}
-//	GET /api/read               AnyScope("read:data", "admin") → 200
-//	POST /api/write             AllScopes("write:data", "openid") → 200
-//	GET /admin/users            AnyRole("admin", "superuser") → 200
-//	DELETE /admin/users/{id}    AllRoles("admin", "superuser") → 204
-//	POST /api/resource          AnyPermission("resource:create") → 201
-//	GET /api/strict             And(AnyScope("openid", "profile"),
-//	                            AnyRole("editor"), AnyPermission("resource:write"))
-//	                            → 200
-//	GET|POST|PATCH|DELETE /api/items
-//	                            ByMethod: AnyPermission("items:read"),
-//	                            "items:create", "items:update", "items:delete"
-//	                            → 200 / 201 / 200 / 204
-//	POST /articles              valid token, body {"title":"..."}
-//	                            → 201 {"id","owner":"<sub>","title"}
-//	GET /articles/{id}          valid token → 200 the Item; 404 unknown
-//	PATCH /articles/{id}        valid token; load the article (404 unknown),
-//	                            then Authorize(core.Owner(item.Owner)) (403),
-//	                            then read {"title"} → 200 the updated Item
-//	DELETE /articles/{id}       the same → 204
-//	GET /books                  AnyScope("book:read") → 200 JSON array of Items (Store.List)
-//	GET /books/{id}             AnyScope("book:read") → 200 the Item; 404 unknown
-//	POST /books                 AnyScope("book:create"), body {"title"} → 201 the Item (no owner)
-//	PUT, PATCH /books/{id}      AnyScope("book:update"), body {"title"} → 200 the Item; 404 unknown
-//	DELETE /books/{id}          AnyScope("book:delete") → 204; 404 unknown
-//
-// (The /books scopes may equally be one ByMethod policy for the whole
-// resource: GET book:read, POST book:create, PUT and PATCH book:update,
-// DELETE book:delete.) Unknown ids answer 404 {"error":"not_found"}; a POST,
-// PUT or PATCH body that is not a JSON object with a string "title" answers
-// 400 {"error":"invalid_request"} (after authentication and policy). Use one
-// NewStore for articles and another for books.
+// Every route gets, in this order: the Middleware its Auth asks for (none
+// for Public and Bare; WithAnonymousMethods("GET") for Optional; a skipper
+// that skips every request for Skipped), each with WithResourceMetadata(m)
+// and, unless hook is NoHook, WithErrorHandler implementing hook; then
+// Require(Policy) when Policy is set; then the handler, which gets the
+// request's method, {id} parameter, body, standard context and the
+// adapter's Authorize, and whose Reply is written as JSON (no body for 204;
+// nothing for Answered). Path parameters are written {id}. A route whose
+// Method is "" is registered for every method. The metadata document is
+// served at core.ProtectedResourcePath with the adapter's MetadataHandler,
+// without authentication. Unknown paths and methods answer as the
+// framework does, ideally with exampleapi.Error.
 //
 // # What Run checks
 //
 // Run starts an authtest issuer (RS256), builds a verifier from its Config
-// and metadata deriving its URL from each request
-// (core.NewResourceMetadata(v.ProtectedResource(), "")), calls Serve once
-// (or ServeEnv with AXIOMS_ISS_URL, AXIOMS_JWKS_URL and AXIOMS_AUDIENCE
-// naming that issuer), and runs subtests named by section and row, for
-// example "§5/GET /api/read/reader": every §5 row for each persona that
-// passes and for personas that fail (exact status, JSON bodies, challenges
-// with scope="..." for scope rules only, ownership, 404s), the §2
-// credential rules and the §4 error rules through the routes, and 50
-// concurrent requests mixing personas. Every 400, 401 and 403 challenge
-// must carry resource_metadata with the document's absolute URL (here the
-// server's base URL + core.ProtectedResourcePath). §6 checks the document
-// (resource = the audience, authorization_servers = [the issuer],
-// bearer_methods_supported = ["header"]), that the parameter follows the
-// Host header only when it is a plain host[:port] and never X-Forwarded-*,
-// and, on a second server with a public URL (https://api.example.test/base;
-// ServeEnv: PUBLIC_URL), that the parameter names the public URL whatever
-// the Host.
-// It calls Serve once more with a verifier whose JWKS URL is a closed
-// loopback port, for the 503 case (ServeEnv: with AXIOMS_JWKS_URL naming
-// that port).
+// and metadata deriving its URL from each request, serves exampleapi.Routes
+// and runs subtests named by section and row, for example
+// "§5/GET /api/read/reader": every route for each persona that passes and
+// for personas that fail (exact status, JSON bodies, challenges with
+// scope="..." for scope rules only, ownership, 404s), the credential rules
+// and the error rules, and 50 concurrent requests mixing personas. Every
+// 400, 401 and 403 challenge must carry resource_metadata with the
+// document's absolute URL. §6 checks the document and that the parameter
+// follows the Host header only when it is a plain host[:port] and never
+// X-Forwarded-*, and, on a second server with a public URL
+// (https://api.example.test/base; ServeEnv: PUBLIC_URL), that the
+// parameter names the public URL whatever the Host. A third server's JWKS
+// URL is a closed loopback port, for the 503 and /ready rows. "edges" runs
+// the adapter contract on the routes of EdgeRoutes with every Hook.
 //
 // Personas: reader (scope read:data), writer (scopes write:data openid),
 // admin (roles admin superuser), editor (scope openid, role editor,
@@ -109,37 +76,42 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/axiomsgo/axioms/adapters/exampleapi"
 	"github.com/axiomsgo/axioms/authtest"
 	"github.com/axiomsgo/axioms/core"
 )
 
-// Harness tells the suite how to run one adapter. Set exactly one of
-// Serve and ServeEnv.
+// Harness tells the suite how to run one adapter. Set Serve, ServeEnv or
+// both.
 type Harness struct {
-	// Serve starts a server that serves the standard routes of
-	// behaviour.md §5, protected with v through the adapter, with m given to
-	// every Middleware (WithResourceMetadata) and served at
-	// core.ProtectedResourcePath (MetadataHandler), and returns its base URL
+	// Serve starts a server on which routes are registered through the
+	// adapter (see "Registering a table"), protected with v, publishing
+	// m, with error handlers implementing hook, and returns its base URL
 	// (e.g. "http://127.0.0.1:41234"). It registers its own shutdown with
-	// tb.Cleanup. Each call must start with empty stores.
-	Serve func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata) string
+	// tb.Cleanup.
+	Serve func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook Hook) string
 
-	// ServeEnv is the other way to serve, for a server that builds its
-	// verifier itself from the environment (core.ConfigFromEnv), such as
-	// an example server run as a process. It starts a server with the
-	// standard routes whose environment has the variables in env
+	// ServeEnv starts a server of exampleapi.Routes that builds its
+	// verifier itself from the environment (core.ConfigFromEnv), such as an
+	// example server run as a process, with the variables in env
 	// (AXIOMS_ISS_URL, AXIOMS_JWKS_URL and AXIOMS_AUDIENCE, as NAME=value,
 	// and for one server PUBLIC_URL, the public URL of its RFC 9728
-	// metadata; without it the URL is derived from each request) added to
-	// its own, and returns its base URL once it is ready. It registers its
-	// own shutdown with tb.Cleanup. Each call must start with empty stores.
+	// metadata) added to its own, and returns its base URL once it is
+	// ready. It registers its own shutdown with tb.Cleanup. When set, the
+	// §2–§6 rows run against it rather than against Serve.
 	ServeEnv func(tb testing.TB, env []string) string
+
+	// Construct builds one Middleware of the adapter with v, a nil Option
+	// and every option given a nil argument (WithSkipper(nil),
+	// WithErrorHandler(nil), WithResourceMetadata(nil)). The edge rows
+	// require it to panic for a nil v and not otherwise.
+	Construct func(v *core.Verifier)
 }
 
 // Run runs the whole suite against h.
 func Run(t *testing.T, h Harness) {
 	t.Helper()
-	require.True(t, (h.Serve == nil) != (h.ServeEnv == nil), "conformance: set exactly one of Harness.Serve and Harness.ServeEnv")
+	require.True(t, h.Serve != nil || h.ServeEnv != nil, "conformance: set Harness.Serve, Harness.ServeEnv or both")
 	iss := authtest.NewTestIssuer(t)
 	s := &suite{
 		h:         h,
@@ -154,6 +126,11 @@ func Run(t *testing.T, h Harness) {
 	t.Run("§4", s.errorRules)
 	t.Run("§5", s.routes)
 	t.Run("§6", s.resourceMetadata)
+	if h.Serve != nil {
+		t.Run("edges", s.edges)
+	} else {
+		t.Log("edges: skipped, they need Harness.Serve")
+	}
 }
 
 // suite is one run: the issuer, the server's base URL and the persona
@@ -181,6 +158,9 @@ var personas = map[string][]authtest.TokenOption{
 	"adminonly":  {authtest.Roles("admin")},
 	"librarian":  {authtest.Scopes("book:read", "book:create", "book:update", "book:delete")},
 	"bookreader": {authtest.Scopes("book:read")},
+	// For the edge routes.
+	"edger": {authtest.Scopes("edge:read")},
+	"owner": {authtest.Roles("admin")},
 	// For the And policy of /api/strict: one rule missing each.
 	"strictnoscope": {authtest.Roles("editor"), authtest.Permissions("resource:write")},
 	"strictnoperm":  {authtest.Scopes("profile"), authtest.Roles("editor")},
@@ -198,18 +178,18 @@ func (s *suite) mintPersonas(t *testing.T) map[string]string {
 // serve starts a server trusting cfg through the harness, with RFC 9728
 // metadata at publicURL ("" to derive its URL from each request), and
 // returns its base URL: with Serve, in process with a verifier and metadata
-// built here; with ServeEnv, given cfg as AXIOMS_* variables and publicURL
-// as PUBLIC_URL. The suite's idle connections are closed before the
+// built here (exampleapi.Routes, no hook); with ServeEnv, given cfg as
+// AXIOMS_* variables and publicURL as PUBLIC_URL. The suite's idle connections are closed before the
 // server's shutdown (cleanups run last-in first-out), so that a graceful
 // shutdown need not wait for them.
 func (s *suite) serve(t *testing.T, cfg core.Config, publicURL string) string {
 	t.Helper()
 	var base string
-	if s.h.Serve != nil {
+	if s.h.ServeEnv == nil {
 		v := newVerifier(t, cfg)
 		m, err := core.NewResourceMetadata(v.ProtectedResource(), publicURL)
 		require.NoError(t, err)
-		base = s.h.Serve(t, v, m)
+		base = s.h.Serve(t, v, m, exampleapi.Routes(v), NoHook)
 	} else {
 		env := []string{
 			"AXIOMS_ISS_URL=" + cfg.Issuer,

@@ -86,14 +86,24 @@ func (s *suite) credentials(t *testing.T) {
 		t.Run("OPTIONS "+path+" without credentials is not refused", func(t *testing.T) {
 			resp := s.do(t, request{method: http.MethodOptions, path: path})
 			assert.NotContains(t, []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden}, resp.status,
-				"CORS preflights skip authentication; answer: %s", resp)
+				"CORS preflights pass the middleware; answer: %s", resp)
 			assert.Empty(t, resp.header.Values("WWW-Authenticate"))
 		})
 	}
-	t.Run("OPTIONS with a bad header is not refused", func(t *testing.T) {
-		resp := s.do(t, request{method: http.MethodOptions, path: "/me", auth: []string{"Bearer a", "Bearer b"}})
+	t.Run("OPTIONS with a valid token is not refused", func(t *testing.T) {
+		resp := s.do(t, request{method: http.MethodOptions, path: "/me", auth: s.as("reader")})
 		assert.NotContains(t, []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden}, resp.status,
-			"safe methods do not read Authorization; answer: %s", resp)
+			"answer: %s", resp)
+	})
+	// /api/any is registered for OPTIONS too, so its requests reach the
+	// middleware.
+	t.Run("OPTIONS with two Authorization headers is an invalid request", func(t *testing.T) {
+		resp := s.do(t, request{method: http.MethodOptions, path: "/api/any", auth: []string{"Bearer a", "Bearer b"}})
+		expectError(t, resp, http.StatusBadRequest, "invalid_request", "", noScope)
+	})
+	t.Run("OPTIONS with an invalid token is an invalid token", func(t *testing.T) {
+		resp := s.do(t, request{method: http.MethodOptions, path: "/api/any", auth: bearer("abc.def.ghi")})
+		expectError(t, resp, http.StatusUnauthorized, "invalid_token", "", noScope)
 	})
 }
 

@@ -31,7 +31,9 @@ var everyone = []string{"reader", "writer", "admin", "editor", "alice"}
 var routeCases = []routeCase{
 	{method: "GET", path: "/health", status: 200, pass: append([]string{anonymous}, everyone...)},
 	{method: "GET", path: "/public", status: 200, pass: append([]string{anonymous}, everyone...)},
+	{method: "GET", path: "/ready", status: 200, pass: append([]string{anonymous}, everyone...)},
 	{method: "GET", path: "/me", status: 200, pass: everyone},
+	{method: "GET", path: "/me/context", status: 200, pass: everyone},
 	{method: "GET", path: "/optional", status: 200, pass: append([]string{anonymous}, everyone...)},
 	{method: "GET", path: "/api/read", status: 200, pass: []string{"reader"},
 		deny: map[string]string{"writer": "read:data admin", "admin": "read:data admin", "editor": "read:data admin"}},
@@ -83,6 +85,7 @@ func (s *suite) routes(t *testing.T) {
 			})
 		}
 	}
+	t.Run("every method on /api/any", s.anyMethod)
 	s.articles(t)
 	s.books(t)
 	t.Run("concurrent", s.concurrent)
@@ -95,7 +98,7 @@ func (s *suite) expectPass(t *testing.T, rc routeCase, persona string) {
 	}
 	resp := s.do(t, request{method: rc.method, path: rc.path, auth: auth})
 	switch rc.path {
-	case "/me", "/optional":
+	case "/me", "/me/context", "/optional":
 		var want any = persona
 		if persona == anonymous {
 			want = nil
@@ -103,8 +106,33 @@ func (s *suite) expectPass(t *testing.T, rc routeCase, persona string) {
 		s.expectSub(t, resp, want)
 	case "/health", "/public":
 		assert.Equal(t, map[string]any{"status": "ok"}, expectJSON(t, resp, rc.status))
+	case "/ready":
+		assert.Equal(t, map[string]any{"status": "ready"}, expectJSON(t, resp, rc.status))
 	default:
 		expectJSON(t, resp, rc.status)
+	}
+}
+
+// anyMethod checks /api/any, registered for every method with
+// AnyRole("admin"): anonymous requests of every method, OPTIONS included,
+// get 401, a token without the role 403, an admin 200 {"method": ...}.
+func (s *suite) anyMethod(t *testing.T) {
+	for _, method := range []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"} {
+		t.Run(method, func(t *testing.T) {
+			do := func(persona string) response {
+				return s.do(t, request{method: method, path: "/api/any", auth: s.as(persona)})
+			}
+			if method == http.MethodHead { // no body to check
+				for persona, want := range map[string]int{"": 401, "reader": 403, "admin": 200} {
+					resp := do(persona)
+					assert.Equal(t, want, resp.status, "HEAD as %q: %s", persona, resp)
+				}
+				return
+			}
+			expectNoCredentials(t, do(""))
+			expectError(t, do("reader"), http.StatusForbidden, "insufficient_scope", "", noScope)
+			assert.Equal(t, map[string]any{"method": method}, expectJSON(t, do("admin"), http.StatusOK))
+		})
 	}
 }
 

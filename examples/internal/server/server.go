@@ -1,6 +1,7 @@
-// Package server holds what the three example servers share besides their
-// routes: the listen address, the public URL of the RFC 9728 metadata, the
-// ready line, graceful shutdown and the shape of plain error answers.
+// Package server holds what the example servers share besides their
+// routers: the listen address, the verifier (or a development issuer), the
+// public URL of the RFC 9728 metadata, the ready line and graceful
+// shutdown.
 package server
 
 import (
@@ -88,18 +89,6 @@ func Run(ln net.Listener, serve func(net.Listener) error, shutdown func(context.
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
-}
-
-// ErrorCode is the "error" member of the JSON body of a plain HTTP error
-// ({"error": "not_found"}), the shape every error of these servers has:
-// 400 invalid_request (RFC 6750 §3.1), otherwise the status text in snake
-// case (404 not_found, 405 method_not_allowed, 413 request_entity_too_large).
-func ErrorCode(status int) string {
-	if status == http.StatusBadRequest {
-		return "invalid_request"
-	}
-	text := cmp.Or(http.StatusText(status), "error")
-	return strings.ToLower(strings.NewReplacer(" ", "_", "-", "_", "'", "").Replace(text))
 }
 
 // App is what every example server builds before its routes.

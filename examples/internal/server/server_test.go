@@ -10,20 +10,6 @@ import (
 	"github.com/axiomsgo/axioms/examples/internal/server"
 )
 
-func TestErrorCode(t *testing.T) {
-	for status, want := range map[int]string{
-		400: "invalid_request",
-		404: "not_found",
-		405: "method_not_allowed",
-		413: "request_entity_too_large",
-		418: "im_a_teapot",
-		500: "internal_server_error",
-		599: "error",
-	} {
-		assert.Equal(t, want, server.ErrorCode(status), "status %d", status)
-	}
-}
-
 func TestBaseURL(t *testing.T) {
 	for addr, want := range map[string]string{
 		"127.0.0.1:0": "http://127.0.0.1:",

@@ -1,4 +1,4 @@
-package adapters_test
+package httpauth_test
 
 import (
 	"net/http"
@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/axiomsgo/axioms/adapters"
+	"github.com/axiomsgo/axioms/adapters/httpauth"
 	"github.com/axiomsgo/axioms/authtest"
 	"github.com/axiomsgo/axioms/core"
 )
@@ -25,7 +25,7 @@ func newMetadata(t *testing.T, v *core.Verifier, publicURL string) *core.Resourc
 func TestMetadataHandler(t *testing.T) {
 	f := newFixture(t)
 	m := newMetadata(t, f.v, "")
-	h := adapters.MetadataHandler(m)
+	h := httpauth.MetadataHandler(m)
 
 	rec := serveOne(h, "GET", core.ProtectedResourcePath, "Bearer a", "Bearer b")
 	assert.Equal(t, http.StatusOK, rec.Code, "Authorization is not read")
@@ -43,18 +43,18 @@ func TestMetadataHandler(t *testing.T) {
 	assert.Equal(t, http.StatusMethodNotAllowed, rec.Code)
 	assert.Equal(t, "GET, HEAD", rec.Header().Get("Allow"))
 
-	assert.Equal(t, http.StatusNotFound, serveOne(adapters.MetadataHandler(nil), "GET", core.ProtectedResourcePath).Code)
+	assert.Equal(t, http.StatusNotFound, serveOne(httpauth.MetadataHandler(nil), "GET", core.ProtectedResourcePath).Code)
 }
 
 func TestWithResourceMetadata(t *testing.T) {
 	f := newFixture(t)
 	tok := f.iss.MustToken(t, "alice", authtest.Scopes("read:data"))
-	derived := adapters.WithResourceMetadata(newMetadata(t, f.v, ""))
-	public := adapters.WithResourceMetadata(newMetadata(t, f.v, "https://api.example.com/base/"))
+	derived := httpauth.WithResourceMetadata(newMetadata(t, f.v, ""))
+	public := httpauth.WithResourceMetadata(newMetadata(t, f.v, "https://api.example.com/base/"))
 
 	tests := []struct {
 		name   string
-		opt    adapters.Option
+		opt    httpauth.Option
 		target string // the request target; https:// means TLS
 		host   string // Host header, when not the target's
 		auth   []string
@@ -76,11 +76,11 @@ func TestWithResourceMetadata(t *testing.T) {
 			`Bearer realm="api", resource_metadata="https://api.example.com/base` + wellKnown + `"`},
 		{"public URL, any Host", public, "http://10.0.0.1:8080/", "evil.example", []string{"Bearer " + tok}, 403,
 			`Bearer realm="api", error="insufficient_scope", error_description="insufficient scope", scope="write:data", resource_metadata="https://api.example.com/base` + wellKnown + `"`},
-		{"off", adapters.WithResourceMetadata(nil), "http://api.example.com/", "", nil, 401, `Bearer realm="api"`},
+		{"off", httpauth.WithResourceMetadata(nil), "http://api.example.com/", "", nil, 401, `Bearer realm="api"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := adapters.Middleware(f.v, tt.opt)(adapters.Require(core.AnyScope("write:data"))(&reached{}))
+			h := httpauth.Middleware(f.v, tt.opt)(httpauth.Require(core.AnyScope("write:data"))(&reached{}))
 			req := httptest.NewRequest("GET", tt.target, nil)
 			req.Header["Authorization"] = tt.auth
 			req.Header.Set("X-Forwarded-Host", "forwarded.example")
@@ -95,19 +95,19 @@ func TestWithResourceMetadata(t *testing.T) {
 		})
 	}
 	t.Run("Authorize in a handler", func(t *testing.T) {
-		h := adapters.Middleware(f.v, derived)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			adapters.Authorize(w, r, core.Owner("bob"))
+		h := httpauth.Middleware(f.v, derived)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			httpauth.Authorize(w, r, core.Owner("bob"))
 		}))
 		rec := serveOne(h, "DELETE", "http://api.example.com/articles/1", "Bearer "+tok)
 		assert.Equal(t, http.StatusForbidden, rec.Code)
 		assert.Equal(t, `Bearer realm="api", error="insufficient_scope", error_description="not the resource owner", resource_metadata="http://api.example.com`+wellKnown+`"`,
 			rec.Header().Get("WWW-Authenticate"))
 	})
-	t.Run("a custom error handler writes what it computes", func(t *testing.T) {
-		custom := adapters.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, err error) {
-			adapters.WriteError(w, f.v, err)
+	t.Run("WriteError in an error handler keeps the parameter", func(t *testing.T) {
+		custom := httpauth.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, err error) {
+			httpauth.WriteError(w, r, err)
 		})
-		rec := serveOne(adapters.Middleware(f.v, derived, custom)(&reached{}), "GET", "http://api.example.com/")
-		assert.Equal(t, `Bearer realm="api"`, rec.Header().Get("WWW-Authenticate"))
+		rec := serveOne(httpauth.Middleware(f.v, derived, custom)(&reached{}), "GET", "http://api.example.com/")
+		assert.Equal(t, `Bearer realm="api", resource_metadata="http://api.example.com`+wellKnown+`"`, rec.Header().Get("WWW-Authenticate"))
 	})
 }

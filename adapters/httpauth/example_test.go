@@ -1,4 +1,4 @@
-package adapters_test
+package httpauth_test
 
 import (
 	"encoding/json"
@@ -8,7 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 
-	"github.com/axiomsgo/axioms/adapters"
+	"github.com/axiomsgo/axioms/adapters/httpauth"
 	"github.com/axiomsgo/axioms/authtest"
 	"github.com/axiomsgo/axioms/core"
 )
@@ -25,11 +25,11 @@ func ExampleMiddleware() {
 	}
 	defer v.Close()
 
-	auth := adapters.Middleware(v)
+	auth := httpauth.Middleware(v)
 	mux := http.NewServeMux()
-	mux.Handle("GET /api/read", auth(adapters.Require(core.AnyScope("read:data"))(
+	mux.Handle("GET /api/read", auth(httpauth.Require(core.AnyScope("read:data"))(
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			claims, _ := adapters.Claims(r)
+			claims, _ := httpauth.Claims(r)
 			fmt.Fprintf(w, "hello %s", claims.Subject())
 		}))))
 	srv := httptest.NewServer(mux)
@@ -86,9 +86,9 @@ func ExampleMetadataHandler() {
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("GET "+core.ProtectedResourcePath, adapters.MetadataHandler(m)) // public
-	auth := adapters.Middleware(v, adapters.WithResourceMetadata(m))
-	mux.Handle("POST /mcp", auth(adapters.Require(core.AnyScope("mcp:tools"))(
+	mux.Handle("GET "+core.ProtectedResourcePath, httpauth.MetadataHandler(m)) // public
+	auth := httpauth.Middleware(v, httpauth.WithResourceMetadata(m))
+	mux.Handle("POST /mcp", auth(httpauth.Require(core.AnyScope("mcp:tools"))(
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			fmt.Fprint(w, `{"jsonrpc":"2.0","id":1,"result":{"tools":[]}}`)

@@ -1,4 +1,4 @@
-package adapters
+package httpauth
 
 import (
 	"net/http"
@@ -13,7 +13,7 @@ import (
 // core.ProtectedResourcePath outside Middleware (or skip that path), and
 // give the same m to WithResourceMetadata so that challenges point to it:
 //
-//	mux.Handle("GET "+core.ProtectedResourcePath, adapters.MetadataHandler(m))
+//	mux.Handle("GET "+core.ProtectedResourcePath, httpauth.MetadataHandler(m))
 //
 // Browser-based clients read it across origins only when a CORS middleware
 // around it allows them; it sets no CORS header itself.

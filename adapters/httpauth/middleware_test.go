@@ -1,4 +1,4 @@
-package adapters_test
+package httpauth_test
 
 import (
 	"errors"
@@ -11,17 +11,12 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
-	"github.com/axiomsgo/axioms/adapters"
-	"github.com/axiomsgo/axioms/adapters/conformance"
+	"github.com/axiomsgo/axioms/adapters/httpauth"
 	"github.com/axiomsgo/axioms/authtest"
 	"github.com/axiomsgo/axioms/core"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-func TestConformance(t *testing.T) {
-	conformance.Run(t, conformance.Harness{Serve: serve})
-}
 
 // fixture is an issuer and a verifier that trusts it.
 type fixture struct {
@@ -60,7 +55,7 @@ type reached struct {
 
 func (h *reached) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.ran = true
-	h.claims, h.ok = adapters.Claims(r)
+	h.claims, h.ok = httpauth.Claims(r)
 	w.WriteHeader(http.StatusOK)
 }
 
@@ -69,27 +64,27 @@ func TestClaimsInContext(t *testing.T) {
 	tok := f.iss.MustToken(t, "alice", authtest.Scopes("read:data"))
 
 	next := &reached{}
-	rec := serveOne(adapters.Middleware(f.v)(next), "GET", "/", "Bearer "+tok)
+	rec := serveOne(httpauth.Middleware(f.v)(next), "GET", "/", "Bearer "+tok)
 	require.Equal(t, http.StatusOK, rec.Code)
 	require.True(t, next.ok)
 	assert.Equal(t, "alice", next.claims.Subject())
 	assert.True(t, next.claims.HasScope("read:data"))
 
 	next = &reached{}
-	rec = serveOne(adapters.Middleware(f.v, adapters.WithAnonymousMethods("get"))(next), "GET", "/")
+	rec = serveOne(httpauth.Middleware(f.v, httpauth.WithAnonymousMethods("get"))(next), "GET", "/")
 	require.Equal(t, http.StatusOK, rec.Code, "anonymous methods are upper-cased")
 	assert.True(t, next.ran)
 	assert.False(t, next.ok)
 	assert.Nil(t, next.claims)
 
-	c, ok := adapters.Claims(httptest.NewRequest("GET", "/", nil))
+	c, ok := httpauth.Claims(httptest.NewRequest("GET", "/", nil))
 	assert.False(t, ok, "no Middleware, no claims")
 	assert.Nil(t, c)
 }
 
 func TestAnonymousMethodsStillCheckPresentCredentials(t *testing.T) {
 	f := newFixture(t)
-	h := adapters.Middleware(f.v, adapters.WithAnonymousMethods("GET"))(&reached{})
+	h := httpauth.Middleware(f.v, httpauth.WithAnonymousMethods("GET"))(&reached{})
 	rec := serveOne(h, "GET", "/", "Bearer not.a.token")
 	assert.Equal(t, http.StatusUnauthorized, rec.Code)
 	assert.Contains(t, rec.Header().Get("WWW-Authenticate"), `error="invalid_token"`)
@@ -99,7 +94,7 @@ func TestAnonymousMethodsStillCheckPresentCredentials(t *testing.T) {
 
 func TestRequireWithoutMiddleware(t *testing.T) {
 	next := &reached{}
-	rec := serveOne(adapters.Require(core.AnyScope("read:data"))(next), "GET", "/")
+	rec := serveOne(httpauth.Require(core.AnyScope("read:data"))(next), "GET", "/")
 	assert.False(t, next.ran, "never let the request through")
 	assert.Equal(t, http.StatusUnauthorized, rec.Code)
 	assert.Equal(t, `Bearer realm="api"`, rec.Header().Get("WWW-Authenticate"))
@@ -107,7 +102,7 @@ func TestRequireWithoutMiddleware(t *testing.T) {
 	assert.JSONEq(t, `{"error":"unauthorized","error_description":"authentication required"}`, rec.Body.String())
 
 	rec = httptest.NewRecorder()
-	assert.False(t, adapters.Authorize(rec, httptest.NewRequest("GET", "/", nil), core.Authenticated()))
+	assert.False(t, httpauth.Authorize(rec, httptest.NewRequest("GET", "/", nil), core.Authenticated()))
 	assert.Equal(t, http.StatusUnauthorized, rec.Code)
 }
 
@@ -116,7 +111,7 @@ func TestRequireAndAuthorize(t *testing.T) {
 	tok := f.iss.MustToken(t, "alice", authtest.Scopes("read:data"))
 	guarded := func(p core.Policy) (http.Handler, *reached) {
 		next := &reached{}
-		return adapters.Middleware(f.v)(adapters.Require(p)(next)), next
+		return httpauth.Middleware(f.v)(httpauth.Require(p)(next)), next
 	}
 
 	h, next := guarded(core.AnyScope("read:data"))
@@ -131,8 +126,8 @@ func TestRequireAndAuthorize(t *testing.T) {
 		rec.Header().Get("WWW-Authenticate"))
 
 	owner := func(owner string) http.Handler {
-		return adapters.Middleware(f.v)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if adapters.Authorize(w, r, core.Owner(owner)) {
+		return httpauth.Middleware(f.v)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if httpauth.Authorize(w, r, core.Owner(owner)) {
 				w.WriteHeader(http.StatusNoContent)
 			}
 		}))
@@ -141,31 +136,38 @@ func TestRequireAndAuthorize(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, serveOne(owner("bob"), "DELETE", "/", "Bearer "+tok).Code)
 }
 
-func TestSafeMethodsSkipTheHeader(t *testing.T) {
+func TestSafeMethods(t *testing.T) {
 	f := newFixture(t)
 	next := &reached{}
-	h := adapters.Middleware(f.v)(adapters.Require(core.AnyScope("admin"))(next))
-	rec := serveOne(h, "OPTIONS", "/", "Bearer a", "Bearer b")
-	assert.Equal(t, http.StatusOK, rec.Code, "two headers would be a 400 if they were read")
+	rec := serveOne(httpauth.Middleware(f.v)(next), "OPTIONS", "/")
+	assert.Equal(t, http.StatusOK, rec.Code, "a preflight passes the middleware")
 	assert.True(t, next.ran)
 	assert.False(t, next.ok)
+
+	rec = serveOne(httpauth.Middleware(f.v)(&reached{}), "OPTIONS", "/", "Bearer a", "Bearer b")
+	assert.Equal(t, http.StatusBadRequest, rec.Code, "present credentials are read and verified")
+
+	next = &reached{}
+	rec = serveOne(httpauth.Middleware(f.v)(httpauth.Require(core.AnyScope("admin"))(next)), "OPTIONS", "/")
+	assert.Equal(t, http.StatusUnauthorized, rec.Code, "no policy is met without a token")
+	assert.False(t, next.ran)
 }
 
 func TestSkipper(t *testing.T) {
 	f := newFixture(t)
-	skip := adapters.WithSkipper(func(r *http.Request) bool { return r.URL.Path == "/health" })
+	skip := httpauth.WithSkipper(func(r *http.Request) bool { return r.URL.Path == "/health" })
 
 	next := &reached{}
-	rec := serveOne(adapters.Middleware(f.v, skip)(next), "GET", "/health", "Bearer a", "Bearer b")
+	rec := serveOne(httpauth.Middleware(f.v, skip)(next), "GET", "/health", "Bearer a", "Bearer b")
 	assert.Equal(t, http.StatusOK, rec.Code)
 	assert.True(t, next.ran)
 	assert.False(t, next.ok, "a skipped request has no claims")
 
-	rec = serveOne(adapters.Middleware(f.v, skip)(&reached{}), "GET", "/me")
+	rec = serveOne(httpauth.Middleware(f.v, skip)(&reached{}), "GET", "/me")
 	assert.Equal(t, http.StatusUnauthorized, rec.Code, "other paths are authenticated")
 
 	next = &reached{}
-	rec = serveOne(adapters.Middleware(f.v, skip)(adapters.Require(core.Authenticated())(next)), "GET", "/health")
+	rec = serveOne(httpauth.Middleware(f.v, skip)(httpauth.Require(core.Authenticated())(next)), "GET", "/health")
 	assert.Equal(t, http.StatusUnauthorized, rec.Code, "Require on a skipped request fails closed")
 	assert.False(t, next.ran)
 }
@@ -174,14 +176,14 @@ func TestErrorHandler(t *testing.T) {
 	f := newFixture(t)
 	tok := f.iss.MustToken(t, "alice")
 	var got []error
-	custom := adapters.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, err error) {
+	custom := httpauth.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, err error) {
 		got = append(got, err)
 		resp := f.v.ErrorResponse(err)
 		w.Header().Set("X-Problem", "1")
 		w.WriteHeader(resp.Status)
 	})
 	next := &reached{}
-	h := adapters.Middleware(f.v, custom)(adapters.Require(core.AnyRole("admin"))(next))
+	h := httpauth.Middleware(f.v, custom)(httpauth.Require(core.AnyRole("admin"))(next))
 
 	assert.Equal(t, http.StatusUnauthorized, serveOne(h, "GET", "/").Code)
 	assert.Equal(t, http.StatusUnauthorized, serveOne(h, "GET", "/", "Bearer "+f.iss.MustToken(t, "alice", authtest.ExpiresIn(-1))).Code)
@@ -206,7 +208,7 @@ func TestTokenFromQuery(t *testing.T) {
 	tok := f.iss.MustToken(t, "alice")
 
 	next := &reached{}
-	h := adapters.Middleware(f.v, adapters.WithTokenFromQuery())(next)
+	h := httpauth.Middleware(f.v, httpauth.WithTokenFromQuery())(next)
 	assert.Equal(t, http.StatusOK, serveOne(h, "GET", "/?access_token="+tok).Code)
 	require.True(t, next.ok)
 	assert.Equal(t, "alice", next.claims.Subject())
@@ -216,7 +218,7 @@ func TestTokenFromQuery(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, serveOne(h, "GET", "/?access_token="+tok+"&access_token="+tok).Code)
 	assert.Equal(t, http.StatusUnauthorized, serveOne(h, "GET", "/?access_token=a@b").Code)
 
-	off := adapters.Middleware(f.v)(&reached{})
+	off := httpauth.Middleware(f.v)(&reached{})
 	rec := serveOne(off, "GET", "/?access_token="+tok)
 	assert.Equal(t, http.StatusUnauthorized, rec.Code, "query tokens are off by default")
 	assert.Equal(t, `Bearer realm="api"`, rec.Header().Get("WWW-Authenticate"))
@@ -231,22 +233,29 @@ func TestWriteError(t *testing.T) {
 	require.NoError(t, err)
 	defer v.Close()
 
-	rec := httptest.NewRecorder()
-	adapters.WriteError(rec, v, core.ErrTokenExpired)
+	added := httpauth.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, err error) {
+		w.Header().Set("X-Request-Id", "42")
+		httpauth.WriteError(w, r, err)
+	})
+	rec := serveOne(httpauth.Middleware(v, added)(&reached{}), "GET", "/", "Bearer "+f.iss.MustToken(t, "a", authtest.ExpiresIn(-1)))
 	assert.Equal(t, http.StatusUnauthorized, rec.Code)
-	assert.Equal(t, `Bearer realm="shop", error="invalid_token", error_description="token expired"`, rec.Header().Get("WWW-Authenticate"))
+	assert.Equal(t, `Bearer realm="shop", error="invalid_token", error_description="token expired"`, rec.Header().Get("WWW-Authenticate"),
+		"the realm of the Middleware the request passed")
+	assert.Equal(t, "42", rec.Header().Get("X-Request-Id"))
 	assert.Equal(t, core.ContentType, rec.Header().Get("Content-Type"))
 	assert.JSONEq(t, `{"error":"invalid_token","error_description":"token expired"}`, rec.Body.String())
 	assert.Empty(t, rec.Header().Values("Retry-After"))
 
+	bare := httptest.NewRequest("GET", "/", nil)
 	rec = httptest.NewRecorder()
-	adapters.WriteError(rec, nil, core.ErrKeysUnavailable)
+	httpauth.WriteError(rec, bare, core.ErrKeysUnavailable)
 	assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
 	assert.Equal(t, "1", rec.Header().Get("Retry-After"))
 	assert.Empty(t, rec.Header().Values("WWW-Authenticate"))
 
 	rec = httptest.NewRecorder()
-	adapters.WriteError(rec, nil, errors.New("anything else"))
+	httpauth.WriteError(rec, bare, errors.New("anything else"))
 	assert.Equal(t, http.StatusUnauthorized, rec.Code, "unknown errors are invalid tokens, never 5xx")
-	assert.Equal(t, `Bearer realm="api", error="invalid_token", error_description="token invalid"`, rec.Header().Get("WWW-Authenticate"))
+	assert.Equal(t, `Bearer realm="api", error="invalid_token", error_description="token invalid"`, rec.Header().Get("WWW-Authenticate"),
+		"without a Middleware: the default realm")
 }

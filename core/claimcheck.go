@@ -9,16 +9,17 @@ import (
 	"github.com/axiomsgo/axioms/core/internal/strictjson"
 )
 
-// The claim checks of Verify (behaviour.md §3), applied after the signature
-// with the settings of the token's issuer.
+// The claim checks of Verify (RFC 7519 §4.1, RFC 9068 §4), applied after
+// the signature with the rules of the token's issuer.
 
 // maxNumericDate is 9999-12-31T23:59:59Z: later dates (and anything that
 // would overflow time arithmetic) are refused (threats 81–82).
 const maxNumericDate = 253402300799
 
-// claimRules are the claim settings of one issuer: those of the Config in
-// the single-issuer form, those of an IssuerConfig with several issuers.
-type claimRules struct {
+// issuerRules are the claim rules of one trusted issuer: those of the
+// Config in the single-issuer form, those of an IssuerConfig with several
+// issuers.
+type issuerRules struct {
 	issuer                                    string // exact expected iss; "" = not checked
 	audiences                                 []string
 	audienceClaim                             string
@@ -27,8 +28,8 @@ type claimRules struct {
 }
 
 // rulesOf returns the claim settings of ic.
-func rulesOf(ic IssuerConfig) claimRules {
-	return claimRules{
+func rulesOf(ic IssuerConfig) issuerRules {
+	return issuerRules{
 		issuer: ic.Issuer, audiences: ic.Audiences, audienceClaim: ic.AudienceClaim,
 		scopeClaims: ic.ScopeClaims, roleClaims: ic.RoleClaims, permissionClaims: ic.PermissionClaims,
 		required: ic.RequiredClaims,
@@ -47,9 +48,13 @@ type claimsBlock struct {
 	members [claimsMembers]strictjson.Member
 }
 
-// parseClaims parses a payload (strict JSON, an object) into Claims whose
-// rules are not applied yet.
-func parseClaims(payload string) (*Claims, error) {
+// decodeClaims decodes a payload segment and parses it (strict JSON, an
+// object) into Claims whose rules are not applied yet.
+func decodeClaims(segment string) (*Claims, error) {
+	payload, ok := decodeSegment(segment)
+	if !ok {
+		return nil, ErrTokenMalformed
+	}
 	b := &claimsBlock{Claims: Claims{raw: payload}}
 	c := &b.Claims
 	var err error
@@ -60,7 +65,7 @@ func parseClaims(payload string) (*Claims, error) {
 }
 
 // applyRules applies the claim rules r of the issuer to parsed claims.
-func (v *Verifier) applyRules(c *Claims, r *claimRules) error {
+func (v *Verifier) applyRules(c *Claims, r *issuerRules) error {
 	if err := c.readRegistered(); err != nil {
 		return err
 	}
@@ -181,7 +186,7 @@ func (v *Verifier) checkTimes(c *Claims, now time.Time) error {
 
 // audienceAccepted reports whether aud (or, without aud, the configured
 // AudienceClaim) holds one of the configured audiences, compared exactly.
-func audienceAccepted(c *Claims, r *claimRules) bool {
+func audienceAccepted(c *Claims, r *issuerRules) bool {
 	aud := c.aud
 	if aud == nil && r.audienceClaim != "" {
 		if alt, ok := c.root.Get(r.audienceClaim); ok && alt.Kind == strictjson.String {

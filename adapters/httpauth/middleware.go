@@ -1,0 +1,145 @@
+package httpauth
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/axiomsgo/axioms/core"
+)
+
+// middleware is one Middleware, built once; requests that passed it carry
+// it in their context (stateKey) for Require, Authorize and WriteError.
+type middleware struct {
+	guard *core.Guard
+	cfg   config
+}
+
+type stateKey struct{}
+
+// Middleware authenticates every request with v: a valid bearer token in
+// the Authorization header is required, except for safe methods and the
+// methods of WithAnonymousMethods (see the package documentation for the
+// contract). Refused requests get core's RFC 6750 answer; on success the
+// claims are in the request's context for the next handler. Middleware
+// checks authentication only: guard routes with Require. It panics if v is
+// nil.
+func Middleware(v *core.Verifier, opts ...Option) func(http.Handler) http.Handler {
+	var cfg config
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	m := &middleware{guard: core.NewGuard(v, cfg.GuardOptions), cfg: cfg}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { m.serve(next, w, r) })
+	}
+}
+
+func (m *middleware) serve(next http.Handler, w http.ResponseWriter, r *http.Request) {
+	ctx := context.WithValue(r.Context(), stateKey{}, m)
+	if m.cfg.skip == nil || !m.cfg.skip(r) {
+		claims, err := m.guard.Authenticate(ctx, r.Method, m.credentials(r))
+		if err != nil {
+			m.fail(w, r.WithContext(ctx), err)
+			return
+		}
+		ctx = core.NewContext(ctx, claims)
+	}
+	next.ServeHTTP(w, r.WithContext(ctx))
+}
+
+func (m *middleware) credentials(r *http.Request) core.Credentials {
+	creds := core.Credentials{Authorization: r.Header.Values("Authorization")}
+	if m.cfg.fromQuery {
+		creds.Query = r.URL.Query()["access_token"]
+	}
+	return creds
+}
+
+// Require enforces p (nil: a valid token) on the handlers it wraps. A
+// refused request gets 403 insufficient_scope (with scope="..." for scope
+// rules), or 401 without a token, through the error path of the
+// Middleware that ran before; without one, 401.
+func Require(p core.Policy) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if Authorize(w, r, p) {
+				next.ServeHTTP(w, r)
+			}
+		})
+	}
+}
+
+// Authorize evaluates p inside a handler, typically core.Owner(item.Owner)
+// once the object is loaded. On denial it answers as Require does and
+// returns false; the handler then returns without writing.
+func Authorize(w http.ResponseWriter, r *http.Request, p core.Policy) bool {
+	m := stateOf(r)
+	claims, _ := core.ClaimsFromContext(r.Context())
+	if err := m.guardOrNil().Authorize(r.Method, claims, p); err != nil {
+		m.fail(w, r, err)
+		return false
+	}
+	return true
+}
+
+// Claims returns the verified claims of r (core.ClaimsFromContext), or
+// (nil, false) for an anonymous or skipped request.
+func Claims(r *http.Request) (*core.Claims, bool) { return core.ClaimsFromContext(r.Context()) }
+
+// WriteError writes the standard answer to err for r: core's RFC 6750
+// response with the realm and resource_metadata of the Middleware r passed
+// through (realm "api" and none without one), its status, WWW-Authenticate,
+// Retry-After, Content-Type and JSON body.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	resp := stateOf(r).guardOrNil().Response(err, r.TLS != nil, r.Host)
+	h := w.Header()
+	if resp.WWWAuthenticate != "" {
+		h.Set("WWW-Authenticate", resp.WWWAuthenticate)
+	}
+	if resp.RetryAfter != "" {
+		h.Set("Retry-After", resp.RetryAfter)
+	}
+	h.Set("Content-Type", core.ContentType)
+	w.WriteHeader(resp.Status)
+	_, _ = w.Write(resp.Body)
+}
+
+// fail answers a refusal: the error handler first, then, if it wrote
+// nothing, the standard answer. m may be nil (no Middleware ran).
+func (m *middleware) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if m != nil && m.cfg.onError != nil {
+		tw := &watchWriter{ResponseWriter: w}
+		m.cfg.onError(tw, r, err)
+		if tw.wrote {
+			return
+		}
+	}
+	WriteError(w, r, err)
+}
+
+func stateOf(r *http.Request) *middleware {
+	m, _ := r.Context().Value(stateKey{}).(*middleware)
+	return m
+}
+
+func (m *middleware) guardOrNil() *core.Guard {
+	if m == nil {
+		return nil
+	}
+	return m.guard
+}
+
+// watchWriter tells whether the error handler wrote an answer.
+type watchWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (w *watchWriter) WriteHeader(code int) { w.wrote = true; w.ResponseWriter.WriteHeader(code) }
+
+func (w *watchWriter) Write(b []byte) (int, error) { w.wrote = true; return w.ResponseWriter.Write(b) }
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *watchWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,0 +1,68 @@
+package httpauth_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"testing"
+
+	"github.com/axiomsgo/axioms/adapters/conformance"
+	"github.com/axiomsgo/axioms/adapters/exampleapi"
+	"github.com/axiomsgo/axioms/adapters/httpauth"
+	"github.com/axiomsgo/axioms/core"
+)
+
+func TestConformance(t *testing.T) {
+	conformance.Run(t, conformance.Harness{
+		Serve: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) string {
+			srv := httptest.NewServer(build(v, m, routes, hook))
+			tb.Cleanup(srv.Close)
+			return srv.URL
+		},
+		Construct: func(v *core.Verifier) {
+			httpauth.Middleware(v, nil, httpauth.WithSkipper(nil), httpauth.WithErrorHandler(nil), httpauth.WithResourceMetadata(nil))
+		},
+	})
+}
+
+// build registers a table of routes on an http.ServeMux, as the
+// conformance suite describes.
+func build(v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) http.Handler {
+	opts := []httpauth.Option{httpauth.WithResourceMetadata(m)}
+	if hook != conformance.NoHook {
+		opts = append(opts, httpauth.WithErrorHandler(conformance.HTTPHook(hook, httpauth.WriteError)))
+	}
+	opts = slices.Clip(opts)
+	stack := exampleapi.Stack[func(http.Handler) http.Handler]{
+		Optional: httpauth.Middleware(v, append(opts, httpauth.WithAnonymousMethods(http.MethodGet))...),
+		Skipped:  httpauth.Middleware(v, append(opts, httpauth.WithSkipper(func(*http.Request) bool { return true }))...),
+		Require:  httpauth.Require,
+	}
+	bare, rest := exampleapi.Split(routes)
+	mux, outer := http.NewServeMux(), http.NewServeMux()
+	mux.Handle("GET "+core.ProtectedResourcePath, httpauth.MetadataHandler(m))
+	register := func(mux *http.ServeMux, rt exampleapi.Route) {
+		h := exampleapi.HTTPHandler(rt.Handle, func(r *http.Request) string { return r.PathValue("id") }, httpauth.Authorize)
+		mws := stack.For(rt)
+		for i := len(mws) - 1; i >= 0; i-- {
+			h = mws[i](h)
+		}
+		mux.Handle(pattern(rt), h)
+	}
+	for _, rt := range rest {
+		register(mux, rt)
+	}
+	for _, rt := range bare {
+		register(outer, rt)
+	}
+	skip := exampleapi.Unauthenticated(routes)
+	outer.Handle("/", httpauth.Middleware(v, append(opts, httpauth.WithSkipper(func(r *http.Request) bool { return skip(r.URL.Path) }))...)(mux))
+	return outer
+}
+
+func pattern(rt exampleapi.Route) string {
+	if rt.Method == "" {
+		return rt.Path
+	}
+	return rt.Method + " " + rt.Path
+}

@@ -1,0 +1,119 @@
+package core
+
+import (
+	"context"
+	"slices"
+)
+
+// Check is the whole decision for one request, in this order: the bearer
+// credentials are extracted (see Credentials) and verified, so that
+// invalid credentials are refused whatever p says; then p is evaluated
+// with the method and the claims, which are nil when the request carried
+// no credentials (a nil p means Authenticated). It returns the claims (nil
+// for an anonymous request that p allows) or the error to answer with
+// ErrorResponse. No method is exempt: a policy is never met without a
+// verified token unless it says so itself (AllowAnonymous).
+func (v *Verifier) Check(ctx context.Context, method string, creds Credentials, p Policy) (*Claims, error) {
+	claims, err := v.authenticate(ctx, creds)
+	if err != nil {
+		return nil, err
+	}
+	if err := authorize(p, method, claims); err != nil {
+		return nil, err
+	}
+	return claims, nil
+}
+
+// authenticate extracts and verifies the bearer token of creds; a request
+// without credentials gives nil claims and no error.
+func (v *Verifier) authenticate(ctx context.Context, creds Credentials) (*Claims, error) {
+	token, err := extractToken(creds)
+	if err == errNoCredentials {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return v.Verify(ctx, token)
+}
+
+// authorize evaluates p, Authenticated when nil.
+func authorize(p Policy, method string, c *Claims) error {
+	if p == nil {
+		p = authenticated
+	}
+	return p.Check(method, c)
+}
+
+var authenticated = Authenticated()
+
+// Guard is the framework-independent half of an adapter's middleware, built
+// once per Middleware: the verifier, the methods that pass without
+// credentials, and the parameters of its challenges. Every adapter asks it
+// the same three questions, so that every adapter answers alike. It is
+// immutable and safe for concurrent use.
+//
+// A nil *Guard stands for "no middleware ran": Authorize refuses with
+// ErrNoCredentials and Response answers with the default realm and no
+// resource_metadata.
+type Guard struct {
+	v        *Verifier
+	pass     Policy // what Authenticate enforces
+	metadata *ResourceMetadata
+}
+
+// GuardOptions are the settings of a Guard that an adapter's options fill.
+type GuardOptions struct {
+	// AnonymousMethods pass Authenticate without credentials, as the safe
+	// methods do (the axioms IsAnyGet… cases). Default: none. Compared
+	// after upper-casing.
+	AnonymousMethods []string
+	// ResourceMetadata, when set, adds resource_metadata (RFC 9728 §5.1) to
+	// every challenge of Response. Default: none.
+	ResourceMetadata *ResourceMetadata
+}
+
+// NewGuard returns the Guard of one middleware of v. It panics when v is
+// nil: that is a programmer error, and reporting it when the middleware is
+// built keeps it from becoming a failure at request time.
+func NewGuard(v *Verifier, o GuardOptions) *Guard {
+	if v == nil {
+		panic("axioms: a middleware needs a non-nil *core.Verifier")
+	}
+	open := slices.Concat(v.cfg.SafeMethods, o.AnonymousMethods)
+	return &Guard{v: v, pass: AllowAnonymous(authenticated, open...), metadata: o.ResourceMetadata}
+}
+
+// Authenticate is the middleware's decision for one request: bearer
+// credentials that are present are verified whatever the method; a request
+// without credentials is refused (ErrNoCredentials) unless its method is
+// one of Config.SafeMethods (default OPTIONS, for CORS preflights) or
+// GuardOptions.AnonymousMethods, in which case it passes with nil claims.
+func (g *Guard) Authenticate(ctx context.Context, method string, creds Credentials) (*Claims, error) {
+	return g.v.Check(ctx, method, creds, g.pass)
+}
+
+// Authorize evaluates p (nil means Authenticated) for a request that g
+// authenticated, with its claims (nil for an anonymous request). Safe and
+// anonymous methods are not exempt: only a verified token meets a policy
+// that needs one. A nil g refuses every request with ErrNoCredentials.
+func (g *Guard) Authorize(method string, c *Claims, p Policy) error {
+	if g == nil {
+		return errNoCredentials
+	}
+	return authorize(p, method, c)
+}
+
+// Response is the RFC 6750 answer to err (status, WWW-Authenticate,
+// Retry-After and JSON body) for a request that arrived over TLS or not
+// with Host header host: the verifier's realm and, with
+// GuardOptions.ResourceMetadata, its resource_metadata parameter (see
+// ResourceMetadata for how tls and host are used; forwarding headers are
+// never trusted). A nil g answers with the default realm "api" and no
+// resource_metadata.
+func (g *Guard) Response(err error, tls bool, host string) Response {
+	if g == nil {
+		return errorResponse(err, defaultRealm, "")
+	}
+	return errorResponse(err, g.v.cfg.Realm, g.metadata.url(tls, host))
+}

@@ -1,0 +1,113 @@
+package examples_test
+
+import (
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/labstack/echo/v4"
+	"github.com/stretchr/testify/require"
+
+	"github.com/axiomsgo/axioms/adapters/conformance"
+	"github.com/axiomsgo/axioms/adapters/exampleapi"
+	"github.com/axiomsgo/axioms/chiauth"
+	"github.com/axiomsgo/axioms/core"
+	"github.com/axiomsgo/axioms/echoauth"
+	"github.com/axiomsgo/axioms/examples/internal/chiapp"
+	"github.com/axiomsgo/axioms/examples/internal/echoapp"
+	"github.com/axiomsgo/axioms/examples/internal/fiberapp"
+	"github.com/axiomsgo/axioms/fiberauth"
+)
+
+// inProcess is, per framework, how the conformance suite runs the example
+// server's router in this process (for the edge rows, which need error
+// hooks), and how it builds one Middleware.
+var inProcess = map[string]struct {
+	serve     func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) string
+	construct func(v *core.Verifier)
+}{
+	"chi": {
+		serve: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) string {
+			var opts []chiauth.Option
+			if hook != conformance.NoHook {
+				opts = append(opts, chiauth.WithErrorHandler(conformance.HTTPHook(hook, chiauth.WriteError)))
+			}
+			return serveHTTP(tb, chiapp.New(v, m, routes, opts...))
+		},
+		construct: func(v *core.Verifier) {
+			chiauth.Middleware(v, nil, chiauth.WithSkipper(nil), chiauth.WithErrorHandler(nil), chiauth.WithResourceMetadata(nil))
+		},
+	},
+	"echo": {
+		serve: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) string {
+			var opts []echoauth.Option
+			if hook != conformance.NoHook {
+				opts = append(opts, echoauth.WithErrorHandler(echoHook(hook)))
+			}
+			return serveHTTP(tb, echoapp.New(v, m, routes, opts...))
+		},
+		construct: func(v *core.Verifier) {
+			echoauth.Middleware(v, nil, echoauth.WithSkipper(nil), echoauth.WithErrorHandler(nil), echoauth.WithResourceMetadata(nil))
+		},
+	},
+	"fiber": {
+		serve: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) string {
+			var opts []fiberauth.Option
+			if hook != conformance.NoHook {
+				opts = append(opts, fiberauth.WithErrorHandler(fiberHook(hook)))
+			}
+			return serveFiber(tb, fiberapp.New(v, m, routes, opts...))
+		},
+		construct: func(v *core.Verifier) {
+			fiberauth.Middleware(v, nil, fiberauth.WithSkipper(nil), fiberauth.WithErrorHandler(nil), fiberauth.WithResourceMetadata(nil))
+		},
+	},
+}
+
+func serveHTTP(tb testing.TB, h http.Handler) string {
+	srv := httptest.NewServer(h)
+	tb.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func serveFiber(tb testing.TB, app *fiber.App) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(tb, err)
+	go func() { _ = app.Listener(ln) }()
+	tb.Cleanup(func() { _ = app.ShutdownWithTimeout(time.Second) })
+	return "http://" + ln.Addr().String()
+}
+
+// echoHook implements a conformance hook with Echo's types.
+func echoHook(hook conformance.Hook) func(echo.Context, error) {
+	return func(c echo.Context, err error) {
+		switch hook {
+		case conformance.Observe:
+			c.Response().Header().Set("X-Observed", conformance.Category(err))
+		case conformance.Add:
+			c.Response().Header().Set("X-Added", "1")
+			_ = echoauth.WriteError(c, err)
+		case conformance.Replace:
+			_ = c.JSONBlob(http.StatusTeapot, []byte(conformance.TeapotBody))
+		}
+	}
+}
+
+// fiberHook implements a conformance hook with Fiber's types.
+func fiberHook(hook conformance.Hook) func(*fiber.Ctx, error) {
+	return func(c *fiber.Ctx, err error) {
+		switch hook {
+		case conformance.Observe:
+			c.Set("X-Observed", conformance.Category(err))
+		case conformance.Add:
+			c.Set("X-Added", "1")
+			_ = fiberauth.WriteError(c, err)
+		case conformance.Replace:
+			c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+			_ = c.Status(http.StatusTeapot).SendString(conformance.TeapotBody)
+		}
+	}
+}

@@ -1,0 +1,57 @@
+// Package chiapp registers a table of exampleapi routes on a chi router
+// with chiauth: the example server's routes, and the conformance suite's.
+package chiapp
+
+import (
+	"net/http"
+	"slices"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/axiomsgo/axioms/adapters/exampleapi"
+	"github.com/axiomsgo/axioms/chiauth"
+	"github.com/axiomsgo/axioms/core"
+)
+
+// New returns a chi router serving routes, protected with v (one
+// Middleware for the whole router, see exampleapi.Stack), the RFC 9728
+// document of m at core.ProtectedResourcePath, and every challenge
+// pointing to it; opts are added to every Middleware.
+func New(v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, opts ...chiauth.Option) http.Handler {
+	base := slices.Clip(append([]chiauth.Option{chiauth.WithResourceMetadata(m)}, opts...))
+	stack := exampleapi.Stack[func(http.Handler) http.Handler]{
+		Optional: chiauth.Middleware(v, append(base, chiauth.WithAnonymousMethods(http.MethodGet))...),
+		Skipped:  chiauth.Middleware(v, append(base, chiauth.WithSkipper(func(*http.Request) bool { return true }))...),
+		Require:  chiauth.Require,
+	}
+	skip := exampleapi.Unauthenticated(routes)
+	bare, rest := exampleapi.Split(routes)
+	r := chi.NewRouter()
+	r.Use(chiauth.Middleware(v, append(base, chiauth.WithSkipper(func(r *http.Request) bool { return skip(r.URL.Path) }))...))
+	r.NotFound(reply(exampleapi.Error(http.StatusNotFound)))
+	r.MethodNotAllowed(reply(exampleapi.Error(http.StatusMethodNotAllowed)))
+	r.Method(http.MethodGet, core.ProtectedResourcePath, chiauth.MetadataHandler(m))
+	register(r, stack, rest)
+	if len(bare) == 0 {
+		return r
+	}
+	outer := chi.NewRouter() // outside every Middleware
+	register(outer, stack, bare)
+	outer.Mount("/", r)
+	return outer
+}
+
+func register(r chi.Router, stack exampleapi.Stack[func(http.Handler) http.Handler], routes []exampleapi.Route) {
+	for _, rt := range routes {
+		h := exampleapi.HTTPHandler(rt.Handle, func(r *http.Request) string { return chi.URLParam(r, "id") }, chiauth.Authorize)
+		if rt.Method == "" {
+			r.With(stack.For(rt)...).Handle(rt.Path, h)
+		} else {
+			r.With(stack.For(rt)...).Method(rt.Method, rt.Path, h)
+		}
+	}
+}
+
+func reply(rp exampleapi.Reply) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) { exampleapi.WriteReply(w, rp) }
+}
