@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/axiomsgo/axioms/core/internal/strictjson"
 )
@@ -13,7 +14,7 @@ import (
 // the signature with the rules of the token's issuer.
 
 // maxNumericDate is 9999-12-31T23:59:59Z: later dates (and anything that
-// would overflow time arithmetic) are refused (threats 81–82).
+// would overflow time arithmetic) are refused.
 const maxNumericDate = 253402300799
 
 // issuerRules are the claim rules of one trusted issuer: those of the
@@ -48,16 +49,21 @@ type claimsBlock struct {
 	members [claimsMembers]strictjson.Member
 }
 
-// decodeClaims decodes a payload segment and parses it (strict JSON, an
-// object) into Claims whose rules are not applied yet.
-func decodeClaims(segment string) (*Claims, error) {
-	payload, ok := decodeSegment(segment)
-	if !ok {
+// decodeClaims decodes the payload of t and parses it (strict JSON, an
+// object) into Claims whose rules are not applied yet. The Claims keep a
+// copy of the whole token (TokenFromContext), in the same allocation as the
+// decoded payload: the caller's token may alias a buffer that is reused.
+func decodeClaims(t jws) (*Claims, error) {
+	buf := make([]byte, len(t.token)+b64.DecodedLen(len(t.payload)))
+	copy(buf, t.token)
+	n, err := b64.Decode(buf[len(t.token):], readOnlyBytes(t.payload))
+	if err != nil {
 		return nil, ErrTokenMalformed
 	}
-	b := &claimsBlock{Claims: Claims{raw: payload}}
+	token := unsafe.String(unsafe.SliceData(buf), len(t.token))
+	payload := unsafe.String(unsafe.SliceData(buf[len(t.token):]), n)
+	b := &claimsBlock{Claims: Claims{token: token, raw: payload}}
 	c := &b.Claims
-	var err error
 	if c.root, err = strictjson.ParseInto(payload, b.members[:0]); err != nil || c.root.Kind != strictjson.Object {
 		return nil, ErrClaimsMalformed
 	}
@@ -147,7 +153,7 @@ func isStringOrStrings(v *strictjson.Value) bool {
 
 // numericDate reads a NumericDate (RFC 7519 §2): a JSON number of seconds,
 // fractions allowed, strictly positive and no later than year 9999. Strings,
-// null and anything that could overflow are refused (threats 75–84).
+// null and anything that could overflow are refused.
 func numericDate(v *strictjson.Value) (time.Time, error) {
 	if v.Kind != strictjson.Number {
 		return time.Time{}, ErrClaimsMalformed

@@ -55,7 +55,9 @@ type Config struct {
 
 	// Issuer is the exact expected "iss" (RFC 9068 §4: no normalisation) of
 	// the single-issuer form. When empty (and Issuers and IssuerPatterns
-	// are empty too), iss is not checked. Env: AXIOMS_ISS_URL, or
+	// are empty too), iss is NOT checked: any issuer whose tokens the key
+	// set verifies is accepted, and NewVerifier logs a warning. Env:
+	// AXIOMS_ISS_URL, or
 	// https://{AXIOMS_DOMAIN}. Plain http:// is refused unless the host is a
 	// loopback address. To trust several issuers, leave it empty and use
 	// Issuers or IssuerPatterns.
@@ -65,7 +67,7 @@ type Config struct {
 	// http:// on a loopback host. Ignored when KeySet is set.
 	// Env: AXIOMS_JWKS_URL.
 	//
-	// When empty, the key set finds it by discovery (behaviour.md §6), as
+	// When empty, the key set finds it by discovery, as
 	// part of its first fetch and again on the first fetch after a failed
 	// one: GET {Issuer}/.well-known/openid-configuration (OpenID Connect
 	// Discovery 1.0 §4); if that answers 404 or 410, the RFC 8414 §3
@@ -189,8 +191,11 @@ type Config struct {
 	// Realm is the realm of every WWW-Authenticate challenge. Default "api".
 	Realm string
 
-	// SafeMethods skip authentication entirely (CORS preflights). Default
-	// OPTIONS. Set in code only, never from request data.
+	// SafeMethods pass an adapter's Middleware (Guard.Authenticate) without
+	// credentials, so that CORS preflights work; credentials that are
+	// present are still verified, and no policy is met on a safe method
+	// without a verified token. Default OPTIONS; an empty, non-nil list
+	// means none. Set in code only, never from request data.
 	SafeMethods []string
 
 	// HTTPClient fetches key sets. Default: a client with FetchTimeout. The

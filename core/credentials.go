@@ -18,7 +18,7 @@ type Credentials struct {
 	Form []string
 }
 
-// ExtractToken returns the bearer token of a request (RFC 6750 §2):
+// extractToken returns the bearer token of a request (RFC 6750 §2):
 //   - no Authorization header, or a scheme other than Bearer, and no other
 //     source: ErrNoCredentials;
 //   - more than one Authorization header, more than one token source, or a
@@ -28,7 +28,7 @@ type Credentials struct {
 //
 // The scheme is matched case-insensitively (RFC 9110 §11.1); one or more
 // spaces may follow it, and optional whitespace around the field value is
-// ignored. ExtractToken does not look at the token's content beyond its
+// ignored. extractToken does not look at the token's content beyond its
 // syntax.
 func extractToken(c Credentials) (string, error) {
 	if len(c.Authorization) > 1 || len(c.Query) > 1 || len(c.Form) > 1 {

@@ -11,7 +11,7 @@ import (
 	"github.com/axiomsgo/axioms/core/internal/strictjson"
 )
 
-// Discovery (behaviour.md §6): the JWKS URL of an issuer configured without
+// Discovery: the JWKS URL of an issuer configured without
 // one. See Config.JWKSURL for the precedence.
 const (
 	openIDConfigurationPath = "/.well-known/openid-configuration"       // OpenID Connect Discovery 1.0 §4

@@ -8,15 +8,20 @@
 //	defer v.Close()
 //	claims, err := v.Check(ctx, r.Method, core.Credentials{Authorization: r.Header.Values("Authorization")}, core.AnyScope("read:data"))
 //
-// and on error the adapter writes v.ErrorResponse(err): the RFC 6750 status,
-// WWW-Authenticate challenge and JSON body.
+// and on error the caller writes v.ErrorResponse(err): the RFC 6750 status,
+// WWW-Authenticate challenge and JSON body. The framework adapters of this
+// module (httpauth, chiauth, echoauth, fiberauth) do this through a Guard,
+// which decides for every one of them alike, and put the claims into the
+// request's context.Context: ClaimsFromContext and TokenFromContext read
+// them in any handler or service layer.
 //
-// What is checked (behaviour.md §3): the compact JWS form and strict
-// base64url before any parsing; a strict protected header (duplicate names,
-// crit, b64 and nesting refused; jku, x5u, jwk and x5c ignored); the
-// algorithm against an asymmetric allow-list and against the selected key;
-// the signature, with keys only from the configured key set; then exp
-// (required), nbf, iat with a bounded leeway, iss exactly and aud any-of.
+// What is checked (RFC 7515, RFC 7519, RFC 8725, RFC 9068): the compact JWS
+// form and strict base64url before any parsing; a strict protected header
+// (duplicate names, crit, b64 and nesting refused; jku, x5u, jwk and x5c
+// ignored); the algorithm against an asymmetric allow-list and against the
+// selected key; the signature, with keys only from the configured key set;
+// then exp (required), nbf, iat with a bounded leeway, iss exactly (when an
+// issuer is configured) and aud any-of.
 //
 // Keys come only from configuration: Config.JWKSURL, or, when it is unset,
 // the jwks_uri of the issuer's OpenID Connect or RFC 8414 metadata (whose
@@ -25,11 +30,14 @@
 // Config.IssuerPatterns trust several issuers, each with its own key set;
 // the unverified iss only selects which issuer's keys are tried.
 //
-// ProtectedResource and NewResourceMetadata publish RFC 9728 metadata, and
-// ErrorResponseWith adds its resource_metadata parameter to challenges.
+// ProtectedResource and NewResourceMetadata publish RFC 9728 metadata;
+// GuardOptions.ResourceMetadata adds its resource_metadata parameter to
+// every challenge.
 //
-// What is not checked: token revocation or introspection, DPoP and mTLS
-// binding (RFC 9449, RFC 8705), and JWE (encrypted tokens are refused).
+// What is NOT checked: token revocation or introspection, DPoP and mTLS
+// binding (RFC 9449, RFC 8705), iss when no issuer is configured (only a
+// JWKS URL or a KeySet), and the issuer of an owner (Owner compares sub
+// only). JWE (encrypted tokens) is refused.
 //
-// Verifier, the key sets and Claims are safe for concurrent use.
+// Verifier, Guard, the key sets and Claims are safe for concurrent use.
 package core

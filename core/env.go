@@ -53,7 +53,7 @@ func ConfigFromEnv() (Config, error) { return ConfigFromLookup(os.LookupEnv) }
 //   - AXIOMS_AUDIENCE: Audiences, comma-separated. Required. With several
 //     issuers, it applies to each of them.
 //   - AXIOMS_ISS_URL: Issuer, exactly as given (iss is compared exactly).
-//     A comma-separated list of several issuers (behaviour.md §6) fills
+//     A comma-separated list of several issuers fills
 //     Issuers instead, one IssuerConfig per issuer, each with only Issuer
 //     set: every issuer gets its own key set, found by discovery (or at
 //     {issuer}/.well-known/jwks.json). An issuer listed twice is an error.

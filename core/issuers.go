@@ -27,7 +27,7 @@ func (v *Verifier) issuerOf(t jws) (*issuerEntry, *Claims, error) {
 	if v.only != nil {
 		return v.only, nil, nil
 	}
-	c, err := decodeClaims(t.payload)
+	c, err := decodeClaims(t)
 	if err != nil {
 		return nil, nil, err
 	}

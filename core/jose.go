@@ -10,16 +10,17 @@ import (
 )
 
 // b64 is the only base64 decoder of tokens: unpadded base64url, and Strict
-// so that non-zero unused bits are refused (RFC 7515 §2; threats 24–27).
+// so that non-zero unused bits are refused (RFC 7515 §2, RFC 4648 §3.5).
 var b64 = base64.RawURLEncoding.Strict()
 
 // maxKIDBytes bounds the kid header; longer kids never reach a key lookup or
-// trigger a refresh (threat 144).
+// trigger a refresh.
 const maxKIDBytes = 256
 
 // jws is a compact JWS split into its three parts, still encoded, and its
 // parsed protected header once parseJWS has checked it.
 type jws struct {
+	token                         string // the whole token, as received
 	encHeader, payload, signature string
 	signingInput                  string // header "." payload, as received
 	header                        joseHeader
@@ -36,7 +37,7 @@ var b64URLChar = func() (t [256]bool) {
 // splitCompact checks the compact JWS form in one pass, before any decoding:
 // exactly two dots, three non-empty segments of base64url characters only
 // (no padding, no standard alphabet, no whitespace). It never allocates, and
-// costs O(len) whatever the input (threat 136: no strings.Split).
+// costs O(len) whatever the input (no strings.Split).
 func splitCompact(tok string) (jws, bool) {
 	first, second := -1, -1
 	for i := 0; i < len(tok); i++ {
@@ -58,6 +59,7 @@ func splitCompact(tok string) (jws, bool) {
 		return jws{}, false
 	}
 	return jws{
+		token:        tok,
 		encHeader:    tok[:first],
 		payload:      tok[first+1 : second],
 		signature:    tok[second+1:],
@@ -105,26 +107,8 @@ func parseHeader(seg string) (joseHeader, error) {
 	}
 	var h joseHeader
 	for i := range v.Obj {
-		m := &v.Obj[i]
-		switch m.Key {
-		case "alg", "kid", "typ":
-			if m.Value.Kind != strictjson.String {
-				return joseHeader{}, ErrTokenMalformed
-			}
-			switch m.Key {
-			case "alg":
-				h.alg = m.Value.Str
-			case "kid":
-				h.kid = m.Value.Str
-			case "typ":
-				h.typ, h.hasTyp = m.Value.Str, true
-			}
-		case "crit", "b64", "enc", "zip":
-			return joseHeader{}, ErrUnsupportedHeader
-		case "cty":
-			if m.Value.Kind != strictjson.String || mediaTypeIs(m.Value.Str, "jwt") {
-				return joseHeader{}, ErrUnsupportedHeader
-			}
+		if err := h.read(&v.Obj[i]); err != nil {
+			return joseHeader{}, err
 		}
 	}
 	switch {
@@ -134,6 +118,31 @@ func parseHeader(seg string) (joseHeader, error) {
 		return joseHeader{}, ErrUnknownKey
 	}
 	return h, nil
+}
+
+// read takes one protected header member into h, or refuses it.
+func (h *joseHeader) read(m *strictjson.Member) error {
+	switch m.Key {
+	case "alg", "kid", "typ":
+		if m.Value.Kind != strictjson.String {
+			return ErrTokenMalformed
+		}
+		switch m.Key {
+		case "alg":
+			h.alg = m.Value.Str
+		case "kid":
+			h.kid = m.Value.Str
+		default:
+			h.typ, h.hasTyp = m.Value.Str, true
+		}
+	case "crit", "b64", "enc", "zip":
+		return ErrUnsupportedHeader
+	case "cty":
+		if m.Value.Kind != strictjson.String || mediaTypeIs(m.Value.Str, "jwt") {
+			return ErrUnsupportedHeader
+		}
+	}
+	return nil
 }
 
 // mediaTypeIs compares a typ/cty value with want (lower case, without the

@@ -247,6 +247,19 @@ func (c *Config) resolveIssuer(ic IssuerConfig, name string) (IssuerConfig, erro
 		}
 	}
 	r := ic
+	if err := c.inheritLists(&r, name); err != nil {
+		return ic, err
+	}
+	r.AudienceClaim = orDefault(r.AudienceClaim, c.AudienceClaim)
+	if r.AudienceClaim != "" && !isPlainName(r.AudienceClaim) {
+		return ic, issuerErr(name+".AudienceClaim", "%q is not a plain claim name such as \"client_id\"", r.AudienceClaim)
+	}
+	return r, nil
+}
+
+// inheritLists fills the empty lists of r from c and checks them; name is
+// the Config path of r in error messages.
+func (c *Config) inheritLists(r *IssuerConfig, name string) error {
 	lists := []struct {
 		field    string
 		own      *[]string
@@ -265,20 +278,16 @@ func (c *Config) resolveIssuer(ic IssuerConfig, name string) (IssuerConfig, erro
 		if len(*l.own) == 0 {
 			*l.own = l.top
 		} else if *l.own = cleanList(*l.own, nil); len(*l.own) == 0 {
-			return ic, issuerErr(field, "lists no entries (leave it empty to inherit Config.%s)", l.field)
+			return issuerErr(field, "lists no entries (leave it empty to inherit Config.%s)", l.field)
 		}
 		if l.required && len(*l.own) == 0 {
-			return ic, withSetting(issuerErr(field, "at least one audience is required, here or in Config.Audiences"), envAudience)
+			return withSetting(issuerErr(field, "at least one audience is required, here or in Config.Audiences"), envAudience)
 		}
 		if err := checkEntries(field, *l.own, l.plain); err != nil {
-			return ic, err
+			return err
 		}
 	}
-	r.AudienceClaim = orDefault(r.AudienceClaim, c.AudienceClaim)
-	if r.AudienceClaim != "" && !isPlainName(r.AudienceClaim) {
-		return ic, issuerErr(name+".AudienceClaim", "%q is not a plain claim name such as \"client_id\"", r.AudienceClaim)
-	}
-	return r, nil
+	return nil
 }
 
 // expand returns the issuers of p, their URLs checked; name is the Config

@@ -3,7 +3,6 @@ package core
 import (
 	"context"
 	"slices"
-	"strings"
 	"sync"
 )
 
@@ -135,14 +134,13 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 		return nil, err
 	}
 	if claims == nil {
-		if claims, err = decodeClaims(t.payload); err != nil {
+		if claims, err = decodeClaims(t); err != nil {
 			return nil, err
 		}
 	}
 	if err := v.applyRules(claims, &e.rules); err != nil {
 		return nil, err
 	}
-	claims.token = strings.Clone(token) // the caller's token may alias a reused buffer
 	v.remember(t.header.kid, key, keys, claims)
 	return claims, nil
 }

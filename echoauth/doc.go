@@ -1,8 +1,10 @@
 // Package echoauth protects Echo v4 routes with OAuth 2.0 / OpenID Connect
 // JWT access tokens verified by core.Verifier. It only translates: it reads
-// the Authorization header, asks core, stores the claims in the
-// echo.Context and hands core's RFC 6750 answer to Echo. Every token and
-// policy decision is core's.
+// the Authorization header, asks core.Guard, puts the claims into the
+// request's context.Context and hands core's RFC 6750 answer to Echo.
+// Every token and policy decision is core's, and the adapter contract (see
+// package github.com/axiomsgo/axioms/adapters/httpauth) is the same as in
+// every other adapter of this project.
 //
 // Quick start:
 //
@@ -14,15 +16,19 @@
 //
 // Public routes are skipped with WithSkipper (their Authorization header is
 // not read) or registered on an Echo instance or group without Middleware.
-// Handlers read the claims with Claims(c). Ownership is decided in the
-// handler once the object is loaded:
+// Handlers read the claims with Claims(c), and the code they call with
+// core.ClaimsFromContext(c.Request().Context()). Ownership is decided in
+// the handler once the object is loaded:
 //
 //	if err := echoauth.Authorize(c, core.Owner(item.Owner)); err != nil {
 //		return err // 403 insufficient_scope
 //	}
 //
 // Method- and action-level policies (the DRF ViewSet case) are one Require
-// per route, or one core.ByMethod on a group.
+// per route, or one core.ByMethod on a group. Safe methods (OPTIONS by
+// default) pass Middleware without credentials, but no policy is met
+// without a verified token: a route registered with e.Any and a Require
+// answers an anonymous OPTIONS with 401.
 //
 // RFC 9728 (protected-resource metadata, required by the MCP authorization
 // spec): build a core.ResourceMetadata, serve it with MetadataHandler
@@ -39,6 +45,8 @@
 // Internal = the core error) after WWW-Authenticate and Retry-After are set
 // on the response, so Echo's default HTTPErrorHandler writes core's answer
 // and a custom one can classify it with errors.Is(err, core.ErrInvalidToken)
-// or errors.As(err, &httpErr). WithErrorHandler replaces this path.
-// Echo's JSON encoder ends the body with a newline.
+// or errors.As(err, &httpErr). A WithErrorHandler handler that commits a
+// response replaces that answer (the core error is then returned as it
+// is); one that commits nothing leaves it. Echo's JSON encoder ends the
+// body with a newline.
 package echoauth

@@ -7,17 +7,12 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/axiomsgo/axioms/core"
+	"github.com/axiomsgo/axioms/internal/option"
 )
 
 // stateKey is the echo.Context key of the Middleware a request passed
 // through (Echo keys are strings, so it is package-qualified).
 const stateKey = "github.com/axiomsgo/axioms/echoauth.middleware"
-
-// mw is one Middleware, built once.
-type mw struct {
-	guard *core.Guard
-	cfg   config
-}
 
 // Middleware authenticates every request with v: a valid bearer token in
 // the Authorization header is required, except for safe methods
@@ -30,16 +25,17 @@ type mw struct {
 // Use it globally (e.Use, with WithSkipper for public routes), on a group
 // (e.Group("/api", mw)) or on one route. It panics if v is nil.
 func Middleware(v *core.Verifier, opts ...Option) echo.MiddlewareFunc {
-	var cfg config
-	for _, o := range opts {
-		if o != nil {
-			o(&cfg)
-		}
-	}
+	cfg := option.Apply(opts)
 	m := &mw{guard: core.NewGuard(v, cfg.GuardOptions), cfg: cfg}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error { return m.serve(next, c) }
 	}
+}
+
+// mw is one Middleware, built once.
+type mw struct {
+	guard *core.Guard
+	cfg   config
 }
 
 func (m *mw) serve(next echo.HandlerFunc, c echo.Context) error {

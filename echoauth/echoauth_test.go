@@ -24,12 +24,6 @@ import (
 
 func ok(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) }
 
-func created(c echo.Context) error {
-	return c.JSON(http.StatusCreated, map[string]string{"status": "created"})
-}
-
-func noContent(c echo.Context) error { return c.NoContent(http.StatusNoContent) }
-
 // subject answers {"sub": "<sub>"}, or {"sub": null} when anonymous.
 func subject(c echo.Context) error {
 	var sub any

@@ -1,6 +1,10 @@
 // Package fiberauth protects Fiber v2 APIs with OAuth 2.0 / OpenID Connect
-// JWT access tokens verified by package core, and answers failures exactly
-// as RFC 6750 says (status, WWW-Authenticate challenge, JSON body).
+// JWT access tokens verified by package core, and answers refusals exactly
+// as RFC 6750 says (status, WWW-Authenticate challenge, JSON body). It only
+// translates: every token and policy decision, and every answer, is
+// computed by core.Guard, and the adapter contract (see package
+// github.com/axiomsgo/axioms/adapters/httpauth) is the same as in every
+// other adapter of this project.
 //
 // Quick start:
 //
@@ -12,10 +16,11 @@
 //
 // Middleware authenticates; Require guards a route or a Group with a
 // core.Policy; Authorize checks a policy inside a handler (ownership after
-// loading an object) and returns an error the handler returns as it is;
-// Claims and ClaimsFromContext read the verified claims from c.Locals and
-// from c.UserContext(). The package only translates: every token and policy
-// decision, and every error answer, is computed by core.
+// loading an object) and, on denial, answers and returns false; Claims
+// reads the verified claims from c.UserContext(), where
+// core.ClaimsFromContext finds them too, for code that takes a
+// context.Context. Refusals are answered by the adapter itself: the app's
+// ErrorHandler never sees them.
 //
 // Fiber routes in registration order: routes registered before
 // app.Use(fiberauth.Middleware(v)) are not authenticated (or use
@@ -32,9 +37,9 @@
 //	app.Use(fiberauth.Middleware(v, fiberauth.WithResourceMetadata(m)))
 //
 // Memory: fasthttp reuses its buffers once a handler returns. This package
-// reads the Authorization header in place (core keeps nothing of the token)
-// and stores only the claims, which own their memory; it never keeps the
-// *fiber.Ctx.
+// reads the Authorization header in place (core copies the token it keeps
+// with the claims) and stores only the claims, which own their memory; it
+// never keeps the *fiber.Ctx.
 //
 // Header size: fasthttp answers 431 itself, before any handler runs, when
 // the request header does not fit fiber.Config.ReadBufferSize (default

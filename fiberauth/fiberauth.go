@@ -5,6 +5,7 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/axiomsgo/axioms/core"
+	"github.com/axiomsgo/axioms/internal/option"
 )
 
 // localsKey is the type of the c.Locals key of the Middleware a request
@@ -31,12 +32,7 @@ type middleware struct {
 // Claims); on failure the error path answers (default: core's RFC 6750
 // response). It panics if v is nil.
 func Middleware(v *core.Verifier, opts ...Option) fiber.Handler {
-	var cfg config
-	for _, o := range opts {
-		if o != nil {
-			o(&cfg)
-		}
-	}
+	cfg := option.Apply(opts)
 	m := &middleware{guard: core.NewGuard(v, cfg.GuardOptions), cfg: cfg}
 	return m.serve
 }

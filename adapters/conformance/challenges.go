@@ -14,7 +14,7 @@ import (
 	"github.com/axiomsgo/axioms/authtest"
 )
 
-// errorRules checks behaviour.md §4 (with the §3 failures an adapter must turn
+// errorRules checks the behaviour contract §4 (with the §3 failures an adapter must turn
 // into 401) through the standard routes.
 func (s *suite) errorRules(t *testing.T) {
 	foreign := authtest.NewTestIssuer(t, authtest.WithAlgorithm("ES256"), authtest.WithAudience(s.iss.Audience()))
@@ -74,7 +74,7 @@ func tamperSignature(t testing.TB, token string) string {
 
 // keysUnavailable serves the routes with a verifier whose JWKS URL is a
 // closed loopback port: no token can be judged, so a request with one is
-// answered 503 with Retry-After (behaviour.md §4), never 401 or 500.
+// answered 503 with Retry-After (the behaviour contract §4), never 401 or 500.
 func (s *suite) keysUnavailable(t *testing.T) {
 	cfg := s.iss.Config()
 	cfg.JWKSURL = closedPort(t) + "/.well-known/jwks.json"

@@ -146,7 +146,7 @@ type suite struct {
 	publicURL map[string]string
 }
 
-// personas are the tokens the suite mints (behaviour.md §5 and extras).
+// personas are the tokens the suite mints (the behaviour contract §5 and extras).
 var personas = map[string][]authtest.TokenOption{
 	"reader": {authtest.Scopes("read:data")},
 	"writer": {authtest.Scopes("write:data", "openid")},

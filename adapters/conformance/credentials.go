@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-// credentials checks behaviour.md §2 through the standard routes.
+// credentials checks the behaviour contract §2 through the standard routes.
 func (s *suite) credentials(t *testing.T) {
 	reader := s.tokens["reader"]
 	get := func(path string, auth ...string) request {

@@ -95,14 +95,14 @@ func (s *suite) do(t testing.TB, rq request) response {
 func (s *suite) doAt(t testing.TB, base string, rq request) response {
 	t.Helper()
 	resp, err := s.send(base, rq)
-	require.NoError(t, err, "the server must answer (behaviour.md §2: never drop the connection)")
+	require.NoError(t, err, "the server must answer (the behaviour contract §2: never drop the connection)")
 	checkNoEcho(t, rq, resp)
 	resp.metadata = s.metadataURL(base)
 	return resp
 }
 
 // checkNoEcho fails when any token text sent in rq appears in the answer
-// (behaviour.md §4: descriptions never echo attacker-controlled text).
+// (the behaviour contract §4: descriptions never echo attacker-controlled text).
 func checkNoEcho(t testing.TB, rq request, resp response) {
 	t.Helper()
 	var headers strings.Builder
@@ -205,7 +205,7 @@ func expectError(t testing.TB, resp response, status int, code, desc, scope stri
 	}
 }
 
-// checkErrorShape checks what every 400/401/403 shares (behaviour.md §4
+// checkErrorShape checks what every 400/401/403 shares (the behaviour contract §4
 // and §6): exactly one WWW-Authenticate, a Bearer challenge with realm="api"
 // once, resource_metadata equal to resp.metadata (absent when that is
 // empty) and every value quoted, a JSON body of exactly

@@ -15,7 +15,7 @@ import (
 // testPublicURL is the public URL of the §6 server started with one.
 const testPublicURL = "https://api.example.test/base"
 
-// resourceMetadata checks the RFC 9728 part of behaviour.md §6: the
+// resourceMetadata checks the RFC 9728 part of the behaviour contract §6: the
 // document, and the resource_metadata parameter of every challenge (the
 // §2, §4 and §5 checks already require it on every 400, 401 and 403).
 func (s *suite) resourceMetadata(t *testing.T) {
@@ -84,7 +84,7 @@ func (s *suite) publicURLServer(t *testing.T) {
 	})
 }
 
-// expectDocument checks the metadata document of behaviour.md §6: 200 JSON
+// expectDocument checks the metadata document of the behaviour contract §6: 200 JSON
 // with resource (the audience), authorization_servers (the issuer) and
 // bearer_methods_supported ["header"], and no challenge.
 func (s *suite) expectDocument(t testing.TB, resp response) {

@@ -62,7 +62,7 @@ var routeCases = []routeCase{
 		deny: map[string]string{"reader": noScope, "adminonly": noScope}},
 }
 
-// routes checks every row of behaviour.md §5.
+// routes checks every row of the behaviour contract §5.
 func (s *suite) routes(t *testing.T) {
 	for _, rc := range routeCases {
 		name := rc.method + " " + rc.path

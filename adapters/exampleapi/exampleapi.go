@@ -166,6 +166,14 @@ type Stack[M any] struct {
 	Require  func(core.Policy) M
 }
 
+// NewStack builds a Stack from the adapter's Middleware constructor,
+// given the options every Middleware gets, the adapter's
+// WithAnonymousMethods("GET") and WithSkipper(always) options, and its
+// Require.
+func NewStack[M, O any](middleware func(...O) M, anonymousGET, skipAll O, require func(core.Policy) M) Stack[M] {
+	return Stack[M]{Optional: middleware(anonymousGET), Skipped: middleware(skipAll), Require: require}
+}
+
 // For returns the middlewares rt runs after the router's Middleware, in
 // order: its own authentication, then its policy.
 func (s Stack[M]) For(rt Route) []M {

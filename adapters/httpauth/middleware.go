@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/axiomsgo/axioms/core"
+	"github.com/axiomsgo/axioms/internal/option"
 )
 
 // middleware is one Middleware, built once; requests that passed it carry
@@ -24,12 +25,7 @@ type stateKey struct{}
 // checks authentication only: guard routes with Require. It panics if v is
 // nil.
 func Middleware(v *core.Verifier, opts ...Option) func(http.Handler) http.Handler {
-	var cfg config
-	for _, o := range opts {
-		if o != nil {
-			o(&cfg)
-		}
-	}
+	cfg := option.Apply(opts)
 	m := &middleware{guard: core.NewGuard(v, cfg.GuardOptions), cfg: cfg}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { m.serve(next, w, r) })

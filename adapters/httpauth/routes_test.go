@@ -32,12 +32,11 @@ func build(v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route
 	if hook != conformance.NoHook {
 		opts = append(opts, httpauth.WithErrorHandler(conformance.HTTPHook(hook, httpauth.WriteError)))
 	}
-	opts = slices.Clip(opts)
-	stack := exampleapi.Stack[func(http.Handler) http.Handler]{
-		Optional: httpauth.Middleware(v, append(opts, httpauth.WithAnonymousMethods(http.MethodGet))...),
-		Skipped:  httpauth.Middleware(v, append(opts, httpauth.WithSkipper(func(*http.Request) bool { return true }))...),
-		Require:  httpauth.Require,
+	mw := func(more ...httpauth.Option) func(http.Handler) http.Handler {
+		return httpauth.Middleware(v, append(slices.Clip(opts), more...)...)
 	}
+	stack := exampleapi.NewStack(mw, httpauth.WithAnonymousMethods(http.MethodGet),
+		httpauth.WithSkipper(func(*http.Request) bool { return true }), httpauth.Require)
 	bare, rest := exampleapi.Split(routes)
 	mux, outer := http.NewServeMux(), http.NewServeMux()
 	mux.Handle("GET "+core.ProtectedResourcePath, httpauth.MetadataHandler(m))
@@ -56,7 +55,7 @@ func build(v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route
 		register(outer, rt)
 	}
 	skip := exampleapi.Unauthenticated(routes)
-	outer.Handle("/", httpauth.Middleware(v, append(opts, httpauth.WithSkipper(func(r *http.Request) bool { return skip(r.URL.Path) }))...)(mux))
+	outer.Handle("/", mw(httpauth.WithSkipper(func(r *http.Request) bool { return skip(r.URL.Path) }))(mux))
 	return outer
 }
 

@@ -1,5 +1,5 @@
 // Package memstore is the in-memory store of the articles and books of the
-// standard routes (behaviour.md §5), shared by the conformance suite's
+// example API (package exampleapi), shared by the conformance suite's
 // servers and the example servers, with the decoding of their request
 // bodies. It is demonstration code, not a database.
 package memstore

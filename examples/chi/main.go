@@ -14,7 +14,8 @@
 package main
 
 import (
-	"log"
+	"context"
+	"net"
 	"net/http"
 	"time"
 
@@ -24,18 +25,9 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
-		log.Fatal(err)
-	}
-}
-
-func run() error {
-	s, err := server.Setup() // ADDR, AXIOMS_* (or a development issuer), PUBLIC_URL
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	h := chiapp.New(s.Verifier, s.Metadata, exampleapi.Routes(s.Verifier))
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	return server.Run(s.Listener, srv.Serve, srv.Shutdown)
+	server.Main(func(s *server.App) (func(net.Listener) error, func(context.Context) error) {
+		h := chiapp.New(s.Verifier, s.Metadata, exampleapi.Routes(s.Verifier))
+		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+		return srv.Serve, srv.Shutdown
+	})
 }

@@ -14,7 +14,7 @@
 package main
 
 import (
-	"log"
+	"context"
 	"net"
 	"time"
 
@@ -24,19 +24,10 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
-		log.Fatal(err)
-	}
-}
-
-func run() error {
-	s, err := server.Setup() // ADDR, AXIOMS_* (or a development issuer), PUBLIC_URL
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	e := echoapp.New(s.Verifier, s.Metadata, exampleapi.Routes(s.Verifier))
-	e.Listener = s.Listener // e.Start serves on it
-	e.Server.ReadHeaderTimeout = 10 * time.Second
-	return server.Run(s.Listener, func(net.Listener) error { return e.Start("") }, e.Shutdown)
+	server.Main(func(s *server.App) (func(net.Listener) error, func(context.Context) error) {
+		e := echoapp.New(s.Verifier, s.Metadata, exampleapi.Routes(s.Verifier))
+		e.Listener = s.Listener // e.Start serves on it
+		e.Server.ReadHeaderTimeout = 10 * time.Second
+		return func(net.Listener) error { return e.Start("") }, e.Shutdown
+	})
 }

@@ -14,7 +14,8 @@
 package main
 
 import (
-	"log"
+	"context"
+	"net"
 
 	"github.com/axiomsgo/axioms/adapters/exampleapi"
 	"github.com/axiomsgo/axioms/examples/internal/fiberapp"
@@ -22,17 +23,8 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
-		log.Fatal(err)
-	}
-}
-
-func run() error {
-	s, err := server.Setup() // ADDR, AXIOMS_* (or a development issuer), PUBLIC_URL
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	app := fiberapp.New(s.Verifier, s.Metadata, exampleapi.Routes(s.Verifier))
-	return server.Run(s.Listener, app.Listener, app.ShutdownWithContext)
+	server.Main(func(s *server.App) (func(net.Listener) error, func(context.Context) error) {
+		app := fiberapp.New(s.Verifier, s.Metadata, exampleapi.Routes(s.Verifier))
+		return app.Listener, app.ShutdownWithContext
+	})
 }

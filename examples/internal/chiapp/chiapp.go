@@ -18,16 +18,15 @@ import (
 // document of m at core.ProtectedResourcePath, and every challenge
 // pointing to it; opts are added to every Middleware.
 func New(v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, opts ...chiauth.Option) http.Handler {
-	base := slices.Clip(append([]chiauth.Option{chiauth.WithResourceMetadata(m)}, opts...))
-	stack := exampleapi.Stack[func(http.Handler) http.Handler]{
-		Optional: chiauth.Middleware(v, append(base, chiauth.WithAnonymousMethods(http.MethodGet))...),
-		Skipped:  chiauth.Middleware(v, append(base, chiauth.WithSkipper(func(*http.Request) bool { return true }))...),
-		Require:  chiauth.Require,
+	mw := func(more ...chiauth.Option) func(http.Handler) http.Handler {
+		return chiauth.Middleware(v, slices.Concat([]chiauth.Option{chiauth.WithResourceMetadata(m)}, opts, more)...)
 	}
+	stack := exampleapi.NewStack(mw, chiauth.WithAnonymousMethods(http.MethodGet),
+		chiauth.WithSkipper(func(*http.Request) bool { return true }), chiauth.Require)
 	skip := exampleapi.Unauthenticated(routes)
 	bare, rest := exampleapi.Split(routes)
 	r := chi.NewRouter()
-	r.Use(chiauth.Middleware(v, append(base, chiauth.WithSkipper(func(r *http.Request) bool { return skip(r.URL.Path) }))...))
+	r.Use(mw(chiauth.WithSkipper(func(r *http.Request) bool { return skip(r.URL.Path) })))
 	r.NotFound(reply(exampleapi.Error(http.StatusNotFound)))
 	r.MethodNotAllowed(reply(exampleapi.Error(http.StatusMethodNotAllowed)))
 	r.Method(http.MethodGet, core.ProtectedResourcePath, chiauth.MetadataHandler(m))

@@ -25,7 +25,7 @@ const Marker = "DEVELOPMENT ONLY"
 // set, ConfigFromEnv starts the development issuer.
 var issuerVars = []string{"AXIOMS_DOMAIN", "AXIOMS_ISS_URL", "AXIOMS_JWKS_URL"}
 
-// persona is one token of behaviour.md §5 and a route it may use.
+// persona is one token of the example API and a route it may use.
 type persona struct {
 	name, grants string
 	method, path string

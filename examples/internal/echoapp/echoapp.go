@@ -21,18 +21,16 @@ import (
 // document of m at core.ProtectedResourcePath, and every challenge
 // pointing to it; opts are added to every Middleware.
 func New(v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, opts ...echoauth.Option) *echo.Echo {
-	base := slices.Clip(append([]echoauth.Option{echoauth.WithResourceMetadata(m)}, opts...))
-	stack := exampleapi.Stack[echo.MiddlewareFunc]{
-		Optional: echoauth.Middleware(v, append(base, echoauth.WithAnonymousMethods(http.MethodGet))...),
-		Skipped:  echoauth.Middleware(v, append(base, echoauth.WithSkipper(func(echo.Context) bool { return true }))...),
-		Require:  echoauth.Require,
-	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = jsonErrors(e)
+	mw := func(more ...echoauth.Option) echo.MiddlewareFunc {
+		return echoauth.Middleware(v, slices.Concat([]echoauth.Option{echoauth.WithResourceMetadata(m)}, opts, more)...)
+	}
+	stack := exampleapi.NewStack(mw, echoauth.WithAnonymousMethods(http.MethodGet),
+		echoauth.WithSkipper(func(echo.Context) bool { return true }), echoauth.Require)
 	skip := exampleapi.Unauthenticated(routes)
-	e.Use(outside(exampleapi.Split(routes))(
-		echoauth.Middleware(v, append(base, echoauth.WithSkipper(func(c echo.Context) bool { return skip(c.Request().URL.Path) }))...)))
+	e.Use(outside(exampleapi.Split(routes))(mw(echoauth.WithSkipper(func(c echo.Context) bool { return skip(c.Request().URL.Path) }))))
 	e.GET(core.ProtectedResourcePath, echoauth.MetadataHandler(m))
 	register(e, stack, routes)
 	return e

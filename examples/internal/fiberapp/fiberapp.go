@@ -23,12 +23,11 @@ import (
 // takes request headers with tokens up to core's default limit of 16 KiB
 // (fasthttp's default of 4 KiB answers 431 to tokens over about 3 KiB).
 func New(v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, opts ...fiberauth.Option) *fiber.App {
-	base := slices.Clip(append([]fiberauth.Option{fiberauth.WithResourceMetadata(m)}, opts...))
-	stack := exampleapi.Stack[fiber.Handler]{
-		Optional: fiberauth.Middleware(v, append(base, fiberauth.WithAnonymousMethods(fiber.MethodGet))...),
-		Skipped:  fiberauth.Middleware(v, append(base, fiberauth.WithSkipper(func(*fiber.Ctx) bool { return true }))...),
-		Require:  fiberauth.Require,
+	mw := func(more ...fiberauth.Option) fiber.Handler {
+		return fiberauth.Middleware(v, slices.Concat([]fiberauth.Option{fiberauth.WithResourceMetadata(m)}, opts, more)...)
 	}
+	stack := exampleapi.NewStack(mw, fiberauth.WithAnonymousMethods(fiber.MethodGet),
+		fiberauth.WithSkipper(func(*fiber.Ctx) bool { return true }), fiberauth.Require)
 	app := fiber.New(fiber.Config{
 		DisableStartupMessage: true,
 		StrictRouting:         true,     // "/me/" is not "/me", as in Echo and chi
@@ -39,7 +38,7 @@ func New(v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, 
 	skip := exampleapi.Unauthenticated(routes)
 	bare, rest := exampleapi.Split(routes)
 	register(app, stack, bare) // first: Fiber runs handlers in registration order, so before every Middleware
-	app.Use(fiberauth.Middleware(v, append(base, fiberauth.WithSkipper(func(c *fiber.Ctx) bool { return skip(c.Path()) }))...))
+	app.Use(mw(fiberauth.WithSkipper(func(c *fiber.Ctx) bool { return skip(c.Path()) })))
 	app.Get(core.ProtectedResourcePath, fiberauth.MetadataHandler(m))
 	register(app, stack, rest)
 	return app

@@ -139,3 +139,18 @@ func (a *App) Close() {
 	a.stopDev()
 	_ = a.Listener.Close()
 }
+
+// Main is the main function of every example server: Setup, then serve
+// what build returns (its serve and graceful-shutdown functions) with Run;
+// a failure is logged and exits with status 1.
+func Main(build func(*App) (serve func(net.Listener) error, shutdown func(context.Context) error)) {
+	app, err := Setup() // ADDR, AXIOMS_* (or a development issuer), PUBLIC_URL
+	if err == nil {
+		serve, shutdown := build(app)
+		err = Run(app.Listener, serve, shutdown)
+		app.Close()
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+}
