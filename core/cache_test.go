@@ -3,6 +3,8 @@ package core
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -555,4 +557,64 @@ func TestCacheSkipsTokensWithoutKid(t *testing.T) {
 	v.cache.mu.RLock()
 	defer v.cache.mu.RUnlock()
 	assert.Empty(t, v.cache.entries)
+}
+
+// fallbackKeySet is a custom KeySet that answers an unknown kid with its
+// kid-less keys (a common pattern for single-key issuers).
+type fallbackKeySet struct {
+	mu      sync.Mutex
+	byKID   map[string][]*PublicKey
+	kidless []*PublicKey
+}
+
+func (s *fallbackKeySet) Keys(_ context.Context, kid string) ([]*PublicKey, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if kid == "" {
+		out := slices.Clone(s.kidless)
+		for _, ks := range s.byKID {
+			out = append(out, ks...)
+		}
+		return out, nil
+	}
+	if ks, ok := s.byKID[kid]; ok {
+		return ks, nil
+	}
+	return s.kidless, nil
+}
+
+// A token with a kid that a custom KeySet verified with a key of no kid is
+// not cached: once the issuer publishes a key under that kid, a fresh
+// verification refuses the token, and so must the cache.
+func TestCacheKidOfKeyMustBeKidOfToken(t *testing.T) {
+	clk := newKitClock()
+	signer := newKitKey(t, "", "RS256")
+	pub, err := NewPublicKey("", "RS256", signer.signer.Public())
+	require.NoError(t, err)
+	ks := &fallbackKeySet{byKID: map[string][]*PublicKey{}, kidless: []*PublicKey{pub}}
+	newV := func(entries int) *Verifier {
+		v, err := NewVerifier(Config{Issuer: "https://iss.example", Audiences: []string{"api"}, KeySet: ks, Now: clk.Now,
+			TokenCacheEntries: entries, Logger: slog.New(slog.DiscardHandler)})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = v.Close() })
+		return v
+	}
+	v := newV(0)
+	tok := signer.signWith(t, map[string]any{"alg": "RS256", "kid": "abc"}, map[string]any{
+		"iss": "https://iss.example", "aud": "api", "sub": "s", "exp": clk.Now().Add(time.Hour).Unix(),
+	})
+	_, err = v.Verify(context.Background(), tok)
+	require.NoError(t, err)
+
+	rotated := newKitKey(t, "abc", "RS256")
+	rotatedPub, err := NewPublicKey("abc", "RS256", rotated.signer.Public())
+	require.NoError(t, err)
+	ks.mu.Lock()
+	ks.byKID["abc"] = []*PublicKey{rotatedPub}
+	ks.mu.Unlock()
+
+	_, fresh := newV(-1).Verify(context.Background(), tok)
+	require.ErrorIs(t, fresh, ErrSignatureInvalid, "a fresh verification refuses")
+	_, err = v.Verify(context.Background(), tok)
+	assert.ErrorIs(t, err, ErrSignatureInvalid, "the cache makes the decision a fresh verification would make")
 }

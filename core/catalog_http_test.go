@@ -33,10 +33,11 @@ func catHandler(v *Verifier, p Policy, queryTokens bool) http.Handler {
 		if queryTokens {
 			creds.Query = r.URL.Query()["access_token"]
 		}
-		claims, err := g.Authenticate(r.Context(), r.Method, creds) // the middleware
+		ctx, err := g.Authenticate(r.Context(), r.Method, creds) // the middleware
 		if err == nil && p != nil {
-			err = g.Authorize(r.Method, claims, p) // the route's Require
+			err = g.Authorize(ctx, r.Method, p) // the route's Require
 		}
+		claims, _ := ClaimsFromContext(ctx)
 		if err != nil {
 			resp := g.Response(err, false, r.Host)
 			if resp.WWWAuthenticate != "" {

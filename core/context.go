@@ -2,28 +2,49 @@ package core
 
 import "context"
 
-// claimsKey is the context key of the verified claims; only this package
-// sets or reads it.
-type claimsKey struct{}
+// authKey is the context key of a request's authentication; only this
+// package sets or reads it.
+type authKey struct{}
 
-// NewContext returns a copy of ctx that carries c, the verified claims of
-// the request; every adapter's Middleware calls it, so that
-// ClaimsFromContext and TokenFromContext work in any handler and in the
-// service code it calls with the request's context. A nil c returns ctx
-// itself (an anonymous request carries no claims).
-func NewContext(ctx context.Context, c *Claims) context.Context {
-	if c == nil {
-		return ctx
-	}
-	return context.WithValue(ctx, claimsKey{}, c)
+// authContext is a request context stamped by a Guard: the Guard whose
+// middleware the request passed and the claims it verified (nil for an
+// anonymous or skipped request). It is one allocation, and it answers
+// every other key from its parent.
+type authContext struct {
+	context.Context
+	guard  *Guard
+	claims *Claims
 }
 
-// ClaimsFromContext returns the verified claims that ctx carries, or
-// (nil, false) for a request that was anonymous, skipped, or did not pass
-// through a Middleware.
+// Value implements context.Context.
+func (a *authContext) Value(key any) any {
+	if _, ok := key.(authKey); ok {
+		return a
+	}
+	return a.Context.Value(key)
+}
+
+// stamp returns ctx carrying g and c. The stamp of the innermost Guard
+// hides any stamp of an outer one: its claims are the request's.
+func (g *Guard) stamp(ctx context.Context, c *Claims) context.Context {
+	return &authContext{Context: ctx, guard: g, claims: c}
+}
+
+func stampOf(ctx context.Context) *authContext {
+	a, _ := ctx.Value(authKey{}).(*authContext)
+	return a
+}
+
+// ClaimsFromContext returns the verified claims of the request whose
+// context is ctx, as the innermost adapter Middleware it passed stored them
+// (Guard.Authenticate), or (nil, false) for a request that was anonymous,
+// skipped, or did not pass through a Middleware. It works in any handler
+// and in the service code it calls with the request's context.
 func ClaimsFromContext(ctx context.Context) (*Claims, bool) {
-	c, _ := ctx.Value(claimsKey{}).(*Claims)
-	return c, c != nil
+	if a := stampOf(ctx); a != nil && a.claims != nil {
+		return a.claims, true
+	}
+	return nil, false
 }
 
 // TokenFromContext returns the access token whose claims ctx carries,

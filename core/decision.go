@@ -88,20 +88,39 @@ func NewGuard(v *Verifier, o GuardOptions) *Guard {
 // credentials that are present are verified whatever the method; a request
 // without credentials is refused (ErrNoCredentials) unless its method is
 // one of Config.SafeMethods (default OPTIONS, for CORS preflights) or
-// GuardOptions.AnonymousMethods, in which case it passes with nil claims.
-func (g *Guard) Authenticate(ctx context.Context, method string, creds Credentials) (*Claims, error) {
-	return g.v.Check(ctx, method, creds, g.pass)
+// GuardOptions.AnonymousMethods, in which case it passes without claims.
+// On success it returns ctx stamped with g and the claims (none for an
+// anonymous request): the adapter makes it the request's context, where
+// ClaimsFromContext and Authorize find them.
+func (g *Guard) Authenticate(ctx context.Context, method string, creds Credentials) (context.Context, error) {
+	claims, err := g.v.Check(ctx, method, creds, g.pass)
+	if err != nil {
+		return ctx, err
+	}
+	return g.stamp(ctx, claims), nil
 }
 
-// Authorize evaluates p (nil means Authenticated) for a request that g
-// authenticated, with its claims (nil for an anonymous request). Safe and
-// anonymous methods are not exempt: only a verified token meets a policy
-// that needs one. A nil g refuses every request with ErrNoCredentials.
-func (g *Guard) Authorize(method string, c *Claims, p Policy) error {
+// Skip returns ctx stamped with g and no claims, for a request the
+// middleware skips: its credentials are not read, claims an outer
+// middleware verified are hidden, and Authorize answers it as g answers
+// any request without a token.
+func (g *Guard) Skip(ctx context.Context) context.Context { return g.stamp(ctx, nil) }
+
+// Authorize evaluates p (nil means Authenticated) for the request whose
+// context is ctx, with the claims g stamped into it (none for an anonymous
+// or skipped request, and none when ctx carries the stamp of another
+// Guard). Safe and anonymous methods are not exempt: only a verified token
+// meets a policy that needs one. A nil g refuses every request with
+// ErrNoCredentials.
+func (g *Guard) Authorize(ctx context.Context, method string, p Policy) error {
 	if g == nil {
 		return errNoCredentials
 	}
-	return authorize(p, method, c)
+	var claims *Claims
+	if a := stampOf(ctx); a != nil && a.guard == g {
+		claims = a.claims
+	}
+	return authorize(p, method, claims)
 }
 
 // Response is the RFC 6750 answer to err (status, WWW-Authenticate,

@@ -182,13 +182,14 @@ func ExampleGuard() {
 	fmt.Println(errors.Is(err, core.ErrNoCredentials), resp.Status, resp.WWWAuthenticate)
 	fmt.Println(string(resp.Body))
 
-	claims, err := g.Authenticate(ctx, "GET", core.Credentials{}) // an anonymous GET passes...
-	fmt.Println(claims == nil, err)
-	err = g.Authorize("GET", claims, core.AnyScope("read:data")) // ...but meets no policy
+	reqCtx, err := g.Authenticate(ctx, "GET", core.Credentials{}) // an anonymous GET passes...
+	_, hasClaims := core.ClaimsFromContext(reqCtx)
+	fmt.Println(hasClaims, err)
+	err = g.Authorize(reqCtx, "GET", core.AnyScope("read:data")) // ...but meets no policy
 	fmt.Println(g.Response(err, false, "api.example.com").Status)
 	// Output:
 	// true 401 Bearer realm="api"
 	// {"error":"unauthorized","error_description":"authentication required"}
-	// true <nil>
+	// false <nil>
 	// 401
 }

@@ -71,8 +71,14 @@ func (v *Verifier) keySetOf(e *issuerEntry) (KeySet, error) {
 // RetryAfter, when the next fetch may be tried). It starts the key sets
 // not created yet (several issuers), and waits for no fetch: a key set
 // whose first fetch is still running is not ready. A custom KeySet is asked
-// for its keys (kid "") with ctx.
+// for its keys (kid "") with ctx. After Close, Ready fails.
 func (v *Verifier) Ready(ctx context.Context) error {
+	v.mu.Lock()
+	closed := v.closed
+	v.mu.Unlock()
+	if closed {
+		return errKeysUnavailable
+	}
 	for _, e := range v.entries {
 		ks, err := v.keySetOf(e)
 		if err != nil {

@@ -439,12 +439,16 @@ func TestPolicyCheckThroughVerifier(t *testing.T) {
 	t.Run("no method meets a policy without a token", func(t *testing.T) {
 		g := NewGuard(v, GuardOptions{})
 		for _, m := range []string{http.MethodOptions, http.MethodGet, http.MethodHead} {
-			assert.ErrorIs(t, g.Authorize(m, nil, AnyRole("admin")), ErrNoCredentials, m)
-			assert.ErrorIs(t, g.Authorize(m, nil, nil), ErrNoCredentials, m)
-			_, err := v.Check(ctx, m, anon, AnyRole("admin"))
+			ctx, err := g.Authenticate(ctx, m, anon)
+			if m == http.MethodOptions {
+				require.NoError(t, err, "a preflight passes the middleware")
+			}
+			assert.ErrorIs(t, g.Authorize(ctx, m, AnyRole("admin")), ErrNoCredentials, m)
+			assert.ErrorIs(t, g.Authorize(ctx, m, nil), ErrNoCredentials, m)
+			_, err = v.Check(ctx, m, anon, AnyRole("admin"))
 			assert.ErrorIs(t, err, ErrNoCredentials, m)
 		}
-		assert.ErrorIs(t, (*Guard)(nil).Authorize(http.MethodGet, nil, AllowAnonymous(nil, "GET")), ErrNoCredentials,
+		assert.ErrorIs(t, (*Guard)(nil).Authorize(ctx, http.MethodGet, AllowAnonymous(nil, "GET")), ErrNoCredentials,
 			"without a Guard (no middleware ran) every request is refused")
 	})
 }
@@ -618,16 +622,36 @@ func TestGuardAuthenticate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g := NewGuard(tt.v, GuardOptions{AnonymousMethods: tt.anonymous})
-			claims, err := g.Authenticate(ctx, tt.method, tt.creds)
+			got, err := g.Authenticate(ctx, tt.method, tt.creds)
+			claims, ok := ClaimsFromContext(got)
 			if tt.wantErr != nil {
 				assert.ErrorIs(t, err, tt.wantErr)
-				assert.Nil(t, claims)
+				assert.False(t, ok)
 				return
 			}
 			require.NoError(t, err)
-			assert.Equal(t, tt.wantClaims, claims != nil, "claims")
+			assert.Equal(t, tt.wantClaims, ok, "claims")
+			assert.Equal(t, tt.wantClaims, g.Authorize(got, tt.method, AnyScope("read")) == nil, "Authorize sees them")
+			if ok {
+				token, _ := TokenFromContext(got)
+				assert.Equal(t, tt.creds.Authorization[0], "Bearer "+token, "the token as sent")
+				assert.Equal(t, claims.Subject(), "alice")
+			}
 		})
 	}
+	t.Run("claims are those of the innermost Guard", func(t *testing.T) {
+		outer, inner := NewGuard(v, GuardOptions{}), NewGuard(v, GuardOptions{})
+		ctx, err := outer.Authenticate(ctx, http.MethodGet, valid)
+		require.NoError(t, err)
+		require.NoError(t, outer.Authorize(ctx, http.MethodGet, AnyScope("read")))
+		assert.ErrorIs(t, inner.Authorize(ctx, http.MethodGet, AnyScope("read")), ErrNoCredentials,
+			"a Guard ignores the claims another one stamped")
+		skipped := inner.Skip(ctx)
+		_, ok := ClaimsFromContext(skipped)
+		assert.False(t, ok, "a skip hides the outer claims")
+		assert.ErrorIs(t, inner.Authorize(skipped, http.MethodGet, AnyScope("read")), ErrNoCredentials)
+		assert.ErrorIs(t, outer.Authorize(skipped, http.MethodGet, AnyScope("read")), ErrNoCredentials)
+	})
 	t.Run("a nil verifier panics at construction", func(t *testing.T) {
 		assert.PanicsWithValue(t, "axioms: a middleware needs a non-nil *core.Verifier", func() { NewGuard(nil, GuardOptions{}) })
 	})

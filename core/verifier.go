@@ -177,11 +177,13 @@ func (v *Verifier) checkHeader(h joseHeader) error {
 	return nil
 }
 
-// remember puts verified claims into the token cache. Tokens without kid
-// are never cached: which key verifies them depends on the order of the
-// key set, which a hit would not check.
+// remember puts verified claims into the token cache. A hit checks that
+// the key set still serves the verifying key under its kid, so only a
+// token whose kid is that key's kid is cached: a token without kid (which
+// key verifies it depends on the order of the set), or one a custom
+// KeySet verified with a key of another (or no) kid, is not.
 func (v *Verifier) remember(kid string, key *PublicKey, keys KeySet, c *Claims) {
-	if v.cache != nil && kid != "" {
+	if v.cache != nil && kid != "" && key.key.KID == kid {
 		v.cache.add(key, keys, c, v.cfg.Now())
 	}
 }

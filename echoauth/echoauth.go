@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/axiomsgo/axioms/core"
+	"github.com/axiomsgo/axioms/internal/hookgate"
 	"github.com/axiomsgo/axioms/internal/option"
 )
 
@@ -40,21 +41,20 @@ type mw struct {
 
 func (m *mw) serve(next echo.HandlerFunc, c echo.Context) error {
 	c.Set(stateKey, m)
+	r := c.Request()
 	if m.cfg.skip != nil && m.cfg.skip(c) {
+		c.SetRequest(r.WithContext(m.guard.Skip(r.Context())))
 		return next(c)
 	}
-	r := c.Request()
 	creds := core.Credentials{Authorization: r.Header.Values(echo.HeaderAuthorization)}
 	if m.cfg.fromQuery {
 		creds.Query = c.QueryParams()["access_token"]
 	}
-	claims, err := m.guard.Authenticate(r.Context(), r.Method, creds)
+	ctx, err := m.guard.Authenticate(r.Context(), r.Method, creds)
 	if err != nil {
 		return m.fail(c, err)
 	}
-	if claims != nil {
-		c.SetRequest(r.WithContext(core.NewContext(r.Context(), claims)))
-	}
+	c.SetRequest(r.WithContext(ctx))
 	return next(c)
 }
 
@@ -83,8 +83,8 @@ func Require(p core.Policy) echo.MiddlewareFunc {
 //	}
 func Authorize(c echo.Context, p core.Policy) error {
 	m, _ := c.Get(stateKey).(*mw)
-	claims, _ := Claims(c)
-	if err := m.guardOrNil().Authorize(c.Request().Method, claims, p); err != nil {
+	r := c.Request()
+	if err := m.guardOrNil().Authorize(r.Context(), r.Method, p); err != nil {
 		return m.fail(c, err)
 	}
 	return nil
@@ -107,21 +107,36 @@ func WriteError(c echo.Context, err error) error {
 	return c.Blob(resp.Status, core.ContentType, resp.Body)
 }
 
-// fail answers a refusal: the error handler first; if it committed
-// nothing, the standard answer as an *echo.HTTPError (Code: core's status,
-// Message: core's JSON body as a map, Internal: the core error) after
-// WWW-Authenticate and Retry-After are set, which Echo's HTTPErrorHandler
-// renders. m may be nil (no Middleware ran).
+// fail answers a refusal: the error handler first; unless it answered
+// (with a status that may stand, see hookgate), the standard answer as an
+// *echo.HTTPError (Code: core's status, Message: core's JSON body as a
+// map, Internal: the core error) after WWW-Authenticate and Retry-After are
+// set, which Echo's HTTPErrorHandler renders. m may be nil (no Middleware
+// ran).
 func (m *mw) fail(c echo.Context, err error) error {
-	if m != nil && m.cfg.onError != nil {
-		if m.cfg.onError(c, err); c.Response().Committed {
-			return err
-		}
+	if m != nil && m.cfg.onError != nil && m.hook(c, err) {
+		return err
 	}
 	resp := setHeaders(c, m, err)
 	var body map[string]string
 	_ = json.Unmarshal(resp.Body, &body) // core's body: two JSON strings
 	return &echo.HTTPError{Code: resp.Status, Message: body, Internal: err}
+}
+
+// hook runs the error handler with its writes gated, and reports whether
+// it answered. A dropped answer leaves the response uncommitted.
+func (m *mw) hook(c echo.Context, err error) bool {
+	res, r := c.Response(), c.Request()
+	w := res.Writer
+	gate := hookgate.NewWriter(w, m.guard.Response(err, r.TLS != nil, r.Host).Status)
+	res.Writer = gate
+	m.cfg.onError(c, err)
+	res.Writer = w
+	if gate.Answered() {
+		return true
+	}
+	res.Committed, res.Status, res.Size = false, http.StatusOK, 0
+	return false
 }
 
 // setHeaders computes core's answer to err and sets its headers.

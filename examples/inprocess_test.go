@@ -90,8 +90,8 @@ func echoHook(hook conformance.Hook) func(echo.Context, error) {
 		case conformance.Add:
 			c.Response().Header().Set("X-Added", "1")
 			_ = echoauth.WriteError(c, err)
-		case conformance.Replace:
-			_ = c.JSONBlob(http.StatusTeapot, []byte(conformance.TeapotBody))
+		case conformance.Replace, conformance.Succeed:
+			_ = c.JSONBlob(conformance.HookStatus(hook), []byte(conformance.TeapotBody))
 		}
 	}
 }
@@ -105,9 +105,9 @@ func fiberHook(hook conformance.Hook) func(*fiber.Ctx, error) {
 		case conformance.Add:
 			c.Set("X-Added", "1")
 			_ = fiberauth.WriteError(c, err)
-		case conformance.Replace:
+		case conformance.Replace, conformance.Succeed:
 			c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-			_ = c.Status(http.StatusTeapot).SendString(conformance.TeapotBody)
+			_ = c.Status(conformance.HookStatus(hook)).SendString(conformance.TeapotBody)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/axiomsgo/axioms/core"
+	"github.com/axiomsgo/axioms/internal/hookgate"
 	"github.com/axiomsgo/axioms/internal/option"
 )
 
@@ -42,15 +43,14 @@ func Middleware(v *core.Verifier, opts ...Option) fiber.Handler {
 func (m *middleware) serve(c *fiber.Ctx) error {
 	c.Locals(localsKey{}, state{m})
 	if m.cfg.skip != nil && m.cfg.skip(c) {
+		c.SetUserContext(m.guard.Skip(c.UserContext()))
 		return c.Next()
 	}
-	claims, err := m.guard.Authenticate(c.UserContext(), c.Method(), m.credentials(c))
+	ctx, err := m.guard.Authenticate(c.UserContext(), c.Method(), m.credentials(c))
 	if err != nil {
 		return m.fail(c, err)
 	}
-	if claims != nil {
-		c.SetUserContext(core.NewContext(c.UserContext(), claims))
-	}
+	c.SetUserContext(ctx)
 	return c.Next()
 }
 
@@ -94,8 +94,7 @@ func Require(p core.Policy) fiber.Handler {
 //	}
 func Authorize(c *fiber.Ctx, p core.Policy) bool {
 	st, _ := c.Locals(localsKey{}).(state)
-	claims, _ := Claims(c)
-	if err := st.m.guardOrNil().Authorize(c.Method(), claims, p); err != nil {
+	if err := st.m.guardOrNil().Authorize(c.UserContext(), c.Method(), p); err != nil {
 		_ = st.m.fail(c, err)
 		return false
 	}
@@ -127,13 +126,20 @@ func WriteError(c *fiber.Ctx, err error) error {
 	return c.Status(r.Status).Send(r.Body)
 }
 
-// fail answers a refusal: the error handler first, then, if it wrote no
-// answer, the standard one. m may be nil (no Middleware ran).
+// fail answers a refusal: the error handler first, then, unless it wrote
+// an answer that may stand (see hookgate), the standard one. m may be nil
+// (no Middleware ran).
 func (m *middleware) fail(c *fiber.Ctx, err error) error {
 	if m != nil && m.cfg.onError != nil {
+		res := c.Response()
+		status, size := res.StatusCode(), len(res.Body())
 		m.cfg.onError(c, err)
-		if c.Response().StatusCode() != fiber.StatusOK || len(c.Response().Body()) > 0 {
-			return nil
+		if res.StatusCode() != status || len(res.Body()) != size { // it wrote an answer
+			std := m.guard.Response(err, c.Context().IsTLS(), string(c.Request().Host())).Status
+			if hookgate.Allowed(res.StatusCode(), std) {
+				return nil
+			}
+			res.ResetBody()
 		}
 	}
 	return WriteError(c, err)

@@ -225,7 +225,7 @@ func TestWithErrorHandler(t *testing.T) {
 			c.Set("X-Seen", "1") // writes nothing: the standard answer follows
 			return
 		}
-		_ = c.Status(599).JSON(fiber.Map{"custom": (*core.Guard)(nil).Response(err, false, "").Status})
+		_ = c.Status(fiber.StatusTeapot).JSON(fiber.Map{"custom": (*core.Guard)(nil).Response(err, false, "").Status})
 	})))
 	app.Get("/require", fiberauth.Require(core.AnyScope("admin")), status(200))
 	app.Get("/authorize", func(c *fiber.Ctx) error {
@@ -243,9 +243,9 @@ func TestWithErrorHandler(t *testing.T) {
 		wantBody   string
 		wantErr    error
 	}{
-		{"/require", "Bearer not.a.token", 599, `{"custom":401}`, core.ErrTokenMalformed},
-		{"/require", alice, 599, `{"custom":403}`, core.ErrInsufficientScope},
-		{"/authorize", alice, 599, `{"custom":403}`, core.ErrNotOwner},
+		{"/require", "Bearer not.a.token", fiber.StatusTeapot, `{"custom":401}`, core.ErrTokenMalformed},
+		{"/require", alice, fiber.StatusTeapot, `{"custom":403}`, core.ErrInsufficientScope},
+		{"/authorize", alice, fiber.StatusTeapot, `{"custom":403}`, core.ErrNotOwner},
 		{"/authorize", "", 401, `{"error":"unauthorized","error_description":"authentication required"}`, core.ErrNoCredentials},
 	}
 	for _, tt := range tests {

@@ -27,7 +27,7 @@ func WithSkipper(skip func(c *fiber.Ctx) bool) Option {
 }
 
 // WithAnonymousMethods lets requests without bearer credentials through for
-// these methods (matched case-insensitively), without claims. Bearer
+// these methods (compared after upper-casing), without claims. Bearer
 // credentials that are present must still be valid: a bad token is a 401
 // whatever the method. Default: none.
 func WithAnonymousMethods(methods ...string) Option {

@@ -32,6 +32,10 @@ const (
 	// application/json and the body {"error":"teapot"}; nothing else may
 	// be written.
 	Replace
+	// Succeed answers itself with status 200 and the body
+	// {"error":"teapot"}: a refusal may not be a 2xx, so the standard
+	// answer must replace it.
+	Succeed
 )
 
 // Category names the error category of err, as an Observe hook reports
@@ -51,8 +55,13 @@ func Category(err error) string {
 	return "invalid_token"
 }
 
-// TeapotBody is the body a Replace hook writes.
+// TeapotBody is the body a Replace or Succeed hook writes.
 const TeapotBody = `{"error":"teapot"}`
+
+// HookStatus is the status a Replace or Succeed hook writes.
+func HookStatus(h Hook) int { return hookStatus[h] }
+
+var hookStatus = map[Hook]int{Replace: http.StatusTeapot, Succeed: http.StatusOK}
 
 // EdgeRoutes are the routes of the adapter contract's edges, registered
 // like any table:
@@ -64,6 +73,7 @@ const TeapotBody = `{"error":"teapot"}`
 //	GET /edge/skipped/owner     Skipped; Authorize(core.Owner("owner")) → never passes
 //	GET /edge/bare              Bare, AnyScope("edge:read") → never passes
 //	GET /edge/bare/owner        Bare; Authorize(core.Owner("owner")) → never passes
+//	GET /edge/nested            Nested, AnyScope("edge:read") → never passes: the inner skip hides the claims
 //	every method /edge/any      Token, AllRoles("admin"); Authorize(core.Owner("owner")) → 200 {"method"}
 //	GET /edge/context           Token → 200 {"sub", "token_sha256"} from core.ClaimsFromContext and
 //	                            core.TokenFromContext of the request's context
@@ -77,6 +87,7 @@ func EdgeRoutes() []exampleapi.Route {
 		{Method: "GET", Path: "/edge/skipped/owner", Auth: exampleapi.Skipped, Handle: ownerOnly(edgeOK)},
 		{Method: "GET", Path: "/edge/bare", Auth: exampleapi.Bare, Policy: edge, Handle: edgeOK},
 		{Method: "GET", Path: "/edge/bare/owner", Auth: exampleapi.Bare, Handle: ownerOnly(edgeOK)},
+		{Method: "GET", Path: "/edge/nested", Auth: exampleapi.Nested, Policy: edge, Handle: edgeOK},
 		{Method: "", Path: "/edge/any", Auth: exampleapi.Token, Policy: core.AllRoles("admin"), Handle: ownerOnly(edgeMethod)},
 		{Method: "GET", Path: "/edge/context", Auth: exampleapi.Token, Handle: edgeContext},
 	}
@@ -114,7 +125,7 @@ func ownerOnly(next func(exampleapi.Request) exampleapi.Reply) func(exampleapi.R
 // edges checks the adapter contract on EdgeRoutes, once per Hook.
 func (s *suite) edges(t *testing.T) {
 	t.Run("construction", s.construction)
-	for _, hook := range []Hook{NoHook, Observe, Add, Replace} {
+	for _, hook := range []Hook{NoHook, Observe, Add, Replace, Succeed} {
 		t.Run(hookName[hook], func(t *testing.T) {
 			v := newVerifier(t, s.iss.Config())
 			m, err := core.NewResourceMetadata(v.ProtectedResource(), "")
@@ -126,7 +137,8 @@ func (s *suite) edges(t *testing.T) {
 	}
 }
 
-var hookName = map[Hook]string{NoHook: "no hook", Observe: "observing hook", Add: "adding hook", Replace: "replacing hook"}
+var hookName = map[Hook]string{NoHook: "no hook", Observe: "observing hook", Add: "adding hook", Replace: "replacing hook",
+	Succeed: "succeeding hook"}
 
 func (s *suite) construction(t *testing.T) {
 	if s.h.Construct == nil {
@@ -173,6 +185,10 @@ func (e edgeServer) run(t *testing.T) {
 			e.refused(t, e.get(t, "/edge/skipped", auth), http.StatusUnauthorized, "")
 		}
 		e.refused(t, e.get(t, "/edge/skipped/owner", s.as("owner")), http.StatusUnauthorized, "")
+	})
+	t.Run("a skipping Middleware hides the claims of an outer one", func(t *testing.T) {
+		e.refused(t, e.get(t, "/edge/nested", s.as("edger")), http.StatusUnauthorized, "")
+		e.refused(t, e.get(t, "/edge/nested", nil), http.StatusUnauthorized, "")
 	})
 	t.Run("without Middleware: 401, default realm, no metadata, no hook", func(t *testing.T) {
 		for _, path := range []string{"/edge/bare", "/edge/bare/owner"} {
@@ -260,9 +276,9 @@ func HTTPHook(hook Hook, writeError func(http.ResponseWriter, *http.Request, err
 		case Add:
 			w.Header().Set("X-Added", "1")
 			writeError(w, r, err)
-		case Replace:
+		case Replace, Succeed:
 			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusTeapot)
+			w.WriteHeader(HookStatus(hook))
 			_, _ = w.Write([]byte(TeapotBody))
 		}
 	}

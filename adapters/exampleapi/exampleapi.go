@@ -37,6 +37,9 @@ const (
 	Skipped
 	// Bare routes have no Middleware at all, but may have a Policy.
 	Bare
+	// Nested routes are behind the router's Middleware and then a second
+	// one that skips every request.
+	Nested
 )
 
 // Route is one route of a table.
@@ -181,7 +184,7 @@ func (s Stack[M]) For(rt Route) []M {
 	switch rt.Auth {
 	case Optional:
 		out = append(out, s.Optional)
-	case Skipped:
+	case Skipped, Nested:
 		out = append(out, s.Skipped)
 	}
 	if rt.Policy != nil {
@@ -203,12 +206,12 @@ func Split(routes []Route) (bare, rest []Route) {
 }
 
 // Unauthenticated returns the skipper of a router's Middleware: it reports
-// the paths of the routes that are not Token routes, and
+// the paths of the routes that are neither Token nor Nested routes, and
 // core.ProtectedResourcePath. Such routes have fixed paths (no {id}).
 func Unauthenticated(routes []Route) func(path string) bool {
 	skip := map[string]bool{core.ProtectedResourcePath: true}
 	for _, rt := range routes {
-		if rt.Auth != Token {
+		if rt.Auth != Token && rt.Auth != Nested {
 			skip[rt.Path] = true
 		}
 	}

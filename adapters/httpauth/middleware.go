@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/axiomsgo/axioms/core"
+	"github.com/axiomsgo/axioms/internal/hookgate"
 	"github.com/axiomsgo/axioms/internal/option"
 )
 
@@ -34,13 +35,14 @@ func Middleware(v *core.Verifier, opts ...Option) func(http.Handler) http.Handle
 
 func (m *middleware) serve(next http.Handler, w http.ResponseWriter, r *http.Request) {
 	ctx := context.WithValue(r.Context(), stateKey{}, m)
-	if m.cfg.skip == nil || !m.cfg.skip(r) {
-		claims, err := m.guard.Authenticate(ctx, r.Method, m.credentials(r))
-		if err != nil {
-			m.fail(w, r.WithContext(ctx), err)
-			return
-		}
-		ctx = core.NewContext(ctx, claims)
+	if m.cfg.skip != nil && m.cfg.skip(r) {
+		next.ServeHTTP(w, r.WithContext(m.guard.Skip(ctx)))
+		return
+	}
+	ctx, err := m.guard.Authenticate(ctx, r.Method, m.credentials(r))
+	if err != nil {
+		m.fail(w, r.WithContext(ctx), err)
+		return
 	}
 	next.ServeHTTP(w, r.WithContext(ctx))
 }
@@ -72,8 +74,7 @@ func Require(p core.Policy) func(http.Handler) http.Handler {
 // returns false; the handler then returns without writing.
 func Authorize(w http.ResponseWriter, r *http.Request, p core.Policy) bool {
 	m := stateOf(r)
-	claims, _ := core.ClaimsFromContext(r.Context())
-	if err := m.guardOrNil().Authorize(r.Method, claims, p); err != nil {
+	if err := m.guardOrNil().Authorize(r.Context(), r.Method, p); err != nil {
 		m.fail(w, r, err)
 		return false
 	}
@@ -89,7 +90,10 @@ func Claims(r *http.Request) (*core.Claims, bool) { return core.ClaimsFromContex
 // through (realm "api" and none without one), its status, WWW-Authenticate,
 // Retry-After, Content-Type and JSON body.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
-	resp := stateOf(r).guardOrNil().Response(err, r.TLS != nil, r.Host)
+	writeResponse(w, stateOf(r).guardOrNil().Response(err, r.TLS != nil, r.Host))
+}
+
+func writeResponse(w http.ResponseWriter, resp core.Response) {
 	h := w.Header()
 	if resp.WWWAuthenticate != "" {
 		h.Set("WWW-Authenticate", resp.WWWAuthenticate)
@@ -102,17 +106,18 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	_, _ = w.Write(resp.Body)
 }
 
-// fail answers a refusal: the error handler first, then, if it wrote
-// nothing, the standard answer. m may be nil (no Middleware ran).
+// fail answers a refusal: the error handler first, then, unless it wrote
+// an answer that may stand (hookgate), the standard answer. m may be nil
+// (no Middleware ran).
 func (m *middleware) fail(w http.ResponseWriter, r *http.Request, err error) {
+	resp := m.guardOrNil().Response(err, r.TLS != nil, r.Host)
 	if m != nil && m.cfg.onError != nil {
-		tw := &watchWriter{ResponseWriter: w}
-		m.cfg.onError(tw, r, err)
-		if tw.wrote {
+		hw := hookgate.NewWriter(w, resp.Status)
+		if m.cfg.onError(hw, r, err); hw.Answered() {
 			return
 		}
 	}
-	WriteError(w, r, err)
+	writeResponse(w, resp)
 }
 
 func stateOf(r *http.Request) *middleware {
@@ -126,16 +131,3 @@ func (m *middleware) guardOrNil() *core.Guard {
 	}
 	return m.guard
 }
-
-// watchWriter tells whether the error handler wrote an answer.
-type watchWriter struct {
-	http.ResponseWriter
-	wrote bool
-}
-
-func (w *watchWriter) WriteHeader(code int) { w.wrote = true; w.ResponseWriter.WriteHeader(code) }
-
-func (w *watchWriter) Write(b []byte) (int, error) { w.wrote = true; return w.ResponseWriter.Write(b) }
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (w *watchWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
