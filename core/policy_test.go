@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -655,4 +657,24 @@ func TestGuardAuthenticate(t *testing.T) {
 	t.Run("a nil verifier panics at construction", func(t *testing.T) {
 		assert.PanicsWithValue(t, "axioms: a middleware needs a non-nil *core.Verifier", func() { NewGuard(nil, GuardOptions{}) })
 	})
+}
+
+// A Verifier without an issuer does not check iss, and says so once, at
+// construction.
+func TestNoIssuerWarning(t *testing.T) {
+	var logs strings.Builder
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	k := newKitKey(t, "k1", "ES256")
+	v, err := NewVerifier(Config{Audiences: []string{"api"}, KeySet: NewStaticKeySet(mustNewPublicKey(t, k)), Logger: logger})
+	require.NoError(t, err)
+	defer v.Close()
+	assert.Equal(t, 1, strings.Count(logs.String(), "no issuer configured"), logs.String())
+	assert.Contains(t, logs.String(), "level=WARN")
+
+	logs.Reset()
+	v2, err := NewVerifier(Config{Audiences: []string{"api"}, Issuer: "https://issuer.example.com",
+		KeySet: NewStaticKeySet(mustNewPublicKey(t, k)), Logger: logger})
+	require.NoError(t, err)
+	defer v2.Close()
+	assert.NotContains(t, logs.String(), "no issuer configured")
 }
