@@ -35,8 +35,9 @@ func WithAnonymousMethods(methods ...string) Option {
 // with errors.Is: core.ErrNoCredentials, core.ErrInvalidToken, ...). If h
 // writes nothing, the standard answer is written after it (an observer
 // that only logs needs nothing else); WriteError(w, r, err) writes it from
-// inside h, for a handler that adds a header, say. Default: none; a nil h
-// keeps that.
+// inside h, for a handler that adds a header, say. An answer with a status
+// other than a 4xx (or the standard 503) is dropped, with the headers h
+// set, and the standard answer follows. Default: none; a nil h keeps that.
 func WithErrorHandler(h func(w http.ResponseWriter, r *http.Request, err error)) Option {
 	return httpauth.WithErrorHandler(h)
 }

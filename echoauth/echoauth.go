@@ -129,9 +129,11 @@ func (m *mw) hook(c echo.Context, err error) bool {
 	res, r := c.Response(), c.Request()
 	w := res.Writer
 	gate := hookgate.NewWriter(w, m.guard.Response(err, r.TLS != nil, r.Host).Status)
-	res.Writer = gate
-	m.cfg.onError(c, err)
-	res.Writer = w
+	func() {
+		defer func() { res.Writer = w }() // also when h panics, for the Recover middleware's answer
+		res.Writer = gate
+		m.cfg.onError(c, err)
+	}()
 	if gate.Answered() {
 		return true
 	}
@@ -150,6 +152,7 @@ func setHeaders(c echo.Context, m *mw, err error) core.Response {
 	if resp.RetryAfter != "" {
 		h.Set(echo.HeaderRetryAfter, resp.RetryAfter)
 	}
+	h.Set(echo.HeaderContentType, core.ContentType)
 	return resp
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -429,4 +430,16 @@ func TestResourceMetadata(t *testing.T) {
 	rec = httptest.NewRecorder()
 	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/nil", nil))
 	assert.Equal(t, http.StatusNotFound, rec.Code)
+}
+
+// A hook that panics leaves the response writer as it was, so that Echo's
+// Recover middleware answers 500, never an empty 200.
+func TestPanickingErrorHandler(t *testing.T) {
+	_, v := newVerifier(t)
+	e := echo.New()
+	e.Use(middleware.Recover())
+	e.Use(echoauth.Middleware(v, echoauth.WithErrorHandler(func(echo.Context, error) { panic("hook") })))
+	e.GET("/me", subject)
+	resp, _ := send(t, http.MethodGet, start(t, e)+"/me")
+	assert.Equal(t, http.StatusInternalServerError, resp.StatusCode)
 }

@@ -40,7 +40,10 @@ func WithAnonymousMethods(methods ...string) Option {
 // logs needs nothing else); WriteError(c, err) writes it from inside h, for
 // a handler that adds a header, say. When h has answered, the core error
 // is still returned to Echo (its default HTTPErrorHandler writes nothing
-// for a committed response). Default: none; a nil h keeps that.
+// for a committed response). An answer with a status other than a 4xx (or
+// the standard status, 503 when no key set is usable) is dropped, with the
+// headers h set, and the standard answer follows: a refusal is never a
+// success. Default: none; a nil h keeps that.
 func WithErrorHandler(h func(c echo.Context, err error)) Option {
 	return func(c *config) { c.onError = h }
 }

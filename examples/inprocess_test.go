@@ -91,6 +91,9 @@ func echoHook(hook conformance.Hook) func(echo.Context, error) {
 			c.Response().Header().Set("X-Added", "1")
 			_ = echoauth.WriteError(c, err)
 		case conformance.Replace, conformance.Succeed:
+			if hook == conformance.Succeed {
+				c.Response().Header().Set("X-Dropped", "1")
+			}
 			_ = c.JSONBlob(conformance.HookStatus(hook), []byte(conformance.TeapotBody))
 		}
 	}
@@ -106,6 +109,9 @@ func fiberHook(hook conformance.Hook) func(*fiber.Ctx, error) {
 			c.Set("X-Added", "1")
 			_ = fiberauth.WriteError(c, err)
 		case conformance.Replace, conformance.Succeed:
+			if hook == conformance.Succeed {
+				c.Set("X-Dropped", "1")
+			}
 			c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
 			_ = c.Status(conformance.HookStatus(hook)).SendString(conformance.TeapotBody)
 		}

@@ -3,6 +3,7 @@ package fiberauth
 import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
+	"github.com/valyala/fasthttp"
 
 	"github.com/axiomsgo/axioms/core"
 	"github.com/axiomsgo/axioms/internal/hookgate"
@@ -133,13 +134,16 @@ func (m *middleware) fail(c *fiber.Ctx, err error) error {
 	if m != nil && m.cfg.onError != nil {
 		res := c.Response()
 		status, size := res.StatusCode(), len(res.Body())
+		var saved fasthttp.ResponseHeader
+		res.Header.CopyTo(&saved)
 		m.cfg.onError(c, err)
 		if res.StatusCode() != status || len(res.Body()) != size { // it wrote an answer
 			std := m.guard.Response(err, c.Context().IsTLS(), string(c.Request().Host())).Status
 			if hookgate.Allowed(res.StatusCode(), std) {
 				return nil
 			}
-			res.ResetBody()
+			res.ResetBody() // dropped, with the headers it set
+			saved.CopyTo(&res.Header)
 		}
 	}
 	return WriteError(c, err)

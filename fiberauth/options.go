@@ -40,6 +40,9 @@ func WithAnonymousMethods(methods ...string) Option {
 // writes no answer (it leaves the status at 200 and the body empty), the
 // standard answer follows, with the headers h set (an observer that only
 // logs needs nothing else); WriteError(c, err) writes it from inside h.
+// An answer with a status other than a 4xx (or the standard status, 503
+// when no key set is usable) is replaced by the standard answer: a refusal
+// is never a success. h must not call c.Next: the request is refused.
 // Refusals never reach the app's ErrorHandler. Default: none; a nil h
 // keeps that.
 func WithErrorHandler(h func(c *fiber.Ctx, err error)) Option {

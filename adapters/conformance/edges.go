@@ -32,9 +32,10 @@ const (
 	// application/json and the body {"error":"teapot"}; nothing else may
 	// be written.
 	Replace
-	// Succeed answers itself with status 200 and the body
-	// {"error":"teapot"}: a refusal may not be a 2xx, so the standard
-	// answer must replace it.
+	// Succeed sets the response header X-Dropped to "1" and answers
+	// itself with status 200 and the body {"error":"teapot"}: a refusal
+	// may not be a 2xx, so the standard answer must replace it, without
+	// that header.
 	Succeed
 )
 
@@ -122,7 +123,10 @@ func ownerOnly(next func(exampleapi.Request) exampleapi.Reply) func(exampleapi.R
 	}
 }
 
-// edges checks the adapter contract on EdgeRoutes, once per Hook.
+// edges checks the adapter contract on EdgeRoutes, once per Hook. (The
+// nested row holds as long as either defence holds: a skip hides outer
+// claims, and a Guard ignores claims another Guard stamped; core's tests
+// check each alone.)
 func (s *suite) edges(t *testing.T) {
 	t.Run("construction", s.construction)
 	for _, hook := range []Hook{NoHook, Observe, Add, Replace, Succeed} {
@@ -252,6 +256,8 @@ func (e edgeServer) refused(t testing.TB, resp response, status int, code string
 		assert.Equal(t, want, resp.header.Get("X-Observed"), "the hook saw the refusal")
 	case Add:
 		assert.Equal(t, "1", resp.header.Get("X-Added"), "the hook's header is kept")
+	case Succeed:
+		assert.Empty(t, resp.header.Values("X-Dropped"), "a dropped answer's headers go with it")
 	}
 	if code == "" {
 		expectNoCredentials(t, resp)
@@ -277,6 +283,9 @@ func HTTPHook(hook Hook, writeError func(http.ResponseWriter, *http.Request, err
 			w.Header().Set("X-Added", "1")
 			writeError(w, r, err)
 		case Replace, Succeed:
+			if hook == Succeed {
+				w.Header().Set("X-Dropped", "1")
+			}
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(HookStatus(hook))
 			_, _ = w.Write([]byte(TeapotBody))

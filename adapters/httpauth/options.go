@@ -35,8 +35,11 @@ func WithAnonymousMethods(methods ...string) Option {
 // Require and Authorize calls behind it, with the core error (classify it
 // with errors.Is: core.ErrNoCredentials, core.ErrInvalidToken, ...). If h
 // writes nothing (neither WriteHeader nor Write), the standard answer is
-// written after it; WriteError(w, r, err) writes it from inside h. Either
-// way the request goes no further. Default: none; a nil h keeps it.
+// written after it; WriteError(w, r, err) writes it from inside h. An
+// answer with a status other than a 4xx (or the standard status, 503 when
+// no key set is usable) is dropped, with the headers h set, and the
+// standard answer follows: a refusal is never a success. Either way the
+// request goes no further. Default: none; a nil h keeps it.
 func WithErrorHandler(h func(w http.ResponseWriter, r *http.Request, err error)) Option {
 	return func(c *config) { c.onError = h }
 }

@@ -16,12 +16,14 @@ func Allowed(status, standard int) bool {
 
 // Writer is the http.ResponseWriter an error handler writes to: an answer
 // with an allowed status goes through; any other (its status and body) is
-// dropped, so that the standard answer can follow. Headers the handler
-// sets are kept either way.
+// dropped, so that the standard answer can follow, and Drop then puts the
+// headers back as they were before the handler. Headers set by a handler
+// that writes nothing are kept.
 type Writer struct {
 	http.ResponseWriter
 	standard int
-	state    int // 0 nothing written; answered; dropped
+	state    int         // 0 nothing written; answered; dropped
+	saved    http.Header // the headers before the handler
 }
 
 const (
@@ -32,12 +34,17 @@ const (
 // NewWriter wraps w for a refusal whose standard answer has status
 // standard.
 func NewWriter(w http.ResponseWriter, standard int) *Writer {
-	return &Writer{ResponseWriter: w, standard: standard}
+	return &Writer{ResponseWriter: w, standard: standard, saved: w.Header().Clone()}
 }
 
-// WriteHeader passes an allowed status on, and drops any other.
+// WriteHeader passes an allowed status on, and drops any other. An
+// informational status (1xx but 101) is passed on and is not an answer.
 func (w *Writer) WriteHeader(code int) {
 	if w.state != 0 {
+		return
+	}
+	if code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
+		w.ResponseWriter.WriteHeader(code)
 		return
 	}
 	if !Allowed(code, w.standard) {
@@ -71,5 +78,24 @@ func (w *Writer) Flush() {
 }
 
 // Answered reports whether the handler wrote an allowed answer; when it did
-// not, the caller writes the standard one.
-func (w *Writer) Answered() bool { return w.state == answered }
+// not, the caller writes the standard one. An answer the handler wrote and
+// the gate dropped takes the headers the handler set with it (framing,
+// encoding, Location, cookies): they are restored to what they were.
+func (w *Writer) Answered() bool {
+	if w.state == dropped {
+		RestoreHeader(w.ResponseWriter.Header(), w.saved)
+	}
+	return w.state == answered
+}
+
+// RestoreHeader makes h equal to saved again.
+func RestoreHeader(h, saved http.Header) {
+	for k := range h {
+		if _, ok := saved[k]; !ok {
+			delete(h, k)
+		}
+	}
+	for k, v := range saved {
+		h[k] = v
+	}
+}

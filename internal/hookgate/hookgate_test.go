@@ -38,12 +38,27 @@ func TestWriter(t *testing.T) {
 		{"a 200, dropped", func(w http.ResponseWriter) { w.WriteHeader(200); _, _ = w.Write([]byte("ok")) }, false, 200, ""},
 		{"a 500, dropped", func(w http.ResponseWriter) { w.WriteHeader(500) }, false, 200, ""},
 		{"a flush is a 200, dropped", func(w http.ResponseWriter) { http.NewResponseController(w).Flush() }, false, 200, ""},
+		{"a dropped answer takes its headers", func(w http.ResponseWriter) {
+			w.Header().Set("Content-Length", "2")
+			w.Header().Set("X-Before", "changed")
+			w.WriteHeader(200)
+		}, false, 200, ""},
+		// (httptest.ResponseRecorder keeps the first status, 103; a server
+		// sends the hint, then the 401.)
+		{"an early hint is no answer", func(w http.ResponseWriter) { w.WriteHeader(103); w.WriteHeader(401) }, true, 103, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := httptest.NewRecorder()
+			rec.Header().Set("X-Before", "1")
 			w := hookgate.NewWriter(rec, 401)
 			tt.write(w)
 			assert.Equal(t, tt.answered, w.Answered())
+			if !tt.answered {
+				assert.Empty(t, rec.Header().Values("Content-Length"), "a dropped answer's headers are gone")
+				if rec.Header().Get("X-Before") != "1" {
+					t.Errorf("headers before the handler are restored: %v", rec.Header())
+				}
+			}
 			assert.Equal(t, tt.code, rec.Code)
 			assert.Equal(t, tt.body, rec.Body.String())
 			assert.False(t, rec.Flushed && !tt.answered, "nothing flushed for a dropped answer")
