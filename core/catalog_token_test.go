@@ -1193,3 +1193,30 @@ func catMalformedInputs(tb testing.TB, env *catEnv) []string {
 	}
 	return in
 }
+
+// TestCatalogKBoundAsBearer covers threat 177 as far as core goes today: a
+// sender-constrained token (cnf) is refused as a bearer token, whatever
+// confirmation method it names; a malformed cnf is malformed claims.
+func TestCatalogKBoundAsBearer(t *testing.T) {
+	env := newCatEnv(t)
+	v := env.verifier(t, nil)
+	with := func(cnf any) string {
+		c := env.claims()
+		c["cnf"] = cnf
+		return env.keys.k1.sign(t, c)
+	}
+	for _, tc := range []struct {
+		name    string
+		cnf     any
+		wantErr error
+	}{
+		{"K177 cnf.jkt (DPoP)", map[string]any{"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}, ErrTokenBound},
+		{"K177 cnf x5t#S256 (mTLS)", map[string]any{"x5t#S256": "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2"}, ErrTokenBound},
+		{"K177 cnf empty object", map[string]any{}, ErrTokenBound},
+		{"cnf a string", "jkt", ErrClaimsMalformed},
+		{"cnf null", nil, ErrClaimsMalformed},
+	} {
+		t.Run(tc.name, func(t *testing.T) { catVerify(t, v, with(tc.cnf), tc.wantErr) })
+	}
+	catVerify(t, v, env.token(t, env.keys.k1), nil) // without cnf: a bearer token
+}

@@ -84,6 +84,12 @@ func (v *Verifier) applyRules(c *Claims, r *issuerRules) error {
 	if !audienceAccepted(c, r) {
 		return ErrAudienceMismatch
 	}
+	if c.confirmation != nil {
+		// A sender-constrained token (RFC 7800 cnf: RFC 9449 jkt, RFC 8705
+		// x5t#S256) presented as a bearer token: no proof of possession is
+		// checked here, so it is refused (RFC 9449 §7.2).
+		return ErrTokenBound
+	}
 	for _, name := range r.required {
 		if lookupClaim(&c.root, name) == nil {
 			return ErrRequiredClaimMissing
@@ -97,7 +103,8 @@ func (v *Verifier) applyRules(c *Claims, r *issuerRules) error {
 
 // readRegistered type-checks the registered claims (RFC 7519 §4.1): iss,
 // sub, jti, client_id strings; aud a string or an array of strings; exp
-// required; exp, nbf, iat NumericDates. null counts as a wrong type.
+// required; exp, nbf, iat NumericDates; cnf an object (RFC 7800 §3.1).
+// null counts as a wrong type.
 func (c *Claims) readRegistered() error {
 	var hasExp bool
 	for i := range c.root.Obj {
@@ -118,6 +125,11 @@ func (c *Claims) readRegistered() error {
 				return ErrClaimsMalformed
 			}
 			c.aud = &m.Value
+		case "cnf":
+			if m.Value.Kind != strictjson.Object {
+				return ErrClaimsMalformed
+			}
+			c.confirmation = &m.Value
 		case "exp":
 			hasExp = true
 			c.expiry, err = numericDate(&m.Value)

@@ -24,6 +24,7 @@ type Claims struct {
 	aud                        *strictjson.Value
 	expiry, notBefore, issued  time.Time
 	scopes, roles, permissions *strictjson.Value
+	confirmation               *strictjson.Value // cnf (RFC 7800), nil when absent
 }
 
 // Subject returns the "sub" claim, or "" when absent.

@@ -63,20 +63,24 @@ func newError(category error, description string) *Error {
 // Reasons for ErrInvalidToken. Each description is fixed and never echoes
 // request data.
 var (
-	ErrTokenMalformed        = newError(ErrInvalidToken, "token malformed")
-	ErrTokenTooLarge         = newError(ErrInvalidToken, "token too large")
-	ErrUnsupportedAlgorithm  = newError(ErrInvalidToken, "algorithm not allowed")
-	ErrUnsupportedHeader     = newError(ErrInvalidToken, "unsupported token header")
-	ErrUnsupportedTokenType  = newError(ErrInvalidToken, "token type not accepted")
-	ErrUnknownKey            = newError(ErrInvalidToken, "signing key not found")
-	ErrSignatureInvalid      = newError(ErrInvalidToken, "signature invalid")
-	ErrClaimsMalformed       = newError(ErrInvalidToken, "claims malformed")
-	ErrTokenExpired          = newError(ErrInvalidToken, "token expired")
-	ErrTokenNotYetValid      = newError(ErrInvalidToken, "token not yet valid")
-	ErrTokenIssuedInFuture   = newError(ErrInvalidToken, "token issued in the future")
-	ErrAudienceMismatch      = newError(ErrInvalidToken, "audience not accepted")
-	ErrIssuerMismatch        = newError(ErrInvalidToken, "issuer not accepted")
-	ErrRequiredClaimMissing  = newError(ErrInvalidToken, "required claim missing")
+	ErrTokenMalformed       = newError(ErrInvalidToken, "token malformed")
+	ErrTokenTooLarge        = newError(ErrInvalidToken, "token too large")
+	ErrUnsupportedAlgorithm = newError(ErrInvalidToken, "algorithm not allowed")
+	ErrUnsupportedHeader    = newError(ErrInvalidToken, "unsupported token header")
+	ErrUnsupportedTokenType = newError(ErrInvalidToken, "token type not accepted")
+	ErrUnknownKey           = newError(ErrInvalidToken, "signing key not found")
+	ErrSignatureInvalid     = newError(ErrInvalidToken, "signature invalid")
+	ErrClaimsMalformed      = newError(ErrInvalidToken, "claims malformed")
+	ErrTokenExpired         = newError(ErrInvalidToken, "token expired")
+	ErrTokenNotYetValid     = newError(ErrInvalidToken, "token not yet valid")
+	ErrTokenIssuedInFuture  = newError(ErrInvalidToken, "token issued in the future")
+	ErrAudienceMismatch     = newError(ErrInvalidToken, "audience not accepted")
+	ErrIssuerMismatch       = newError(ErrInvalidToken, "issuer not accepted")
+	ErrRequiredClaimMissing = newError(ErrInvalidToken, "required claim missing")
+	// ErrTokenBound: the token is sender-constrained (it has a cnf claim,
+	// RFC 7800) and no proof of possession was checked; a bound token is
+	// never accepted as a bearer token (RFC 9449 §7.2, RFC 8705 §3).
+	ErrTokenBound            = newError(ErrInvalidToken, "proof of possession required")
 	ErrEmptyBearer           = newError(ErrInvalidToken, "bearer token missing")
 	ErrBearerSyntax          = newError(ErrInvalidToken, "bearer token malformed")
 	errMultipleAuthorization = newError(ErrInvalidRequest, "multiple credentials")
