@@ -16,7 +16,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 300000x
 # Fuzz targets as package:Target.
 FUZZ_TARGETS := ./core:FuzzExtractToken ./core:FuzzSplitAndHeader ./core:FuzzQuoteParam ./core:FuzzVerify ./core:FuzzResourceMetadataURL ./core:FuzzVerifyIssuers \
-                ./core/internal/strictjson:FuzzParse
+                ./core/internal/strictjson:FuzzParse ./core/internal/strictjson:FuzzScanner
 
 .PHONY: help
 help: ## Show the targets

@@ -214,10 +214,10 @@ func (c *tokenCache) evict(now time.Time) {
 }
 
 // entrySize estimates the memory of one entry: the token (the map key and
-// Claims share it), the decoded payload, the parsed claim tree and the
-// fixed structs.
+// Claims share it), the decoded payload with the header and signature
+// segments, the parsed claim tree and the fixed structs.
 func entrySize(token string, c *Claims) int64 {
-	return cacheEntryOverhead + int64(len(token)+len(c.raw)) + treeSize(&c.root)
+	return cacheEntryOverhead + int64(len(token)+len(c.head)+len(c.tail)+len(c.raw)) + treeSize(&c.root)
 }
 
 // treeSize is the memory of the slices of a parsed JSON value (strings

@@ -1079,9 +1079,11 @@ func TestCatalogIResourceLimits(t *testing.T) {
 		require.Less(t, len(tok), 1<<20)
 		env.clock.Advance(defaultMinRefreshInterval) // an unknown kid may now refresh
 		before := env.srv.requests.Load()
-		catVerify(t, large, tok, ErrUnknownKey)
+		catVerify(t, large, tok, ErrUnsupportedHeader) // over the 8 KiB header cap
 		catVerify(t, v, tok, ErrTokenTooLarge)
-		assert.Equal(t, before, env.srv.requests.Load(), "a 64 KiB kid triggered a JWKS request")
+		kid257 := ks.k1.signRaw(t, "RS256", `{"alg":"RS256","kid":"`+strings.Repeat("k", maxKIDBytes+1)+`","typ":"at+jwt"}`, pl)
+		catVerify(t, large, kid257, ErrUnknownKey) // a kid over 256 bytes is never looked up
+		assert.Equal(t, before, env.srv.requests.Load(), "a long kid triggered a JWKS request")
 		// Control: a short unknown kid does refresh now.
 		catVerify(t, large, ks.k1.signRaw(t, "RS256", `{"alg":"RS256","kid":"short-unknown","typ":"at+jwt"}`, pl), ErrUnknownKey)
 		assert.Equal(t, before+1, env.srv.requests.Load(), "control: an unknown kid refreshes once")

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unsafe"
 
 	"github.com/axiomsgo/axioms/core/internal/strictjson"
 )
@@ -49,21 +48,17 @@ type claimsBlock struct {
 	members [claimsMembers]strictjson.Member
 }
 
-// decodeClaims decodes the payload of t and parses it (strict JSON, an
-// object) into Claims whose rules are not applied yet. The Claims keep a
-// copy of the whole token (TokenFromContext), in the same allocation as the
-// decoded payload: the caller's token may alias a buffer that is reused.
-func decodeClaims(t jws) (*Claims, error) {
-	buf := make([]byte, len(t.token)+b64.DecodedLen(len(t.payload)))
-	copy(buf, t.token)
-	n, err := b64.Decode(buf[len(t.token):], readOnlyBytes(t.payload))
-	if err != nil {
-		return nil, ErrTokenMalformed
+// decodeClaims parses the decoded payload of t (strict JSON, an object)
+// into Claims whose rules are not applied yet, keeping what gives back the
+// token.
+func decodeClaims(t *jws) (*Claims, error) {
+	if err := t.decodeBody(); err != nil {
+		return nil, err
 	}
-	token := unsafe.String(unsafe.SliceData(buf), len(t.token))
-	payload := unsafe.String(unsafe.SliceData(buf[len(t.token):]), n)
-	b := &claimsBlock{Claims: Claims{token: token, raw: payload}}
+	payload := t.body
+	b := &claimsBlock{Claims: Claims{head: t.head, tail: t.tail, raw: payload}}
 	c := &b.Claims
+	var err error
 	if c.root, err = strictjson.ParseInto(payload, b.members[:0]); err != nil || c.root.Kind != strictjson.Object {
 		return nil, ErrClaimsMalformed
 	}

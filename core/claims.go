@@ -17,7 +17,8 @@ import (
 // shows only the issuer, audience and expiry: subjects and custom claims are
 // personal data and are redacted.
 type Claims struct {
-	token                      string // the access token, as sent (TokenFromContext)
+	token                      string // the access token as sent, when cached (the cache key); see rawToken
+	head, tail                 string // "header." and ".signature" of the token
 	raw                        string // the payload JSON, as signed
 	root                       strictjson.Value
 	subject, issuer            string
@@ -25,6 +26,18 @@ type Claims struct {
 	expiry, notBefore, issued  time.Time
 	scopes, roles, permissions *strictjson.Value
 	confirmation               *strictjson.Value // cnf (RFC 7800), nil when absent
+}
+
+// rawToken returns the access token these claims were verified from,
+// exactly as sent: the base64url encoding of a payload decoded strictly
+// (RFC 7515 §2, no padding, zero unused bits) is unique, so encoding the
+// payload again between the kept header and signature gives the token
+// back. A cached token is kept whole (it is the cache key).
+func (c *Claims) rawToken() string {
+	if c.token != "" {
+		return c.token
+	}
+	return c.head + b64.EncodeToString([]byte(c.raw)) + c.tail
 }
 
 // Subject returns the "sub" claim, or "" when absent.

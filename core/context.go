@@ -51,11 +51,12 @@ func ClaimsFromContext(ctx context.Context) (*Claims, bool) {
 // exactly as the client sent it, for calling a downstream service on the
 // caller's behalf (RFC 8693 token exchange, or relaying the token where the
 // downstream service is in its audience). It is ("", false) when ctx
-// carries no claims. Treat it as a secret: never log it.
+// carries no claims. Treat it as a secret: never log it. It may allocate
+// (the token is rebuilt from its parts unless the token cache holds it).
 func TokenFromContext(ctx context.Context) (string, bool) {
 	c, ok := ClaimsFromContext(ctx)
 	if !ok {
 		return "", false
 	}
-	return c.token, true
+	return c.rawToken(), true
 }

@@ -18,28 +18,62 @@ type issuerEntry struct {
 
 // issuerOf returns the entry whose keys and rules apply to t. In the
 // single-issuer form it is the only entry, and the payload is not read
-// before the signature. With several issuers the payload is decoded and
-// parsed (strictly, once) only to read "iss", and the parsed claims are
-// returned for the rest of the pipeline: a token whose iss is absent, not a
-// string or not trusted is refused with ErrIssuerMismatch, a payload that
-// is not a JSON object with ErrClaimsMalformed, both before any key lookup.
-func (v *Verifier) issuerOf(t jws) (*issuerEntry, *Claims, error) {
+// before the signature. With several issuers the payload is decoded (once:
+// decodeClaims uses it after the signature) and scanned for "iss" without
+// building anything else: a token whose iss is absent, not a string or not
+// trusted is refused with ErrIssuerMismatch, a payload that is not a JSON
+// object, or has two iss members, with ErrClaimsMalformed, both before any
+// key lookup.
+func (v *Verifier) issuerOf(t *jws) (*issuerEntry, error) {
 	if v.only != nil {
-		return v.only, nil, nil
+		return v.only, nil
 	}
-	c, err := decodeClaims(t)
+	if err := t.decodeBody(); err != nil {
+		return nil, err
+	}
+	iss, err := scanIssuer(t.body)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	iss, ok := c.root.Get("iss")
-	if !ok || iss.Kind != strictjson.String {
-		return nil, nil, ErrIssuerMismatch
-	}
-	e := v.byIssuer[iss.Str]
+	e := v.byIssuer[iss]
 	if e == nil {
-		return nil, nil, ErrIssuerMismatch
+		return nil, ErrIssuerMismatch
 	}
-	return e, c, nil
+	return e, nil
+}
+
+// scanIssuer reads the iss of a claim set with a strictjson.Scanner: one
+// pass, nothing built but iss.
+func scanIssuer(payload string) (string, error) {
+	sc, err := strictjson.NewScanner(payload)
+	if err != nil {
+		return "", ErrClaimsMalformed
+	}
+	iss, found := "", false
+	for {
+		more, err := sc.Next()
+		switch {
+		case err != nil:
+			return "", ErrClaimsMalformed
+		case !more && !found:
+			return "", ErrIssuerMismatch
+		case !more:
+			return iss, nil
+		case !sc.NameIs("iss"):
+			err = sc.Skip()
+		case found:
+			return "", ErrClaimsMalformed // two iss members
+		default:
+			var val strictjson.Value
+			if val, err = sc.Value(); err == nil && val.Kind != strictjson.String {
+				return "", ErrIssuerMismatch
+			}
+			iss, found = val.Str, true
+		}
+		if err != nil {
+			return "", ErrClaimsMalformed
+		}
+	}
 }
 
 // keySetOf returns the key set of e, creating its RemoteKeySet on first use

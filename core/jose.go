@@ -24,6 +24,31 @@ type jws struct {
 	encHeader, payload, signature string
 	signingInput                  string // header "." payload, as received
 	header                        joseHeader
+	// After decodeBody: the decoded payload, and copies of the header and
+	// signature segments ("header." and ".signature"), in one buffer.
+	body, head, tail string
+}
+
+// decodeBody decodes the payload of t, once, into one buffer that also
+// holds copies of the header and signature segments: with the payload they
+// give back the token (Claims.rawToken) without keeping a copy of the
+// whole of it, since the caller's token may alias a buffer that is reused.
+func (t *jws) decodeBody() error {
+	if t.body != "" {
+		return nil
+	}
+	h, g := len(t.encHeader)+1, len(t.signature)+1
+	buf := make([]byte, h+g+b64.DecodedLen(len(t.payload)))
+	copy(buf, t.token[:h])
+	copy(buf[h:], t.token[len(t.token)-g:])
+	n, err := b64.Decode(buf[h+g:], readOnlyBytes(t.payload))
+	if err != nil || n == 0 {
+		return ErrTokenMalformed
+	}
+	t.head = unsafe.String(unsafe.SliceData(buf), h)
+	t.tail = unsafe.String(unsafe.SliceData(buf[h:]), g)
+	t.body = unsafe.String(unsafe.SliceData(buf[h+g:]), n)
+	return nil
 }
 
 // b64URLChar marks the bytes of the base64url alphabet (RFC 4648 §5).
@@ -88,26 +113,49 @@ type joseHeader struct {
 	hasTyp        bool // typ present, even as ""
 }
 
-// parseHeader decodes and checks the protected header (RFC 7515 §4):
-// strict JSON (duplicate names refused), alg a string, kid a bounded string,
-// typ a string. crit is refused whatever it lists, as no extension is
-// understood (RFC 7515 §4.1.11); b64 is refused (RFC 7797 §7: JWTs must not
-// use it); enc and zip belong to JWE; cty "JWT" marks a nested token, which
-// an access token must not be. jku, x5u, jwk and x5c are ignored: keys come
-// only from the configured key set.
+// maxHeaderBytes caps the decoded protected header. The header is read
+// before the signature is checked, so its size is the attacker's choice:
+// an access token's header is tens of bytes (alg, kid, typ), a few KiB
+// with an x5c certificate chain (which is ignored), so 8 KiB refuses no
+// token an issuer sends and bounds the work a forged one can ask for.
+const maxHeaderBytes = 8 << 10
+
+// headerNames are the protected header members the verifier acts on, in
+// the bit order of joseHeader.read's seen mask.
+var headerNames = [...]string{"alg", "kid", "typ", "cty", "crit", "b64", "enc", "zip"}
+
+// parseHeader decodes and checks the protected header (RFC 7515 §4), with
+// work bounded by maxHeaderBytes and memory only for the members it acts
+// on: strict JSON syntax and UTF-8, each of those members at most once
+// (the others are checked for syntax only and never built), alg a string,
+// kid a bounded string, typ a string. crit is refused whatever it lists,
+// as no extension is understood (RFC 7515 §4.1.11); b64 is refused (RFC
+// 7797 §7: JWTs must not use it); enc and zip belong to JWE; cty "JWT"
+// marks a nested token, which an access token must not be. jku, x5u, jwk
+// and x5c are ignored: keys come only from the configured key set.
 func parseHeader(seg string) (joseHeader, error) {
+	if b64.DecodedLen(len(seg)) > maxHeaderBytes {
+		return joseHeader{}, ErrUnsupportedHeader
+	}
 	raw, ok := decodeSegment(seg)
 	if !ok {
 		return joseHeader{}, ErrTokenMalformed
 	}
-	var members [4]strictjson.Member // alg, kid, typ and one more, usually
-	v, err := strictjson.ParseInto(raw, members[:0])
-	if err != nil || v.Kind != strictjson.Object {
+	sc, err := strictjson.NewScanner(raw)
+	if err != nil {
 		return joseHeader{}, ErrTokenMalformed
 	}
 	var h joseHeader
-	for i := range v.Obj {
-		if err := h.read(&v.Obj[i]); err != nil {
+	var seen uint
+	for {
+		more, err := sc.Next()
+		if err != nil {
+			return joseHeader{}, ErrTokenMalformed
+		}
+		if !more {
+			break
+		}
+		if err := h.read(&sc, &seen); err != nil {
 			return joseHeader{}, err
 		}
 	}
@@ -120,25 +168,41 @@ func parseHeader(seg string) (joseHeader, error) {
 	return h, nil
 }
 
-// read takes one protected header member into h, or refuses it.
-func (h *joseHeader) read(m *strictjson.Member) error {
-	switch m.Key {
-	case "alg", "kid", "typ":
-		if m.Value.Kind != strictjson.String {
+// read takes the scanner's current member into h, or refuses it; seen
+// marks the members of headerNames read so far.
+func (h *joseHeader) read(sc *strictjson.Scanner, seen *uint) error {
+	i := 0
+	for i < len(headerNames) && !sc.NameIs(headerNames[i]) {
+		i++
+	}
+	switch {
+	case i == len(headerNames):
+		if sc.Skip() != nil {
 			return ErrTokenMalformed
 		}
-		switch m.Key {
-		case "alg":
-			h.alg = m.Value.Str
-		case "kid":
-			h.kid = m.Value.Str
-		default:
-			h.typ, h.hasTyp = m.Value.Str, true
+		return nil
+	case *seen&(1<<i) != 0:
+		return ErrTokenMalformed // a duplicate (RFC 7515 §4: names must be unique)
+	case i >= 4:
+		return ErrUnsupportedHeader // crit, b64, enc, zip
+	}
+	*seen |= 1 << i
+	v, err := sc.Value()
+	if err != nil || v.Kind != strictjson.String {
+		if i == 3 && err == nil {
+			return ErrUnsupportedHeader // cty not a string
 		}
-	case "crit", "b64", "enc", "zip":
-		return ErrUnsupportedHeader
-	case "cty":
-		if m.Value.Kind != strictjson.String || mediaTypeIs(m.Value.Str, "jwt") {
+		return ErrTokenMalformed
+	}
+	switch i {
+	case 0:
+		h.alg = v.Str
+	case 1:
+		h.kid = v.Str
+	case 2:
+		h.typ, h.hasTyp = v.Str, true
+	case 3:
+		if mediaTypeIs(v.Str, "jwt") {
 			return ErrUnsupportedHeader
 		}
 	}

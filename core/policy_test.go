@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -677,4 +678,32 @@ func TestNoIssuerWarning(t *testing.T) {
 	require.NoError(t, err)
 	defer v2.Close()
 	assert.NotContains(t, logs.String(), "no issuer configured")
+}
+
+// TokenFromContext gives back the token exactly as sent, whether the token
+// cache holds it (kept whole) or not (rebuilt from its parts), and from a
+// Fiber-like buffer that is overwritten after the request.
+func TestTokenFromContext(t *testing.T) {
+	for _, entries := range []int{0, -1} {
+		v, k := clStaticVerifier(t, func(c *Config) { c.TokenCacheEntries = entries })
+		g := NewGuard(v, GuardOptions{})
+		for _, claims := range []map[string]any{
+			clTokenClaims(map[string]any{"scope": "read"}),
+			clTokenClaims(map[string]any{"scope": "read", "n": "é\u2028\"<>&", "pad": strings.Repeat("y", 1001)}),
+		} {
+			token := k.sign(t, claims)
+			buf := []byte("Bearer " + token)
+			view := unsafe.String(&buf[0], len(buf))
+			ctx, err := g.Authenticate(context.Background(), http.MethodGet, Credentials{Authorization: []string{view}})
+			require.NoError(t, err)
+			for i := range buf {
+				buf[i] = 'x' // the request buffer is reused
+			}
+			got, ok := TokenFromContext(ctx)
+			assert.True(t, ok)
+			assert.Equal(t, token, got, "cache entries %d", entries)
+		}
+	}
+	_, ok := TokenFromContext(context.Background())
+	assert.False(t, ok)
 }

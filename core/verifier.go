@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -121,7 +122,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	if err != nil {
 		return nil, err
 	}
-	e, claims, err := v.issuerOf(t)
+	e, err := v.issuerOf(&t)
 	if err != nil {
 		return nil, err
 	}
@@ -133,15 +134,14 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	if err != nil {
 		return nil, err
 	}
-	if claims == nil {
-		if claims, err = decodeClaims(t); err != nil {
-			return nil, err
-		}
+	claims, err := decodeClaims(&t)
+	if err != nil {
+		return nil, err
 	}
 	if err := v.applyRules(claims, &e.rules); err != nil {
 		return nil, err
 	}
-	v.remember(t.header.kid, key, keys, claims)
+	v.remember(token, t.header.kid, key, keys, claims)
 	return claims, nil
 }
 
@@ -182,8 +182,9 @@ func (v *Verifier) checkHeader(h joseHeader) error {
 // token whose kid is that key's kid is cached: a token without kid (which
 // key verifies it depends on the order of the set), or one a custom
 // KeySet verified with a key of another (or no) kid, is not.
-func (v *Verifier) remember(kid string, key *PublicKey, keys KeySet, c *Claims) {
+func (v *Verifier) remember(token, kid string, key *PublicKey, keys KeySet, c *Claims) {
 	if v.cache != nil && kid != "" && key.key.KID == kid {
+		c.token = strings.Clone(token) // the cache key; the caller's token may alias a reused buffer
 		v.cache.add(key, keys, c, v.cfg.Now())
 	}
 }
