@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -163,4 +164,43 @@ func BenchmarkCheckPolicy(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkCacheHitParallel measures cache hits from every P (run with
+// -cpu 1,2,...): 512 cached tokens, spread over the shards, each goroutine
+// walking them from its own offset. A hit takes its shard's read lock
+// only, and writes to the entry at most once a second.
+func BenchmarkCacheHitParallel(b *testing.B) {
+	k := newKitKey(b, "bn-hit", "EdDSA")
+	pk, err := NewPublicKey(k.kid, "EdDSA", k.signer.Public())
+	if err != nil {
+		b.Fatal(err)
+	}
+	v, err := NewVerifier(Config{Audiences: []string{bnAudience}, Issuer: bnIssuer, KeySet: NewStaticKeySet(pk),
+		Now: func() time.Time { return bnNow }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer v.Close()
+	ctx := context.Background()
+	tokens := make([]string, 512)
+	for i := range tokens {
+		tokens[i] = k.sign(b, bnClaims(map[string]any{"jti": fmt.Sprint(i)}))
+		if _, err := v.Verify(ctx, tokens[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var next atomic.Int64
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := int(next.Add(97))
+		for pb.Next() {
+			if _, err := v.Verify(ctx, tokens[i%len(tokens)]); err != nil {
+				b.Error(err)
+				return
+			}
+			i++
+		}
+	})
 }

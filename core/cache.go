@@ -41,16 +41,27 @@ const maxEntryShare = 8
 // and Claims structs and the map slot.
 const cacheEntryOverhead = int64(unsafe.Sizeof(cacheEntry{}) + unsafe.Sizeof(Claims{}) + 64)
 
-// tokenCache maps whole tokens to the claims they verified to.
+// tokenCache maps whole tokens to the claims they verified to. It is
+// split into shards, each with its own lock, map and share of the bounds,
+// so that hits on many cores do not all take the same lock: a token's
+// shard is chosen from its last bytes, signature bytes, which are uniform
+// for every token that can be cached (only tokens that passed every check
+// are added).
 type tokenCache struct {
+	shards []cacheShard // a power of two of them
+	maxAge time.Duration
+	leeway time.Duration
+}
+
+// cacheShard is one lock's worth of the cache, padded so that two shards
+// never share a cache line.
+type cacheShard struct {
+	mu         sync.RWMutex
+	entries    map[string]*cacheEntry
+	bytes      int64 // estimated memory of entries
 	maxEntries int
 	maxBytes   int64
-	maxAge     time.Duration
-	leeway     time.Duration
-
-	mu      sync.RWMutex
-	entries map[string]*cacheEntry
-	bytes   int64 // estimated memory of entries
+	_          [64]byte
 }
 
 // cacheEntry is one verified token. Only used changes after it is added.
@@ -63,11 +74,50 @@ type cacheEntry struct {
 	used    atomic.Int64
 }
 
+// Shards: at most maxShards, and no fewer than 128 entries and 512 KiB per
+// shard, so that small caches keep one exact LRU and entries of a few KiB
+// still fit a shard's byte share.
+const (
+	maxShards       = 64
+	minShardEntries = 128
+	minShardBytes   = 512 << 10
+)
+
 func newTokenCache(s cacheSettings, leeway time.Duration) *tokenCache {
-	return &tokenCache{
-		maxEntries: s.entries, maxBytes: s.bytes, maxAge: s.maxAge, leeway: leeway,
-		entries: make(map[string]*cacheEntry),
+	n := 1
+	for n*2 <= maxShards && s.entries/(n*2) >= minShardEntries && s.bytes/int64(n*2) >= minShardBytes {
+		n *= 2
 	}
+	c := &tokenCache{shards: make([]cacheShard, n), maxAge: s.maxAge, leeway: leeway}
+	for i := range c.shards {
+		sh := &c.shards[i]
+		sh.entries = make(map[string]*cacheEntry)
+		sh.maxEntries, sh.maxBytes = s.entries/n, s.bytes/int64(n)
+	}
+	return c
+}
+
+// shard returns the shard of token, from its last 8 bytes.
+func (c *tokenCache) shard(token string) *cacheShard {
+	if len(c.shards) == 1 || len(token) < 8 {
+		return &c.shards[0]
+	}
+	tail := token[len(token)-8:]
+	var h uint64
+	for i := 0; i < 8; i++ {
+		h = h<<8 | uint64(tail[i])
+	}
+	h *= 0x9E3779B97F4A7C15 // Fibonacci hashing: the top bits mix every input bit
+	return &c.shards[h>>(64-bits(len(c.shards)))]
+}
+
+// bits returns log2(n) for a power of two n.
+func bits(n int) uint {
+	b := uint(0)
+	for n > 1 {
+		n, b = n>>1, b+1
+	}
+	return b
 }
 
 // cachedClaims returns the claims of token when the cache holds it and the
@@ -85,7 +135,7 @@ func (v *Verifier) cachedClaims(ctx context.Context, token string) *Claims {
 		v.cache.remove(token, e)
 		return nil
 	}
-	e.used.Store(now.UnixNano())
+	e.touch(now)
 	return e.claims
 }
 
@@ -127,10 +177,19 @@ func (s *StaticKeySet) cachedKeys(kid string) []*PublicKey { return s.ix.lookup(
 // get returns the entry of token, or nil. token may be a view into a
 // buffer the caller reuses: it is not retained.
 func (c *tokenCache) get(token string) *cacheEntry {
-	c.mu.RLock()
-	e := c.entries[token]
-	c.mu.RUnlock()
+	sh := c.shard(token)
+	sh.mu.RLock()
+	e := sh.entries[token]
+	sh.mu.RUnlock()
 	return e
+}
+
+// touch records a hit on e at now, at most once a second: LRU order needs
+// no finer clock, and a hot token's entry is not written on every hit.
+func (e *cacheEntry) touch(now time.Time) {
+	if t := now.UnixNano(); t-e.used.Load() >= int64(time.Second) {
+		e.used.Store(t)
+	}
 }
 
 // add caches the claims of a token (claims.token, the key) that has just
@@ -146,45 +205,47 @@ func (c *tokenCache) add(key *PublicKey, keys KeySet, claims *Claims, now time.T
 	if !now.Before(expires) {
 		return
 	}
+	sh := c.shard(token)
 	e := &cacheEntry{claims: claims, key: key, keys: keys, expires: expires, size: entrySize(token, claims)}
-	if e.size > c.maxBytes/maxEntryShare {
+	if e.size > sh.maxBytes/maxEntryShare {
 		return // one entry must not take a large share of the budget
 	}
 	e.used.Store(now.UnixNano())
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.entries[token]; ok {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if _, ok := sh.entries[token]; ok {
 		return // added concurrently
 	}
-	c.dropExpired(now)
-	for len(c.entries) > 0 && (len(c.entries) >= c.maxEntries || c.bytes+e.size > c.maxBytes) {
-		c.evict(now)
+	sh.dropExpired(now)
+	for len(sh.entries) > 0 && (len(sh.entries) >= sh.maxEntries || sh.bytes+e.size > sh.maxBytes) {
+		sh.evict(now)
 	}
-	c.entries[token] = e
-	c.bytes += e.size
+	sh.entries[token] = e
+	sh.bytes += e.size
 }
 
 // remove drops the entry of token if it is still e.
 func (c *tokenCache) remove(token string, e *cacheEntry) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.entries[token] == e {
-		c.delete(token, e)
+	sh := c.shard(token)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.entries[token] == e {
+		sh.delete(token, e)
 	}
 }
 
-func (c *tokenCache) delete(token string, e *cacheEntry) {
-	delete(c.entries, token)
-	c.bytes -= e.size
+func (sh *cacheShard) delete(token string, e *cacheEntry) {
+	delete(sh.entries, token)
+	sh.bytes -= e.size
 }
 
 // dropExpired drops the expired entries among a few sampled ones, so that
-// expired entries also leave a cache that is not full. c.mu is held.
-func (c *tokenCache) dropExpired(now time.Time) {
+// expired entries also leave a shard that is not full. sh.mu is held.
+func (sh *cacheShard) dropExpired(now time.Time) {
 	n := 0
-	for tok, e := range c.entries { // map order is random
+	for tok, e := range sh.entries { // map order is random
 		if !now.Before(e.expires) {
-			c.delete(tok, e)
+			sh.delete(tok, e)
 		}
 		if n++; n == cacheSample/2 {
 			return
@@ -193,12 +254,12 @@ func (c *tokenCache) dropExpired(now time.Time) {
 }
 
 // evict drops one entry: an expired one among a few sampled entries, else
-// the least recently used of them. c.mu is held.
-func (c *tokenCache) evict(now time.Time) {
+// the least recently used of them. sh.mu is held.
+func (sh *cacheShard) evict(now time.Time) {
 	var victim string
 	var ve *cacheEntry
 	n := 0
-	for tok, e := range c.entries {
+	for tok, e := range sh.entries {
 		if !now.Before(e.expires) {
 			victim, ve = tok, e
 			break
@@ -210,7 +271,7 @@ func (c *tokenCache) evict(now time.Time) {
 			break
 		}
 	}
-	c.delete(victim, ve)
+	sh.delete(victim, ve)
 }
 
 // entrySize estimates the memory of one entry: the token (the map key and

@@ -56,9 +56,14 @@ func mustNewPublicKey(tb testing.TB, k *kitKey) *PublicKey {
 
 // cacheLen returns the number of cached entries.
 func cacheLen(v *Verifier) int {
-	v.cache.mu.RLock()
-	defer v.cache.mu.RUnlock()
-	return len(v.cache.entries)
+	n := 0
+	for i := range v.cache.shards {
+		sh := &v.cache.shards[i]
+		sh.mu.RLock()
+		n += len(sh.entries)
+		sh.mu.RUnlock()
+	}
+	return n
 }
 
 func TestTokenCacheHitReturnsSameClaims(t *testing.T) {
@@ -402,14 +407,16 @@ func TestTokenCacheBounds(t *testing.T) {
 			if tt.maxEntries > 0 {
 				assert.Equal(t, tt.maxEntries, cacheLen(v))
 			}
-			v.cache.mu.RLock()
-			defer v.cache.mu.RUnlock()
-			assert.LessOrEqual(t, v.cache.bytes, v.cache.maxBytes)
+			require.Len(t, v.cache.shards, 1, "a small cache has one shard")
+			sh := &v.cache.shards[0]
+			sh.mu.RLock()
+			defer sh.mu.RUnlock()
+			assert.LessOrEqual(t, sh.bytes, sh.maxBytes)
 			var sum int64
-			for _, e := range v.cache.entries {
+			for _, e := range sh.entries {
 				sum += e.size
 			}
-			assert.Equal(t, sum, v.cache.bytes, "the byte count follows the entries")
+			assert.Equal(t, sum, sh.bytes, "the byte count follows the entries")
 		})
 	}
 }
@@ -554,9 +561,7 @@ func TestCacheSkipsTokensWithoutKid(t *testing.T) {
 		_, err := v.Verify(context.Background(), tok)
 		require.NoError(t, err)
 	}
-	v.cache.mu.RLock()
-	defer v.cache.mu.RUnlock()
-	assert.Empty(t, v.cache.entries)
+	assert.Zero(t, cacheLen(v))
 }
 
 // fallbackKeySet is a custom KeySet that answers an unknown kid with its
@@ -617,4 +622,36 @@ func TestCacheKidOfKeyMustBeKidOfToken(t *testing.T) {
 	require.ErrorIs(t, fresh, ErrSignatureInvalid, "a fresh verification refuses")
 	_, err = v.Verify(context.Background(), tok)
 	assert.ErrorIs(t, err, ErrSignatureInvalid, "the cache makes the decision a fresh verification would make")
+}
+
+// The default cache is sharded; tokens spread over the shards, and every
+// bound holds per shard.
+func TestTokenCacheShards(t *testing.T) {
+	for _, tt := range []struct {
+		entries int
+		bytes   int64
+		shards  int
+	}{
+		{0, 0, 32}, // the defaults: 10000 entries, 16 MiB
+		{100, 0, 1}, {1000, 0, 4}, {1_000_000, 4 << 30, 64}, {1_000_000, 1 << 20, 2},
+	} {
+		s := cacheSettings{entries: orDefault(tt.entries, defaultTokenCacheEntries), bytes: orDefault(tt.bytes, defaultTokenCacheBytes)}
+		c := newTokenCache(s, 0)
+		assert.Len(t, c.shards, tt.shards, "%+v", tt)
+		for i := range c.shards {
+			assert.Equal(t, s.entries/tt.shards, c.shards[i].maxEntries)
+		}
+	}
+	c := newTokenCache(cacheSettings{entries: defaultTokenCacheEntries, bytes: defaultTokenCacheBytes}, 0)
+	k := newKitKey(t, "cache-ed", "EdDSA")
+	used := map[*cacheShard]int{}
+	for i := range 640 {
+		claims := cacheClaims(time.Now(), time.Hour)
+		claims["jti"] = fmt.Sprint(i)
+		used[c.shard(k.sign(t, claims))]++
+	}
+	assert.Len(t, used, 32, "tokens reach every shard")
+	for sh, n := range used {
+		assert.Less(t, n, 60, "no shard takes a large share (%p)", sh)
+	}
 }
