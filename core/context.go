@@ -35,6 +35,16 @@ func stampOf(ctx context.Context) *authContext {
 	return a
 }
 
+// GuardFromContext returns the Guard of the innermost middleware the
+// request whose context is ctx passed (Guard.Authenticate or Guard.Skip),
+// or nil: an adapter finds its own middleware again with Guard.Adapter.
+func GuardFromContext(ctx context.Context) *Guard {
+	if a := stampOf(ctx); a != nil {
+		return a.guard
+	}
+	return nil
+}
+
 // ClaimsFromContext returns the verified claims of the request whose
 // context is ctx, as the innermost adapter Middleware it passed stored them
 // (Guard.Authenticate), or (nil, false) for a request that was anonymous,

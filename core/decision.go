@@ -60,6 +60,7 @@ type Guard struct {
 	v        *Verifier
 	pass     Policy // what Authenticate enforces
 	metadata *ResourceMetadata
+	adapter  any
 }
 
 // GuardOptions are the settings of a Guard that an adapter's options fill.
@@ -71,6 +72,11 @@ type GuardOptions struct {
 	// ResourceMetadata, when set, adds resource_metadata (RFC 9728 §5.1) to
 	// every challenge of Response. Default: none.
 	ResourceMetadata *ResourceMetadata
+	// Adapter is the adapter's own value for this Guard (its middleware,
+	// with its error handler), returned by Guard.Adapter, so that an
+	// adapter finds it again from a request's context (GuardFromContext)
+	// without storing anything else per request. Default: nil.
+	Adapter any
 }
 
 // NewGuard returns the Guard of one middleware of v. It panics when v is
@@ -81,7 +87,15 @@ func NewGuard(v *Verifier, o GuardOptions) *Guard {
 		panic("axioms: a middleware needs a non-nil *core.Verifier")
 	}
 	open := slices.Concat(v.cfg.SafeMethods, o.AnonymousMethods)
-	return &Guard{v: v, pass: AllowAnonymous(authenticated, open...), metadata: o.ResourceMetadata}
+	return &Guard{v: v, pass: AllowAnonymous(authenticated, open...), metadata: o.ResourceMetadata, adapter: o.Adapter}
+}
+
+// Adapter returns GuardOptions.Adapter; nil for a nil g.
+func (g *Guard) Adapter() any {
+	if g == nil {
+		return nil
+	}
+	return g.adapter
 }
 
 // Authenticate is the middleware's decision for one request: bearer
@@ -89,15 +103,13 @@ func NewGuard(v *Verifier, o GuardOptions) *Guard {
 // without credentials is refused (ErrNoCredentials) unless its method is
 // one of Config.SafeMethods (default OPTIONS, for CORS preflights) or
 // GuardOptions.AnonymousMethods, in which case it passes without claims.
-// On success it returns ctx stamped with g and the claims (none for an
-// anonymous request): the adapter makes it the request's context, where
-// ClaimsFromContext and Authorize find them.
+// It returns ctx stamped with g and, on success, the claims (none for an
+// anonymous request, or with an error): the adapter makes it the request's
+// context, where ClaimsFromContext, GuardFromContext and Authorize find
+// them.
 func (g *Guard) Authenticate(ctx context.Context, method string, creds Credentials) (context.Context, error) {
 	claims, err := g.v.Check(ctx, method, creds, g.pass)
-	if err != nil {
-		return ctx, err
-	}
-	return g.stamp(ctx, claims), nil
+	return g.stamp(ctx, claims), err
 }
 
 // Skip returns ctx stamped with g and no claims, for a request the

@@ -11,10 +11,6 @@ import (
 	"github.com/axiomsgo/axioms/internal/option"
 )
 
-// stateKey is the echo.Context key of the Middleware a request passed
-// through (Echo keys are strings, so it is package-qualified).
-const stateKey = "github.com/axiomsgo/axioms/echoauth.middleware"
-
 // Middleware authenticates every request with v: a valid bearer token in
 // the Authorization header is required, except for safe methods
 // (core.Config.SafeMethods, default OPTIONS) and the methods of
@@ -26,8 +22,10 @@ const stateKey = "github.com/axiomsgo/axioms/echoauth.middleware"
 // Use it globally (e.Use, with WithSkipper for public routes), on a group
 // (e.Group("/api", mw)) or on one route. It panics if v is nil.
 func Middleware(v *core.Verifier, opts ...Option) echo.MiddlewareFunc {
-	cfg := option.Apply(opts)
-	m := &mw{guard: core.NewGuard(v, cfg.GuardOptions), cfg: cfg}
+	m := &mw{cfg: option.Apply(opts)}
+	g := m.cfg.GuardOptions
+	g.Adapter = m
+	m.guard = core.NewGuard(v, g)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error { return m.serve(next, c) }
 	}
@@ -40,7 +38,6 @@ type mw struct {
 }
 
 func (m *mw) serve(next echo.HandlerFunc, c echo.Context) error {
-	c.Set(stateKey, m)
 	r := c.Request()
 	if m.cfg.skip != nil && m.cfg.skip(c) {
 		c.SetRequest(r.WithContext(m.guard.Skip(r.Context())))
@@ -51,11 +48,16 @@ func (m *mw) serve(next echo.HandlerFunc, c echo.Context) error {
 		creds.Query = c.QueryParams()["access_token"]
 	}
 	ctx, err := m.guard.Authenticate(r.Context(), r.Method, creds)
-	if err != nil {
+	if c.SetRequest(r.WithContext(ctx)); err != nil {
 		return m.fail(c, err)
 	}
-	c.SetRequest(r.WithContext(ctx))
 	return next(c)
+}
+
+// stateOf returns the Middleware the request passed, or nil.
+func stateOf(c echo.Context) *mw {
+	m, _ := core.GuardFromContext(c.Request().Context()).Adapter().(*mw)
+	return m
 }
 
 // Require enforces p (nil: a valid token) on the routes it guards: per
@@ -82,8 +84,7 @@ func Require(p core.Policy) echo.MiddlewareFunc {
 //		return err // 403 insufficient_scope
 //	}
 func Authorize(c echo.Context, p core.Policy) error {
-	m, _ := c.Get(stateKey).(*mw)
-	r := c.Request()
+	m, r := stateOf(c), c.Request()
 	if err := m.guardOrNil().Authorize(r.Context(), r.Method, p); err != nil {
 		return m.fail(c, err)
 	}
@@ -102,8 +103,7 @@ func Claims(c echo.Context) (*core.Claims, bool) {
 // request passed through (realm "api" and none without one). Use it inside
 // a WithErrorHandler handler that adds to the standard answer.
 func WriteError(c echo.Context, err error) error {
-	m, _ := c.Get(stateKey).(*mw)
-	resp := setHeaders(c, m, err)
+	resp := setHeaders(c, stateOf(c), err)
 	return c.Blob(resp.Status, core.ContentType, resp.Body)
 }
 

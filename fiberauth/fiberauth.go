@@ -10,15 +10,6 @@ import (
 	"github.com/axiomsgo/axioms/internal/option"
 )
 
-// localsKey is the type of the c.Locals key of the Middleware a request
-// passed through.
-type localsKey struct{}
-
-// state is that Locals value. It is a one-pointer struct, so storing it
-// does not allocate, and it has no Close method on purpose: fasthttp closes
-// every io.Closer among the user values when the request ends.
-type state struct{ m *middleware }
-
 // middleware is one Middleware, built once.
 type middleware struct {
 	guard *core.Guard
@@ -34,25 +25,33 @@ type middleware struct {
 // Claims); on failure the error path answers (default: core's RFC 6750
 // response). It panics if v is nil.
 func Middleware(v *core.Verifier, opts ...Option) fiber.Handler {
-	cfg := option.Apply(opts)
-	m := &middleware{guard: core.NewGuard(v, cfg.GuardOptions), cfg: cfg}
+	m := &middleware{cfg: option.Apply(opts)}
+	g := m.cfg.GuardOptions
+	g.Adapter = m
+	m.guard = core.NewGuard(v, g)
 	return m.serve
 }
 
 // serve runs core's decision. The method string aliases fasthttp's buffer
 // (unless fiber.Config.Immutable); core only compares it.
 func (m *middleware) serve(c *fiber.Ctx) error {
-	c.Locals(localsKey{}, state{m})
 	if m.cfg.skip != nil && m.cfg.skip(c) {
 		c.SetUserContext(m.guard.Skip(c.UserContext()))
 		return c.Next()
 	}
 	ctx, err := m.guard.Authenticate(c.UserContext(), c.Method(), m.credentials(c))
-	if err != nil {
+	if c.SetUserContext(ctx); err != nil {
 		return m.fail(c, err)
 	}
-	c.SetUserContext(ctx)
 	return c.Next()
+}
+
+// stateOf returns the Middleware the request passed, or nil. (The user
+// context holds a context.Context, no io.Closer: fasthttp closes those it
+// finds among the user values when the request ends.)
+func stateOf(c *fiber.Ctx) *middleware {
+	m, _ := core.GuardFromContext(c.UserContext()).Adapter().(*middleware)
+	return m
 }
 
 // credentials views every Authorization header value (and, with
@@ -94,9 +93,9 @@ func Require(p core.Policy) fiber.Handler {
 //		return nil // 403 insufficient_scope already written
 //	}
 func Authorize(c *fiber.Ctx, p core.Policy) bool {
-	st, _ := c.Locals(localsKey{}).(state)
-	if err := st.m.guardOrNil().Authorize(c.UserContext(), c.Method(), p); err != nil {
-		_ = st.m.fail(c, err)
+	m := stateOf(c)
+	if err := m.guardOrNil().Authorize(c.UserContext(), c.Method(), p); err != nil {
+		_ = m.fail(c, err)
 		return false
 	}
 	return true
@@ -115,8 +114,7 @@ func Claims(c *fiber.Ctx) (*core.Claims, bool) { return core.ClaimsFromContext(c
 // through (realm "api" and none without one). Use it inside a
 // WithErrorHandler handler that adds to the standard answer.
 func WriteError(c *fiber.Ctx, err error) error {
-	st, _ := c.Locals(localsKey{}).(state)
-	r := st.m.guardOrNil().Response(err, c.Context().IsTLS(), string(c.Request().Host()))
+	r := stateOf(c).guardOrNil().Response(err, c.Context().IsTLS(), string(c.Request().Host()))
 	if r.WWWAuthenticate != "" {
 		c.Set(fiber.HeaderWWWAuthenticate, r.WWWAuthenticate)
 	}

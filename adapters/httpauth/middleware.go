@@ -1,7 +1,6 @@
 package httpauth
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/axiomsgo/axioms/core"
@@ -10,13 +9,12 @@ import (
 )
 
 // middleware is one Middleware, built once; requests that passed it carry
-// it in their context (stateKey) for Require, Authorize and WriteError.
+// its core.Guard in their context, and the Guard carries it (Adapter), for
+// Require, Authorize and WriteError.
 type middleware struct {
 	guard *core.Guard
 	cfg   config
 }
-
-type stateKey struct{}
 
 // Middleware authenticates every request with v: a valid bearer token in
 // the Authorization header is required, except for safe methods and the
@@ -26,25 +24,26 @@ type stateKey struct{}
 // checks authentication only: guard routes with Require. It panics if v is
 // nil.
 func Middleware(v *core.Verifier, opts ...Option) func(http.Handler) http.Handler {
-	cfg := option.Apply(opts)
-	m := &middleware{guard: core.NewGuard(v, cfg.GuardOptions), cfg: cfg}
+	m := &middleware{cfg: option.Apply(opts)}
+	g := m.cfg.GuardOptions
+	g.Adapter = m
+	m.guard = core.NewGuard(v, g)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { m.serve(next, w, r) })
 	}
 }
 
 func (m *middleware) serve(next http.Handler, w http.ResponseWriter, r *http.Request) {
-	ctx := context.WithValue(r.Context(), stateKey{}, m)
 	if m.cfg.skip != nil && m.cfg.skip(r) {
-		next.ServeHTTP(w, r.WithContext(m.guard.Skip(ctx)))
+		next.ServeHTTP(w, r.WithContext(m.guard.Skip(r.Context())))
 		return
 	}
-	ctx, err := m.guard.Authenticate(ctx, r.Method, m.credentials(r))
-	if err != nil {
-		m.fail(w, r.WithContext(ctx), err)
+	ctx, err := m.guard.Authenticate(r.Context(), r.Method, m.credentials(r))
+	if r = r.WithContext(ctx); err != nil {
+		m.fail(w, r, err)
 		return
 	}
-	next.ServeHTTP(w, r.WithContext(ctx))
+	next.ServeHTTP(w, r)
 }
 
 func (m *middleware) credentials(r *http.Request) core.Credentials {
@@ -120,8 +119,9 @@ func (m *middleware) fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeResponse(w, resp)
 }
 
+// stateOf returns the Middleware r passed, or nil.
 func stateOf(r *http.Request) *middleware {
-	m, _ := r.Context().Value(stateKey{}).(*middleware)
+	m, _ := core.GuardFromContext(r.Context()).Adapter().(*middleware)
 	return m
 }
 
