@@ -1,7 +1,6 @@
 package core
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -101,42 +100,38 @@ func (c *Claims) GetString(name string) (string, bool) {
 	return v.Str, true
 }
 
-// ErrAmbiguousClaims is returned by Decode for a claim set with two member
-// names that differ only in ASCII case (such as "sub" and "SUB"):
-// encoding/json matches struct fields case-insensitively, so it could decode
-// a different value than the verified accessors report.
+// ErrAmbiguousClaims was returned by Decode for a claim set with two member
+// names that differ only in case (such as "sub" and "SUB").
+//
+// Deprecated: Decode matches member names exactly, so such names are no
+// longer ambiguous ("sub" fills a field tagged "sub", "SUB" fills nothing);
+// Decode never returns this error.
 var ErrAmbiguousClaims = errors.New("core: claim names differ only in case")
 
-// Decode unmarshals the whole claim set into v with encoding/json, for
-// typed access to custom claims. It refuses, with ErrAmbiguousClaims, a
-// claim set in which two names of one object differ only in case.
-func (c *Claims) Decode(v any) error {
-	if hasCaseFoldDuplicate(&c.root) {
-		return ErrAmbiguousClaims
-	}
-	return json.Unmarshal([]byte(c.raw), v)
-}
-
-// hasCaseFoldDuplicate reports whether any object in v has two member names
-// equal under ASCII case folding.
-func hasCaseFoldDuplicate(v *strictjson.Value) bool {
-	for i := range v.Obj {
-		for j := i + 1; j < len(v.Obj); j++ {
-			if strings.EqualFold(v.Obj[i].Key, v.Obj[j].Key) {
-				return true
-			}
-		}
-		if hasCaseFoldDuplicate(&v.Obj[i].Value) {
-			return true
-		}
-	}
-	for i := range v.Arr {
-		if hasCaseFoldDuplicate(&v.Arr[i]) {
-			return true
-		}
-	}
-	return false
-}
+// Decode fills v, a non-nil pointer, from the whole claim set, for typed
+// access to custom claims. It follows encoding/json's Unmarshal rules
+// (struct tags, embedded structs, pointers, maps, slices and arrays,
+// json.Unmarshaler and encoding.TextUnmarshaler, the ",string" tag
+// option; omitempty has no effect) except for these:
+//
+//   - A member fills a struct field only when its name equals the field's
+//     JSON name exactly: the name in its `json:"name"` tag, else the Go
+//     field name. Decode never folds case or Unicode, so {"SCOPE":"admin"}
+//     and {"ſub":"root"} fill no field tagged "scope" or "sub", and an
+//     untagged field Sub takes "Sub", not "sub": Decode reads the members
+//     Subject, Scopes and Get read. Other members are ignored.
+//   - A value decoded into an interface{} is what Get returns: string,
+//     json.Number (never float64), bool, nil, []any or map[string]any.
+//   - A json.Unmarshaler is given its value's JSON text re-encoded from the
+//     verified claim set: the same value, though escapes and spacing may
+//     differ from the signed bytes. What it matches inside is its own
+//     business (one that calls encoding/json folds case again).
+//   - Decode stops at the first error, leaving v partly filled. A value of
+//     the wrong JSON type, or a number its field cannot hold (1.5 or 300
+//     into an int8), is a *json.UnmarshalTypeError whose Field is the
+//     dotted path of JSON names (Offset is not set); a nil or non-pointer v
+//     is a *json.InvalidUnmarshalError.
+func (c *Claims) Decode(v any) error { return decodeTree(&c.root, v) }
 
 // LogValue implements slog.LogValuer: only non-personal fields are shown.
 // Value receivers so that a Claims copy is redacted as well.

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/axiomsgo/axioms/core/internal/strictjson"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -395,31 +394,4 @@ func TestClaimsRedaction(t *testing.T) {
 		assert.True(t, time.Unix(clNow+3600, 0).Equal(entry.Claims.Exp))
 		assert.NotEqual(t, subject, entry.Claims.Sub)
 	})
-}
-
-// TestClaimsDecodeRefusesCaseFoldDuplicates: encoding/json matches struct
-// fields case-insensitively, so {"sub":"alice","SUB":"admin"} would decode
-// "admin" while Subject() reports "alice"; Decode refuses it instead.
-func TestClaimsDecodeRefusesCaseFoldDuplicates(t *testing.T) {
-	root, err := strictjson.Parse(`{"sub":"alice","SUB":"admin","exp":1}`)
-	require.NoError(t, err)
-	c := &Claims{raw: `{"sub":"alice","SUB":"admin","exp":1}`, root: root, subject: "alice"}
-	var out struct {
-		Sub string `json:"sub"`
-	}
-	assert.ErrorIs(t, c.Decode(&out), ErrAmbiguousClaims)
-	assert.Empty(t, out.Sub)
-
-	nested := `{"sub":"alice","x":[{"a":1,"A":2}],"exp":1}`
-	root, err = strictjson.Parse(nested)
-	require.NoError(t, err)
-	c = &Claims{raw: nested, root: root}
-	assert.ErrorIs(t, c.Decode(&out), ErrAmbiguousClaims)
-
-	plain := `{"sub":"alice","scope":"a","exp":1}`
-	root, err = strictjson.Parse(plain)
-	require.NoError(t, err)
-	c = &Claims{raw: plain, root: root}
-	require.NoError(t, c.Decode(&out))
-	assert.Equal(t, "alice", out.Sub)
 }
