@@ -101,46 +101,50 @@ func (v *Verifier) applyRules(c *Claims, r *issuerRules) error {
 // required; exp, nbf, iat NumericDates; cnf an object (RFC 7800 §3.1).
 // null counts as a wrong type.
 func (c *Claims) readRegistered() error {
-	var hasExp bool
 	for i := range c.root.Obj {
-		m := &c.root.Obj[i]
-		var err error
-		switch m.Key {
-		case "iss", "sub", "jti", "client_id":
-			if m.Value.Kind != strictjson.String {
-				return ErrClaimsMalformed
-			}
-			if m.Key == "iss" {
-				c.issuer = m.Value.Str
-			} else if m.Key == "sub" {
-				c.subject = m.Value.Str
-			}
-		case "aud":
-			if !isStringOrStrings(&m.Value) {
-				return ErrClaimsMalformed
-			}
-			c.aud = &m.Value
-		case "cnf":
-			if m.Value.Kind != strictjson.Object {
-				return ErrClaimsMalformed
-			}
-			c.confirmation = &m.Value
-		case "exp":
-			hasExp = true
-			c.expiry, err = numericDate(&m.Value)
-		case "nbf":
-			c.notBefore, err = numericDate(&m.Value)
-		case "iat":
-			c.issued, err = numericDate(&m.Value)
-		}
-		if err != nil {
+		if err := c.readMember(&c.root.Obj[i]); err != nil {
 			return err
 		}
 	}
-	if !hasExp {
+	if c.expiry.IsZero() {
 		return ErrRequiredClaimMissing
 	}
 	return nil
+}
+
+// readMember type-checks one member of the claim set and keeps the
+// registered claims the checks and accessors use.
+func (c *Claims) readMember(m *strictjson.Member) error {
+	v := &m.Value
+	var err error
+	switch m.Key {
+	case "iss", "sub", "jti", "client_id":
+		if v.Kind != strictjson.String {
+			return ErrClaimsMalformed
+		}
+		if m.Key == "iss" {
+			c.issuer = v.Str
+		} else if m.Key == "sub" {
+			c.subject = v.Str
+		}
+	case "aud":
+		if !isStringOrStrings(v) {
+			return ErrClaimsMalformed
+		}
+		c.aud = v
+	case "cnf":
+		if v.Kind != strictjson.Object {
+			return ErrClaimsMalformed
+		}
+		c.confirmation = v
+	case "exp":
+		c.expiry, err = numericDate(v)
+	case "nbf":
+		c.notBefore, err = numericDate(v)
+	case "iat":
+		c.issued, err = numericDate(v)
+	}
+	return err
 }
 
 func isStringOrStrings(v *strictjson.Value) bool {
