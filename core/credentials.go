@@ -31,6 +31,21 @@ type Credentials struct {
 // ignored. extractToken does not look at the token's content beyond its
 // syntax.
 func extractToken(c Credentials) (string, error) {
+	token, err := bearerCandidate(c)
+	if err != nil {
+		return "", err
+	}
+	if err := checkB64Token(token); err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// bearerCandidate is extractToken without the b64token syntax check, which
+// a token the verified-token cache holds needs no more (every cached token
+// passed the stricter compact-JWS check): the rules of the sources, in the
+// same order.
+func bearerCandidate(c Credentials) (string, error) {
 	if len(c.Authorization) > 1 || len(c.Query) > 1 || len(c.Form) > 1 {
 		return "", errMultipleAuthorization
 	}
@@ -55,9 +70,6 @@ func extractToken(c Credentials) (string, error) {
 		return "", errNoCredentials
 	case sources > 1:
 		return "", errMultipleAuthorization
-	}
-	if err := checkB64Token(token); err != nil {
-		return "", err
 	}
 	return token, nil
 }
@@ -92,7 +104,7 @@ func checkB64Token(t string) error {
 		return ErrEmptyBearer
 	}
 	i := 0
-	for i < len(t) && isB64TokenChar(t[i]) {
+	for i < len(t) && b64TokenChar[t[i]] {
 		i++
 	}
 	if i == 0 {
@@ -107,10 +119,13 @@ func checkB64Token(t string) error {
 	return nil
 }
 
-func isB64TokenChar(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-		c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/'
-}
+// b64TokenChar marks the bytes of the b64token alphabet (RFC 6750 §2.1).
+var b64TokenChar = func() (t [256]bool) {
+	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/" {
+		t[c] = true
+	}
+	return t
+}()
 
 // trimOWS removes optional whitespace (SP, HTAB) around a field value
 // (RFC 9110 §5.5).

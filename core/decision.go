@@ -27,14 +27,20 @@ func (v *Verifier) Check(ctx context.Context, method string, creds Credentials, 
 // authenticate extracts and verifies the bearer token of creds; a request
 // without credentials gives nil claims and no error.
 func (v *Verifier) authenticate(ctx context.Context, creds Credentials) (*Claims, error) {
-	token, err := extractToken(creds)
+	token, err := bearerCandidate(creds)
 	if err == errNoCredentials {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	return v.Verify(ctx, token)
+	if c := v.cachedClaims(ctx, token); c != nil {
+		return c, nil // a cached token passed every check, its syntax included
+	}
+	if err := checkB64Token(token); err != nil {
+		return nil, err
+	}
+	return v.verify(ctx, token)
 }
 
 // authorize evaluates p, Authenticated when nil.

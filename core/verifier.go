@@ -118,6 +118,11 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	if c := v.cachedClaims(ctx, token); c != nil {
 		return c, nil
 	}
+	return v.verify(ctx, token)
+}
+
+// verify is Verify after a cache miss: the whole pipeline.
+func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	t, err := v.parseJWS(token)
 	if err != nil {
 		return nil, err
