@@ -21,8 +21,8 @@ type issuerEntry struct {
 // before the signature. With several issuers the payload is decoded (once:
 // decodeClaims uses it after the signature) and scanned for "iss" without
 // building anything else: a token whose iss is absent, not a string or not
-// trusted is refused with ErrIssuerMismatch, a payload that is not a JSON
-// object, or has two iss members, with ErrClaimsMalformed, both before any
+// trusted is refused with ErrIssuerMismatch, a payload that does not read
+// as a JSON object up to its iss with ErrClaimsMalformed, both before any
 // key lookup.
 func (v *Verifier) issuerOf(t *jws) (*issuerEntry, error) {
 	if v.only != nil {
@@ -43,34 +43,34 @@ func (v *Verifier) issuerOf(t *jws) (*issuerEntry, error) {
 }
 
 // scanIssuer reads the iss of a claim set with a strictjson.Scanner: one
-// pass, nothing built but iss.
+// pass up to the first iss member, nothing built but iss. The rest of the
+// payload is checked after the signature, by the full parse: a second iss
+// there makes the claims malformed, so the first one can only select the
+// keys a token is checked with, never let it through. A forged token thus
+// costs a prefix of what a valid token with the same bytes costs.
 func scanIssuer(payload string) (string, error) {
 	sc, err := strictjson.NewScanner(payload)
 	if err != nil {
 		return "", ErrClaimsMalformed
 	}
-	iss, found := "", false
 	for {
 		more, err := sc.Next()
 		switch {
 		case err != nil:
 			return "", ErrClaimsMalformed
-		case !more && !found:
-			return "", ErrIssuerMismatch
 		case !more:
-			return iss, nil
-		case !sc.NameIs("iss"):
-			err = sc.Skip()
-		case found:
-			return "", ErrClaimsMalformed // two iss members
-		default:
-			var val strictjson.Value
-			if val, err = sc.Value(); err == nil && val.Kind != strictjson.String {
+			return "", ErrIssuerMismatch
+		case sc.NameIs("iss"):
+			val, err := sc.Value()
+			switch {
+			case err != nil:
+				return "", ErrClaimsMalformed
+			case val.Kind != strictjson.String:
 				return "", ErrIssuerMismatch
 			}
-			iss, found = val.Str, true
+			return val.Str, nil
 		}
-		if err != nil {
+		if sc.Skip() != nil {
 			return "", ErrClaimsMalformed
 		}
 	}

@@ -147,6 +147,15 @@ func TestIssuersKeyBoundToIssuer(t *testing.T) {
 		assert.Zero(t, a.total.Load()+b.total.Load(), "JWKSURL set: no discovery")
 	})
 
+	t.Run("a second iss after the signature is malformed claims", func(t *testing.T) {
+		a := newISIssuer(t, "a", "k1")
+		clk := newKitClock()
+		v := isVerifier(t, Config{Audiences: []string{"api"}, Issuers: []IssuerConfig{{Issuer: a.URL}, {Issuer: "https://b.example"}}}, clk)
+		tok := a.key.signRaw(t, "ES256", `{"alg":"ES256","kid":"k1"}`,
+			`{"iss":"`+a.URL+`","aud":"api","exp":`+fmt.Sprint(clk.Now().Unix()+60)+`,"iss":"https://b.example"}`)
+		_, err := v.Verify(ctx, tok)
+		assert.ErrorIs(t, err, ErrClaimsMalformed, "signed by a, but two iss: refused after the signature")
+	})
 	t.Run("cached token follows its issuer's keys", func(t *testing.T) {
 		a, b := newISIssuer(t, "a", "k1"), newISIssuer(t, "b", "k1")
 		clk := newKitClock()
@@ -199,7 +208,7 @@ func TestIssuersUnknownIssuerNoRequest(t *testing.T) {
 		{"payload not JSON", attacker.key.signRaw(t, "ES256", `{"alg":"ES256","kid":"k1"}`, `iss`), ErrClaimsMalformed},
 		{"payload an array", attacker.key.signRaw(t, "ES256", `{"alg":"ES256","kid":"k1"}`, `["`+a.URL+`"]`), ErrClaimsMalformed},
 		{"duplicate iss", attacker.key.signRaw(t, "ES256", `{"alg":"ES256","kid":"k1"}`,
-			`{"iss":"`+attacker.URL+`","iss":"`+a.URL+`","aud":"api","exp":`+fmt.Sprint(now.Unix()+60)+`}`), ErrClaimsMalformed},
+			`{"iss":"`+attacker.URL+`","iss":"`+a.URL+`","aud":"api","exp":`+fmt.Sprint(now.Unix()+60)+`}`), ErrIssuerMismatch}, // the first iss selects; the full parse would refuse the second
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

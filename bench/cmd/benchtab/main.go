@@ -277,6 +277,16 @@ func buildTables(res map[string]*result) []table {
 			row{fw + " + axioms-go adapter, cache hit", "BenchmarkHTTP/RS256/" + fw + "-axioms-cache-hit"})
 	}
 	ts = append(ts, table{title: "Token cache hits (RS256 token)", floor: "BenchmarkVerify/RS256/floor", rows: cache})
+	for _, form := range []string{"single", "multi"} {
+		rows := []row{{"valid token, 16 KiB of claims", "BenchmarkForged/RS256/" + form + "-valid"},
+			{"forged: 16 KiB header", "BenchmarkForged/RS256/" + form + "-forged-header"},
+			{"forged: 16 KiB payload, bad signature", "BenchmarkForged/RS256/" + form + "-forged-payload"}}
+		if form == "multi" {
+			rows = append(rows, row{"forged: 16 KiB payload naming a trusted iss, bad signature", "BenchmarkForged/RS256/multi-forged-iss"})
+		}
+		ts = append(ts, table{title: "Forged tokens of the maximum size, " + map[string]string{"single": "one issuer", "multi": "several issuers"}[form] +
+			" (× the valid token of the same size)", floor: "BenchmarkForged/RS256/" + form + "-valid", rows: rows})
+	}
 	return ts
 }
 
