@@ -59,6 +59,7 @@ type catKeys struct {
 	rs384, rs512                *kitKey // k1 material
 	ps256, ps384, ps512         *kitKey // k1 material
 	es256, es384, es512, eddsa  *kitKey
+	ed25519                     *kitKey // eddsa material, alg "Ed25519" (RFC 9864)
 	noalg                       *kitKey // k1 material, JWK without alg
 	noalgEC                     *kitKey // es384 material, JWK without alg
 	kopsVerify                  *kitKey // k1 material, key_ops ["verify"]
@@ -86,6 +87,7 @@ func catLoadKeys(tb testing.TB) catKeys {
 		es256: es256, es384: es384,
 		es512:      newKitKey(tb, "es512", "ES512"),
 		eddsa:      newKitKey(tb, "ed", "EdDSA"),
+		ed25519:    catAlias(newKitKey(tb, "ed", "EdDSA"), "ed25519", "Ed25519"),
 		noalg:      catAlias(k1, "noalg", "RS256"),
 		noalgEC:    catAlias(es384, "noalg-ec", "ES384"),
 		kopsVerify: catAlias(k1, "kops-verify", "RS256"),
@@ -141,7 +143,7 @@ func catJWKSDoc(tb testing.TB, ks catKeys) []byte {
 	keys := []map[string]any{
 		ks.k1.jwk(tb), ks.rs384.jwk(tb), ks.rs512.jwk(tb),
 		ks.ps256.jwk(tb), ks.ps384.jwk(tb), ks.ps512.jwk(tb),
-		ks.es256.jwk(tb), ks.es384.jwk(tb), ks.es512.jwk(tb), ks.eddsa.jwk(tb),
+		ks.es256.jwk(tb), ks.es384.jwk(tb), ks.es512.jwk(tb), ks.eddsa.jwk(tb), ks.ed25519.jwk(tb),
 		catJWK(tb, ks.noalg, map[string]any{"alg": nil}),
 		catJWK(tb, ks.noalgEC, map[string]any{"alg": nil}),
 		catJWK(tb, ks.kopsVerify, map[string]any{"use": nil, "key_ops": []string{"verify"}}),
@@ -354,7 +356,7 @@ func TestCatalogPositiveAlgorithms(t *testing.T) {
 	env := newCatEnv(t)
 	v := env.verifier(t, nil)
 	ks := env.keys
-	for _, k := range []*kitKey{ks.k1, ks.rs384, ks.rs512, ks.ps256, ks.ps384, ks.ps512, ks.es256, ks.es384, ks.es512, ks.eddsa} {
+	for _, k := range []*kitKey{ks.k1, ks.rs384, ks.rs512, ks.ps256, ks.ps384, ks.ps512, ks.es256, ks.es384, ks.es512, ks.eddsa, ks.ed25519} {
 		t.Run(k.alg, func(t *testing.T) {
 			tok := env.token(t, k)
 			c, err := v.Verify(t.Context(), tok)

@@ -29,7 +29,7 @@ const (
 // Default lists. They are returned as fresh copies by the functions below so
 // that no caller can change them.
 var (
-	defaultAlgorithms  = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+	defaultAlgorithms  = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"}
 	defaultTokenTypes  = []string{"JWT", "at+jwt"}
 	defaultScopeClaims = []string{"scope", "scp"}
 	defaultRoleClaims  = []string{"roles"}
@@ -108,10 +108,16 @@ type Config struct {
 	// IssuerConfig.KeySet instead.
 	KeySet KeySet
 
-	// Algorithms is the allow-list of JWS algorithms. Default: RS256, RS384,
-	// RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA. "none" and the
-	// HMAC algorithms (HS*) are refused: a resource server holds no shared
+	// Algorithms is the allow-list of JWS algorithms, compared exactly with
+	// the token's "alg" header. Default: RS256, RS384, RS512, PS256, PS384,
+	// PS512, ES256, ES384, ES512, EdDSA, Ed25519. "none" and the HMAC
+	// algorithms (HS*) are refused: a resource server holds no shared
 	// secrets.
+	//
+	// "Ed25519" (RFC 9864) and "EdDSA" (RFC 8037 §3.1, deprecated by RFC
+	// 9864) both mean EdDSA over an Ed25519 key; Ed448 is not supported. Each
+	// name is allow-listed on its own, but a key whose JWK "alg" is either
+	// name verifies tokens of both, since the operation is the same.
 	Algorithms []string
 
 	// TokenTypes are the accepted "typ" header values, compared

@@ -122,7 +122,7 @@ func kitSignBytes(tb testing.TB, s crypto.Signer, alg string, input []byte) []by
 	var sig []byte
 	var err error
 	switch {
-	case alg == "EdDSA":
+	case alg == "EdDSA" || alg == "Ed25519":
 		sig = ed25519.Sign(s.(ed25519.PrivateKey), input)
 	case alg[:2] == "RS":
 		sig, err = rsa.SignPKCS1v15(rand.Reader, s.(*rsa.PrivateKey), h, digest())

@@ -132,8 +132,8 @@ var algHash = map[string]crypto.Hash{
 	"ES256": crypto.SHA256, "ES384": crypto.SHA384, "ES512": crypto.SHA512,
 }
 
-// allAlgs are the ten supported algorithms.
-var allAlgs = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+// allAlgs are the eleven supported algorithms.
+var allAlgs = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"}
 
 // sign makes a JWS signature of msg with the standard library.
 func sign(t testing.TB, alg string, priv crypto.Signer, msg string) []byte {

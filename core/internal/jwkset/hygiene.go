@@ -125,8 +125,11 @@ var (
 	pss512 = &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: crypto.SHA512}
 )
 
-// lookupAlg returns the description of one of the ten allowed algorithms.
-// Names are case-sensitive (RFC 7515 §4.1.1).
+// lookupAlg returns the description of one of the eleven allowed
+// algorithms. Names are case-sensitive (RFC 7515 §4.1.1). "Ed25519" is the
+// fully-specified name RFC 9864 registers for EdDSA over Ed25519;
+// "EdDSA" (RFC 8037 §3.1) is the polymorphic name it deprecates, which this
+// package only ever resolves to Ed25519, since Ed448 keys are refused.
 func lookupAlg(alg string) (algInfo, bool) {
 	switch alg {
 	case "RS256":
@@ -147,7 +150,7 @@ func lookupAlg(alg string) (algInfo, bool) {
 		return algInfo{fam: famECDSA, hash: crypto.SHA384, kty: ecKty, curve: p384}, true
 	case "ES512":
 		return algInfo{fam: famECDSA, hash: crypto.SHA512, kty: ecKty, curve: p521}, true
-	case "EdDSA":
+	case "EdDSA", "Ed25519":
 		return algInfo{fam: famEdDSA, kty: okpKty}, true
 	}
 	return algInfo{}, false
@@ -155,7 +158,7 @@ func lookupAlg(alg string) (algInfo, bool) {
 
 // fits reports whether the algorithm can be used with a key of type kty and
 // curve crv ("" for RSA): RS*/PS* need RSA, ES256/384/512 need P-256/384/521
-// and EdDSA needs Ed25519.
+// and EdDSA and Ed25519 need Ed25519.
 func (a algInfo) fits(kty, crv string) bool {
 	if a.kty != kty {
 		return false

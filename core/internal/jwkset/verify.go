@@ -15,9 +15,10 @@ import (
 // Accepts reports whether the key may verify a signature made with alg.
 //
 // alg must be one of RS256, RS384, RS512, PS256, PS384, PS512, ES256,
-// ES384, ES512 or EdDSA. When the key has its own alg, alg must equal it
-// (RFC 8725 §3.1). Otherwise RSA keys accept RS* and PS*, EC keys accept
-// the ES algorithm of their curve, and Ed25519 keys accept EdDSA.
+// ES384, ES512, EdDSA or Ed25519. When the key has its own alg, alg must
+// name the same algorithm (RFC 8725 §3.1; see sameAlg). Otherwise RSA keys
+// accept RS* and PS*, EC keys accept the ES algorithm of their curve, and
+// Ed25519 keys accept EdDSA and Ed25519.
 func (k *Key) Accepts(alg string) bool {
 	a, ok := lookupAlg(alg)
 	return ok && k.accepts(a, alg)
@@ -25,12 +26,35 @@ func (k *Key) Accepts(alg string) bool {
 
 // accepts is Accepts for an algorithm already looked up.
 func (k *Key) accepts(a algInfo, alg string) bool {
-	if k == nil || (k.Alg != "" && k.Alg != alg) {
+	if k == nil || (k.Alg != "" && !sameAlg(k.Alg, alg)) {
 		return false
 	}
 	kty, crv := keyClass(k.Public)
 	return a.fits(kty, crv)
 }
+
+// sameAlg reports whether a key bound to keyAlg (its JWK "alg") may verify a
+// token whose header names alg: the names are equal, or one is "EdDSA" and
+// the other "Ed25519".
+//
+// RFC 9864 registers "Ed25519" as the fully-specified name of EdDSA over
+// Ed25519 and deprecates the polymorphic "EdDSA" (RFC 8037 §3.1), whose
+// curve comes from the key. It gives no rule for a key whose JWK names one
+// while a token names the other. On an Ed25519 key both names denote the
+// one operation Ed25519 (RFC 8032 §5.1), so accepting either is no
+// algorithm confusion: the binding of RFC 8725 §3.1 exists to stop one key
+// from serving two different operations, and every other algorithm stays
+// refused. It also lets an issuer move its tokens from "EdDSA" to
+// "Ed25519" before or after its JWKS, without a window of failed tokens.
+// The key must still be Ed25519 (fits): "Ed25519" never selects Ed448, and
+// this package has no Ed448 at all.
+func sameAlg(keyAlg, alg string) bool {
+	return keyAlg == alg || (isEdDSAName(keyAlg) && isEdDSAName(alg))
+}
+
+// isEdDSAName reports whether alg is one of the two names of EdDSA over
+// Ed25519.
+func isEdDSAName(alg string) bool { return alg == "EdDSA" || alg == "Ed25519" }
 
 // Verify reports whether sig is a valid alg signature of signingInput.
 //
@@ -87,7 +111,8 @@ func verifyECDSA(pub *ecdsa.PublicKey, a algInfo, msg string, sig []byte) bool {
 	return ecdsa.VerifyASN1(pub, d, appendDERSig(der[:0], r, s))
 }
 
-// verifyEd25519 checks an EdDSA (Ed25519, RFC 8037 §3.1) signature.
+// verifyEd25519 checks an Ed25519 signature, whose alg is "Ed25519" (RFC
+// 9864) or "EdDSA" (RFC 8037 §3.1).
 // Ed25519 hashes the whole message itself, so msg is passed as a read-only
 // view rather than copied to the heap (ed25519.Verify does not write it).
 func verifyEd25519(pub ed25519.PublicKey, msg string, sig []byte) bool {

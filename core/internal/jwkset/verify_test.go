@@ -41,13 +41,14 @@ func TestAccepts(t *testing.T) {
 		{"P-256 alg ES256", newKeyT(t, "ES256", &f.p256.PublicKey), []string{"ES256"}},
 		{"P-384 without alg", newKeyT(t, "", &f.p384.PublicKey), []string{"ES384"}},
 		{"P-521 without alg", newKeyT(t, "", &f.p521.PublicKey), []string{"ES512"}},
-		{"Ed25519 without alg", newKeyT(t, "", f.ed.Public()), []string{"EdDSA"}},
-		{"Ed25519 alg EdDSA", newKeyT(t, "EdDSA", f.ed.Public()), []string{"EdDSA"}},
+		{"Ed25519 without alg", newKeyT(t, "", f.ed.Public()), []string{"EdDSA", "Ed25519"}},
+		{"Ed25519 alg EdDSA", newKeyT(t, "EdDSA", f.ed.Public()), []string{"EdDSA", "Ed25519"}},
+		{"Ed25519 alg Ed25519", newKeyT(t, "Ed25519", f.ed.Public()), []string{"EdDSA", "Ed25519"}},
 		{"hand-built key with foreign alg", &Key{Alg: "HS256", Public: &f.rsa.PublicKey}, nil},
 		{"hand-built key without public key", &Key{Kty: "RSA"}, nil},
 		{"nil key", nil, nil},
 	}
-	names := append(slices.Clone(allAlgs), "none", "None", "HS256", "rs256", "ES256K", "Ed25519", "ES521", "")
+	names := append(slices.Clone(allAlgs), "none", "None", "HS256", "rs256", "ES256K", "ed25519", "Ed448", "ES521", "")
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, alg := range names {
@@ -71,15 +72,16 @@ func signers(t testing.TB) map[string]signer {
 	return map[string]signer{
 		"RS256": {f.rsa, rsaKey}, "RS384": {f.rsa, rsaKey}, "RS512": {f.rsa, rsaKey},
 		"PS256": {f.rsa, rsaKey}, "PS384": {f.rsa, rsaKey}, "PS512": {f.rsa, rsaKey},
-		"ES256": {f.p256, newKeyT(t, "", &f.p256.PublicKey)},
-		"ES384": {f.p384, newKeyT(t, "", &f.p384.PublicKey)},
-		"ES512": {f.p521, newKeyT(t, "ES512", &f.p521.PublicKey)},
-		"EdDSA": {f.ed, newKeyT(t, "EdDSA", f.ed.Public())},
+		"ES256":   {f.p256, newKeyT(t, "", &f.p256.PublicKey)},
+		"ES384":   {f.p384, newKeyT(t, "", &f.p384.PublicKey)},
+		"ES512":   {f.p521, newKeyT(t, "ES512", &f.p521.PublicKey)},
+		"EdDSA":   {f.ed, newKeyT(t, "EdDSA", f.ed.Public())},
+		"Ed25519": {f.ed, newKeyT(t, "Ed25519", f.ed.Public())},
 	}
 }
 
 // TestVerifyValid checks real signatures made with the standard library for
-// all ten algorithms, over short and long signing inputs.
+// all eleven algorithms, over short and long signing inputs.
 func TestVerifyValid(t *testing.T) {
 	inputs := []string{"", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0", strings.Repeat("x.", 5000)}
 	for alg, s := range signers(t) {
@@ -87,6 +89,44 @@ func TestVerifyValid(t *testing.T) {
 			for _, msg := range inputs {
 				assert.True(t, s.key.Verify(alg, msg, sign(t, alg, s.priv, msg)), "len %d", len(msg))
 			}
+		})
+	}
+}
+
+// TestVerifyEdDSANames checks the two names of EdDSA over Ed25519 (RFC
+// 8037 "EdDSA", RFC 9864 "Ed25519") in both directions: a JWK bound to
+// either name verifies a token that names either, and nothing else.
+func TestVerifyEdDSANames(t *testing.T) {
+	f := keys(t)
+	const msg = "eyJhbGciOiJFZDI1NTE5In0.eyJzdWIiOiJhIn0"
+	sig := ed25519.Sign(f.ed, []byte(msg))
+	tests := []struct {
+		name     string
+		jwkAlg   string
+		tokenAlg string
+		want     bool
+	}{
+		{"JWK EdDSA, token EdDSA", "EdDSA", "EdDSA", true},
+		{"JWK EdDSA, token Ed25519", "EdDSA", "Ed25519", true},
+		{"JWK Ed25519, token EdDSA", "Ed25519", "EdDSA", true},
+		{"JWK Ed25519, token Ed25519", "Ed25519", "Ed25519", true},
+		{"JWK without alg, token Ed25519", "", "Ed25519", true},
+		{"JWK Ed25519, token Ed448", "Ed25519", "Ed448", false},
+		{"JWK Ed25519, token ed25519", "Ed25519", "ed25519", false},
+		{"JWK Ed25519, token ES256", "Ed25519", "ES256", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			jwk := jwkMap(t, f.ed.Public())
+			if tc.jwkAlg != "" {
+				jwk["alg"] = tc.jwkAlg
+			}
+			ks, dropped := parseOne(t, jwk)
+			require.Empty(t, dropped)
+			require.Len(t, ks, 1)
+			assert.Equal(t, tc.want, ks[0].Accepts(tc.tokenAlg))
+			assert.Equal(t, tc.want, ks[0].Verify(tc.tokenAlg, msg, sig))
+			assert.False(t, ks[0].Verify(tc.tokenAlg, msg+"x", sig), "a bad signature never verifies")
 		})
 	}
 }
@@ -199,6 +239,7 @@ func TestVerifyHandBuiltKeys(t *testing.T) {
 		{"nil EC key", &Key{Public: (*ecdsa.PublicKey)(nil)}, "ES256"},
 		{"nil Ed25519 key", &Key{Public: ed25519.PublicKey(nil)}, "EdDSA"},
 		{"short Ed25519 key", &Key{Public: ed25519.PublicKey{1, 2}}, "EdDSA"},
+		{"Ed448-sized key, alg Ed25519", &Key{Alg: "Ed25519", Public: ed25519.PublicKey(make([]byte, 57))}, "Ed25519"},
 		{"value RSA key", &Key{Public: rsa.PublicKey{N: big.NewInt(3), E: 3}}, "RS256"},
 	}
 	for _, tc := range tests {
