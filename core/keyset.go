@@ -72,6 +72,50 @@ func (ix *keyIndex) lookup(kid string) []*PublicKey {
 	return ix.byKID[kid]
 }
 
+// maxIdentityScan bounds how many keys of the previous set, of one kid, a
+// new key is compared with by keepIdentity.
+const maxIdentityScan = 8
+
+// keepIdentity returns keys (a freshly parsed set) with every key that ix
+// (the previous set, may be nil) already holds replaced by the previous
+// *PublicKey: same kid, alg and key type and an equal public key. A refetch
+// of unchanged key material thus keeps the very keys the verified-token
+// cache holds, and keeps its entries valid. Each previous key is reused at
+// most once. keys is modified in place and returned.
+func (ix *keyIndex) keepIdentity(keys []*PublicKey) []*PublicKey {
+	if ix == nil {
+		return keys
+	}
+	reused := make(map[*PublicKey]bool, len(keys))
+	for i, k := range keys {
+		if old := ix.sameKey(k, reused); old != nil {
+			keys[i], reused[old] = old, true
+		}
+	}
+	return keys
+}
+
+// sameKey returns a key of ix equal to k and not in reused, or nil.
+func (ix *keyIndex) sameKey(k *PublicKey, reused map[*PublicKey]bool) *PublicKey {
+	candidates := ix.all
+	if k.key.KID != "" {
+		candidates = ix.byKID[k.key.KID]
+	}
+	scanned := 0
+	for _, old := range candidates {
+		if old.key.KID != k.key.KID {
+			continue // a key with kid, while k has none
+		}
+		if !reused[old] && old.key.Equal(&k.key) {
+			return old
+		}
+		if scanned++; scanned == maxIdentityScan {
+			break
+		}
+	}
+	return nil
+}
+
 // parseKeys turns a JWKS document into keys, logging every dropped key.
 func parseKeys(data []byte, maxKeys int, logger *slog.Logger, source string) ([]*PublicKey, error) {
 	raw, dropped, err := jwkset.Parse(data, maxKeys)

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
@@ -86,4 +87,101 @@ func TestEd25519AlgorithmName(t *testing.T) {
 			assert.Equal(t, "alice", c.Subject())
 		})
 	}
+}
+
+// remoteVerifier is a Verifier over the JWKS server srv (a real
+// RemoteKeySet), with the Config changed by mutate.
+func remoteVerifier(tb testing.TB, srv *kitJWKSServer, clk *kitClock, mutate func(*Config)) *Verifier {
+	tb.Helper()
+	return ksVerifier(tb, nil, clk, func(c *Config) {
+		c.KeySet, c.JWKSURL = nil, srv.URL
+		if mutate != nil {
+			mutate(c)
+		}
+	})
+}
+
+// TestRefetchKeepsKeyIdentity: a refetch that returns the same key material
+// keeps the *PublicKey objects, so every verified-token cache entry stays
+// valid. A forged token with an unknown kid therefore costs one rate-limited
+// fetch, never the cache.
+func TestRefetchKeepsKeyIdentity(t *testing.T) {
+	k := newKitKey(t, "ident-1", "ES256")
+	other := newKitKey(t, "ident-2", "EdDSA")
+	srv := newKitJWKSServer(t, kitJWKS(t, k.jwk(t), other.jwk(t)))
+	clk := newKitClock()
+	v := remoteVerifier(t, srv, clk, nil)
+
+	tokens := make([]string, 200)
+	first := make([]*Claims, len(tokens))
+	for i := range tokens {
+		claims := ksClaims(clk.Now())
+		claims["jti"] = fmt.Sprint(i)
+		tokens[i] = k.sign(t, claims)
+		c, err := v.Verify(context.Background(), tokens[i])
+		require.NoError(t, err)
+		first[i] = c
+	}
+	for i, tok := range tokens {
+		c, err := v.Verify(context.Background(), tok)
+		require.NoError(t, err)
+		require.Same(t, first[i], c, "precondition: token %d is a cache hit", i)
+	}
+	require.Equal(t, int64(1), srv.requests.Load())
+
+	clk.Advance(defaultMinRefreshInterval)
+	forged := (&kitKey{kid: "unknown", alg: "ES256", signer: k.signer}).sign(t, ksClaims(clk.Now()))
+	_, err := v.Verify(context.Background(), forged)
+	require.ErrorIs(t, err, ErrUnknownKey)
+	require.Equal(t, int64(2), srv.requests.Load(), "precondition: the unknown kid refetched the same JWKS")
+
+	for i, tok := range tokens {
+		c, err := v.Verify(context.Background(), tok)
+		require.NoError(t, err)
+		assert.Same(t, first[i], c, "token %d is still a cache hit after the refetch", i)
+	}
+}
+
+// TestKeepIdentity checks which keys of a new set keepIdentity replaces by
+// those of the previous set.
+func TestKeepIdentity(t *testing.T) {
+	a, b := newKitKey(t, "keep-a", "ES256"), newKitKey(t, "keep-b", "ES256")
+	pk := func(kid, alg string, k *kitKey) *PublicKey {
+		p, err := NewPublicKey(kid, alg, k.signer.Public())
+		require.NoError(t, err)
+		return p
+	}
+	prevA, prevNoKid, prevDup := pk("a", "ES256", a), pk("", "ES256", a), pk("dup", "", a)
+	prev := newKeyIndex([]*PublicKey{prevA, prevNoKid, prevDup})
+	tests := []struct {
+		name string
+		key  *PublicKey
+		want *PublicKey // nil: the new key is kept
+	}{
+		{"same kid, alg and key", pk("a", "ES256", a), prevA},
+		{"same key without kid", pk("", "ES256", a), prevNoKid},
+		{"other key material under the same kid", pk("a", "ES256", b), nil},
+		{"other alg", pk("a", "", a), nil},
+		{"other kid", pk("c", "ES256", a), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := prev.keepIdentity([]*PublicKey{tc.key})
+			want := tc.want
+			if want == nil {
+				want = tc.key
+			}
+			assert.Same(t, want, got[0])
+		})
+	}
+	t.Run("a previous key is reused once", func(t *testing.T) {
+		d1, d2 := pk("dup", "", a), pk("dup", "", a)
+		got := prev.keepIdentity([]*PublicKey{d1, d2})
+		assert.Same(t, prevDup, got[0])
+		assert.Same(t, d2, got[1])
+	})
+	t.Run("no previous set", func(t *testing.T) {
+		k := pk("a", "ES256", a)
+		assert.Same(t, k, (*keyIndex)(nil).keepIdentity([]*PublicKey{k})[0])
+	})
 }

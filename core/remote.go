@@ -34,8 +34,10 @@ var errKeySetClosed = errors.New("core: remote key set closed")
 // Keys refetches on demand when a kid is unknown or no usable set is held:
 // one fetch is in flight at a time, shared by all waiters, and at most one
 // fetch attempt (on demand or background, successful or not) is made per
-// MinRefreshInterval. A successful fetch replaces the whole set; a failed
-// one keeps the last good set until CacheTTL after it was fetched. While no
+// MinRefreshInterval. A successful fetch replaces the whole set (a key
+// whose kid, alg and public key are unchanged stays the same *PublicKey, so
+// the tokens it verified stay in the verified-token cache); a failed one
+// keeps the last good set until CacheTTL after it was fetched. While no
 // usable set is held, Keys returns an error matching ErrKeysUnavailable whose
 // *Error (errors.As) tells, in RetryAfter, when the next fetch is allowed.
 //
@@ -346,8 +348,10 @@ func (r *RemoteKeySet) untilDue() time.Duration {
 }
 
 // fetch performs one fetch (after discovery, when the JWKS URL is not known)
-// and, on success, installs the new set. Failures are logged; the last good
-// set is kept. A failed fetch makes the next one discover again.
+// and, on success, installs the new set, in which every key equal to one of
+// the previous set is that previous *PublicKey (keepIdentity). Failures are
+// logged; the last good set is kept. A failed fetch makes the next one
+// discover again.
 func (r *RemoteKeySet) fetch() error {
 	jwksURL, err := r.jwksURL()
 	if err != nil {
@@ -366,7 +370,11 @@ func (r *RemoteKeySet) fetch() error {
 		}
 		return fmt.Errorf("core: JWKS fetch %s: %w", jwksURL, err)
 	}
-	r.snap.Store(&snapshot{ix: newKeyIndex(keys), fetchedAt: r.now()})
+	var prev *keyIndex
+	if s := r.snap.Load(); s != nil {
+		prev = s.ix
+	}
+	r.snap.Store(&snapshot{ix: newKeyIndex(prev.keepIdentity(keys)), fetchedAt: r.now()})
 	r.logger.Debug("axioms: JWKS fetched", slog.String("url", jwksURL), slog.Int("keys", len(keys)))
 	return nil
 }

@@ -26,6 +26,14 @@ type Key struct {
 	Public crypto.PublicKey
 }
 
+// Equal reports whether k and o are the same verification key: the same
+// kid, alg and key type, and equal public keys (their Equal methods). Keys
+// differing only in members Parse does not keep (such as "use": sig or
+// absent, which both mean a signature key) are equal.
+func (k *Key) Equal(o *Key) bool {
+	return k != nil && o != nil && k.KID == o.KID && k.Alg == o.Alg && k.Kty == o.Kty && samePublic(k.Public, o.Public)
+}
+
 // Dropped describes a JWK that was left out of a set, and why.
 type Dropped struct {
 	KID    string

@@ -440,3 +440,37 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestKeyEqual checks that Equal compares kid, alg, type and public key.
+func TestKeyEqual(t *testing.T) {
+	f := keys(t)
+	base := func(t *testing.T) *Key {
+		t.Helper()
+		k, err := New("k", "ES256", &f.p256.PublicKey)
+		require.NoError(t, err)
+		return k
+	}
+	rsaKey, err := New("k", "", &f.rsa.PublicKey)
+	require.NoError(t, err)
+	parsed, dropped := parseOne(t, with(jwkMap(t, &f.p256.PublicKey), "kid", "k", "alg", "ES256", "use", "sig"))
+	require.Empty(t, dropped)
+	tests := []struct {
+		name  string
+		other *Key
+		want  bool
+	}{
+		{"same key built again", base(t), true},
+		{"same key parsed from a JWK with use sig", parsed[0], true},
+		{"other kid", &Key{KID: "k2", Alg: "ES256", Kty: "EC", Public: &f.p256.PublicKey}, false},
+		{"other alg", &Key{KID: "k", Alg: "", Kty: "EC", Public: &f.p256.PublicKey}, false},
+		{"other public key", &Key{KID: "k", Alg: "ES256", Kty: "EC", Public: &f.p256b.PublicKey}, false},
+		{"other key type", rsaKey, false},
+		{"nil", nil, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, base(t).Equal(tc.other))
+			assert.Equal(t, tc.want, tc.other.Equal(base(t)))
+		})
+	}
+}
