@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"slices"
 	"unsafe"
 
 	"github.com/axiomsgo/axioms/core/internal/strictjson"
@@ -243,8 +244,9 @@ const maxKidlessKeys = 8
 // verifySignature selects the candidate keys of ks and checks the
 // signature over the signing input exactly as received (RFC 7515 §5.2). A
 // token without kid (or with an empty kid) is tried against at most
-// maxKidlessKeys keys that fit its alg. It returns the key that verified
-// the token.
+// maxKidlessKeys keys that fit its alg. When the keys of a known kid do not
+// verify the token, a key set that can refetch is asked for fresh keys
+// once (retryRefreshed). It returns the key that verified the token.
 func verifySignature(ctx context.Context, ks KeySet, t jws) (*PublicKey, error) {
 	// The signature is decoded before the key lookup, so that a malformed
 	// token never spends the rate-limited refresh of an unknown kid.
@@ -263,7 +265,33 @@ func verifySignature(ctx context.Context, ks KeySet, t jws) (*PublicKey, error) 
 		}
 		return nil, errKeysUnavailable
 	}
-	return verifyWithKeys(keys, t, sigBuf[:n])
+	key, err := verifyWithKeys(keys, t, sigBuf[:n])
+	if err != nil && t.header.kid != "" && len(keys) > 0 {
+		return retryRefreshed(ctx, ks, t, keys, sigBuf[:n], err)
+	}
+	return key, err
+}
+
+// retryRefreshed handles a token whose kid is known but whose signature
+// (or alg) the keys of that kid, old, do not fit: the issuer may have
+// replaced the key under the same kid. A key set that can refetch
+// (keyRefresher) refetches, under the rate limit of an unknown kid, and the
+// token is tried once more if the keys of its kid changed; otherwise err
+// stands. A forged token with a known kid thus costs at most one
+// rate-limited fetch and one more signature check.
+func retryRefreshed(ctx context.Context, ks KeySet, t jws, old []*PublicKey, sig []byte, err error) (*PublicKey, error) {
+	r, ok := ks.(keyRefresher)
+	if !ok || !(errors.Is(err, ErrSignatureInvalid) || errors.Is(err, ErrUnsupportedAlgorithm)) {
+		return nil, err
+	}
+	keys, rerr := r.refreshKeys(ctx, t.header.kid)
+	switch {
+	case rerr != nil:
+		return nil, rerr
+	case slices.Equal(keys, old):
+		return nil, err // no fetch was allowed, or the same keys came back
+	}
+	return verifyWithKeys(keys, t, sig)
 }
 
 // verifyWithKeys tries the keys that accept the token's alg, in order.

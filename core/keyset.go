@@ -21,6 +21,15 @@ type KeySet interface {
 	Keys(ctx context.Context, kid string) ([]*PublicKey, error)
 }
 
+// keyRefresher is implemented by key sets that refetch on demand
+// (RemoteKeySet). refreshKeys refetches the set, under the same limits as
+// Keys for an unknown kid, and returns the keys of kid afterwards, or at
+// once the current ones when no fetch is allowed. Its errors are those of
+// Keys. StaticKeySet and custom key sets do not implement it.
+type keyRefresher interface {
+	refreshKeys(ctx context.Context, kid string) ([]*PublicKey, error)
+}
+
 // PublicKey is one verification key, converted to its standard-library form
 // once, when its key set loads. Its algorithm is bound: a key whose JWK
 // carries "alg" verifies only that algorithm (RFC 8725 §3.1).

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -107,7 +109,7 @@ func remoteVerifier(tb testing.TB, srv *kitJWKSServer, clk *kitClock, mutate fun
 // fetch, never the cache.
 func TestRefetchKeepsKeyIdentity(t *testing.T) {
 	k := newKitKey(t, "ident-1", "ES256")
-	other := newKitKey(t, "ident-2", "EdDSA")
+	other := newKitKey(t, "ident-2", "ES256")
 	srv := newKitJWKSServer(t, kitJWKS(t, k.jwk(t), other.jwk(t)))
 	clk := newKitClock()
 	v := remoteVerifier(t, srv, clk, nil)
@@ -139,6 +141,17 @@ func TestRefetchKeepsKeyIdentity(t *testing.T) {
 		c, err := v.Verify(context.Background(), tok)
 		require.NoError(t, err)
 		assert.Same(t, first[i], c, "token %d is still a cache hit after the refetch", i)
+	}
+
+	clk.Advance(defaultMinRefreshInterval)
+	forged = (&kitKey{kid: k.kid, alg: "ES256", signer: other.signer}).sign(t, ksClaims(clk.Now()))
+	_, err = v.Verify(context.Background(), forged)
+	require.ErrorIs(t, err, ErrSignatureInvalid)
+	require.Equal(t, int64(3), srv.requests.Load(), "precondition: the known kid with a bad signature refetched")
+	for i, tok := range tokens {
+		c, err := v.Verify(context.Background(), tok)
+		require.NoError(t, err)
+		assert.Same(t, first[i], c, "token %d is still a cache hit after the second refetch", i)
 	}
 }
 
@@ -184,4 +197,113 @@ func TestKeepIdentity(t *testing.T) {
 		k := pk("a", "ES256", a)
 		assert.Same(t, k, (*keyIndex)(nil).keepIdentity([]*PublicKey{k})[0])
 	})
+}
+
+// TestKeyReplacedUnderSameKID: an issuer that replaces a key under the same
+// kid is followed like one that adds a kid: the first token of the new key
+// refetches (rate-limited) and verifies; tokens of the old key then fail.
+func TestKeyReplacedUnderSameKID(t *testing.T) {
+	tests := []struct {
+		name     string
+		old, new *kitKey
+	}{
+		{"new key material", newKitKey(t, "repl-old", "ES256"), newKitKey(t, "repl-new", "ES256")},
+		{"new key type and alg", newKitKey(t, "repl-old-rsa", "RS256"), newKitKey(t, "repl-new-ed", "Ed25519")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			const kid = "same-kid"
+			oldKey := &kitKey{kid: kid, alg: tc.old.alg, signer: tc.old.signer}
+			newKey := &kitKey{kid: kid, alg: tc.new.alg, signer: tc.new.signer}
+			srv := newKitJWKSServer(t, kitJWKS(t, oldKey.jwk(t)))
+			clk := newKitClock()
+			v := remoteVerifier(t, srv, clk, nil)
+			_, err := v.Verify(context.Background(), oldKey.sign(t, ksClaims(clk.Now())))
+			require.NoError(t, err)
+
+			srv.set(kitJWKS(t, newKey.jwk(t)))
+			_, err = v.Verify(context.Background(), newKey.sign(t, ksClaims(clk.Now())))
+			require.Error(t, err, "within MinRefreshInterval of the start-up fetch, no refetch")
+			assert.Equal(t, int64(1), srv.requests.Load())
+
+			clk.Advance(defaultMinRefreshInterval)
+			c, err := v.Verify(context.Background(), newKey.sign(t, ksClaims(clk.Now())))
+			require.NoError(t, err, "one refetch finds the replaced key")
+			assert.Equal(t, "alice", c.Subject())
+			assert.Equal(t, int64(2), srv.requests.Load())
+
+			_, err = v.Verify(context.Background(), oldKey.sign(t, ksClaims(clk.Now())))
+			assert.Error(t, err, "the old key no longer verifies")
+			assert.Equal(t, int64(2), srv.requests.Load(), "and costs no fetch within MinRefreshInterval")
+		})
+	}
+}
+
+// TestForgedKnownKIDStorm: tokens that name a known kid but carry a bad
+// signature refetch at most once per MinRefreshInterval, however many.
+func TestForgedKnownKIDStorm(t *testing.T) {
+	k := newKitKey(t, "storm-known", "ES256")
+	attacker := &kitKey{kid: k.kid, alg: "ES256", signer: newKitKey(t, "storm-attacker", "ES256").signer}
+	srv := newKitJWKSServer(t, kitJWKS(t, k.jwk(t)))
+	clk := newKitClock()
+	v := remoteVerifier(t, srv, clk, nil)
+	valid := k.sign(t, ksClaims(clk.Now()))
+	_, err := v.Verify(context.Background(), valid)
+	require.NoError(t, err)
+
+	storm := func() {
+		var wg sync.WaitGroup
+		for range 200 {
+			wg.Go(func() {
+				_, err := v.Verify(context.Background(), attacker.sign(t, ksClaims(clk.Now())))
+				assert.ErrorIs(t, err, ErrSignatureInvalid)
+			})
+		}
+		wg.Wait()
+	}
+	storm()
+	assert.Equal(t, int64(1), srv.requests.Load(), "the start-up fetch counts against the rate limit")
+
+	clk.Advance(defaultMinRefreshInterval)
+	storm()
+	assert.Equal(t, int64(2), srv.requests.Load(), "one fetch for 200 forged tokens")
+	storm()
+	assert.Equal(t, int64(2), srv.requests.Load())
+
+	clk.Advance(defaultMinRefreshInterval - time.Nanosecond)
+	storm()
+	assert.Equal(t, int64(2), srv.requests.Load(), "not before MinRefreshInterval")
+	clk.Advance(time.Nanosecond)
+	storm()
+	assert.Equal(t, int64(3), srv.requests.Load(), "exactly one more")
+
+	c, err := v.Verify(context.Background(), valid)
+	require.NoError(t, err)
+	assert.Equal(t, "alice", c.Subject())
+}
+
+// countingKeySet is a custom KeySet that counts its Keys calls.
+type countingKeySet struct {
+	KeySet
+	calls atomic.Int64
+}
+
+func (c *countingKeySet) Keys(ctx context.Context, kid string) ([]*PublicKey, error) {
+	c.calls.Add(1)
+	return c.KeySet.Keys(ctx, kid)
+}
+
+// TestForgedKnownKIDStaticKeySet: key sets that cannot refetch (StaticKeySet,
+// custom KeySets) are asked once and the bad signature stands.
+func TestForgedKnownKIDStaticKeySet(t *testing.T) {
+	k := newKitKey(t, "static-known", "ES256")
+	attacker := &kitKey{kid: k.kid, alg: "ES256", signer: newKitKey(t, "static-attacker", "ES256").signer}
+	static, err := ParseStaticKeySet(kitJWKS(t, k.jwk(t)))
+	require.NoError(t, err)
+	ks := &countingKeySet{KeySet: static}
+	clk := newKitClock()
+	v := ksVerifier(t, ks, clk, func(c *Config) { c.TokenCacheEntries = -1 })
+	_, err = v.Verify(context.Background(), attacker.sign(t, ksClaims(clk.Now())))
+	assert.ErrorIs(t, err, ErrSignatureInvalid)
+	assert.Equal(t, int64(1), ks.calls.Load())
 }

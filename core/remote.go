@@ -31,10 +31,11 @@ var errKeySetClosed = errors.New("core: remote key set closed")
 //
 // One background goroutine fetches the set at construction and then every
 // RefreshInterval; after a failed fetch it retries after MinRefreshInterval.
-// Keys refetches on demand when a kid is unknown or no usable set is held:
-// one fetch is in flight at a time, shared by all waiters, and at most one
-// fetch attempt (on demand or background, successful or not) is made per
-// MinRefreshInterval. A successful fetch replaces the whole set (a key
+// Keys refetches on demand when a kid is unknown or no usable set is held,
+// and so does a Verifier when the keys of a token's known kid do not verify
+// it (a key replaced under the same kid). One fetch is in flight at a time,
+// shared by all waiters, and at most one fetch attempt (on demand or
+// background, successful or not) is made per MinRefreshInterval. A successful fetch replaces the whole set (a key
 // whose kid, alg and public key are unchanged stays the same *PublicKey, so
 // the tokens it verified stay in the verified-token cache); a failed one
 // keeps the last good set until CacheTTL after it was fetched. While no
@@ -190,6 +191,15 @@ func (r *RemoteKeySet) Keys(ctx context.Context, kid string) ([]*PublicKey, erro
 			return keys, nil
 		}
 	}
+	return r.refreshKeys(ctx, kid)
+}
+
+// refreshKeys implements keyRefresher: it waits for a fetch if one is in
+// flight or allowed (rate-limited, see RemoteKeySet) or until ctx is done,
+// then answers as Keys does from the current set. The Verifier calls it
+// when a token's kid is known but its keys do not verify the token, so that
+// a key replaced under the same kid is found like an unknown kid.
+func (r *RemoteKeySet) refreshKeys(ctx context.Context, kid string) ([]*PublicKey, error) {
 	if c := r.fetchIfAllowed(); c != nil {
 		select {
 		case <-c.done:

@@ -101,7 +101,9 @@ func (v *Verifier) ErrorResponse(err error) Response { return errorResponse(err,
 //     issuers the one the unverified iss names (an unlisted iss is refused
 //     before any key lookup or network request);
 //   - the signature, with a key of that issuer's key set selected by kid
-//     and bound to alg (RFC 8725 §3.1);
+//     and bound to alg (RFC 8725 §3.1); when the keys of a known kid do not
+//     verify it, a RemoteKeySet refetches (rate-limited, as for an unknown
+//     kid) and the token is checked once more against the new keys;
 //   - the claims (RFC 7519 §4.1): exp required, exp, nbf and iat
 //     NumericDates within the leeway, iss exactly when an issuer is
 //     configured, aud any-of, RequiredClaims present, registered claims of
