@@ -105,7 +105,8 @@ type Config struct {
 	// KeySet, when set, replaces the remote key set built from JWKSURL (for
 	// example a StaticKeySet, or a custom implementation). The Verifier does
 	// not close a KeySet it did not create. With several issuers, set
-	// IssuerConfig.KeySet instead.
+	// IssuerConfig.KeySet instead. A nil pointer or func held in the
+	// interface (such as a nil *StaticKeySet) is refused.
 	KeySet KeySet
 
 	// Algorithms is the allow-list of JWS algorithms, compared exactly with
@@ -230,7 +231,8 @@ type IssuerConfig struct {
 	// inherited).
 	JWKSURL string
 	// KeySet, when set, replaces the remote key set of this issuer (never
-	// inherited). The Verifier does not close it.
+	// inherited). The Verifier does not close it. A nil pointer or func held
+	// in the interface is refused, as for Config.KeySet.
 	KeySet KeySet
 
 	// Audiences, AudienceClaim, ScopeClaims, RoleClaims, PermissionClaims

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -139,7 +140,7 @@ func fmtDuration(d time.Duration) string {
 // the caller's, which ignores them.
 func (c *Config) validate() error {
 	checks := []func() error{
-		c.checkAudiences, c.checkIssuer, c.checkSource, c.checkAlgorithms,
+		c.checkAudiences, c.checkIssuer, c.checkSource, c.checkKeySet, c.checkAlgorithms,
 		c.checkTokenTypes, c.checkClaimLists, c.checkLimits, c.checkTokenCache, c.checkRealm, c.checkSafeMethods,
 	}
 	for _, check := range checks {
@@ -181,6 +182,26 @@ func (c *Config) checkSource() error {
 			Setting: envDomain + ", " + envIssURL + " or " + envJWKSURL,
 			Field:   "Issuer, JWKSURL or KeySet",
 			Reason:  "one is required, so that token signatures can be verified",
+		}
+	}
+	return nil
+}
+
+// checkKeySet refuses a KeySet that is a nil pointer (or func) held in a
+// non-nil interface, such as a nil *StaticKeySet: it would panic at the
+// first request.
+func (c *Config) checkKeySet() error { return checkNotNilKeySet("KeySet", c.KeySet) }
+
+// checkNotNilKeySet refuses ks, the KeySet of field, when it is a nil
+// pointer, func or channel in a non-nil interface.
+func checkNotNilKeySet(field string, ks KeySet) error {
+	if ks == nil {
+		return nil
+	}
+	switch v := reflect.ValueOf(ks); v.Kind() {
+	case reflect.Pointer, reflect.Func, reflect.Chan, reflect.UnsafePointer:
+		if v.IsNil() {
+			return &ConfigError{Field: field, Reason: fmt.Sprintf("is a nil %T: set a key set, or leave it nil (unset)", ks)}
 		}
 	}
 	return nil

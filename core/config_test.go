@@ -440,3 +440,51 @@ func TestConfigErrorsAreMatchable(t *testing.T) {
 	assert.True(t, errors.Is(err, ErrConfig))
 	assert.False(t, errors.Is(err, ErrInvalidToken))
 }
+
+// keySetFunc is a custom KeySet of func type.
+type keySetFunc func(context.Context, string) ([]*PublicKey, error)
+
+func (f keySetFunc) Keys(ctx context.Context, kid string) ([]*PublicKey, error) { return f(ctx, kid) }
+
+// TestNewVerifierRefusesNilKeySet: a KeySet that is a nil pointer (or func)
+// in a non-nil interface is a configuration error naming the field, not a
+// panic at the first request.
+func TestNewVerifierRefusesNilKeySet(t *testing.T) {
+	var static *StaticKeySet
+	var remote *RemoteKeySet
+	var fn keySetFunc
+	issuer := func(ks KeySet) func(*Config) {
+		return func(c *Config) {
+			c.Issuer = ""
+			c.Issuers = []IssuerConfig{{Issuer: "https://a.example"}, {Issuer: "https://b.example", KeySet: ks}}
+		}
+	}
+	tests := []struct {
+		name   string
+		mutate func(*Config)
+		field  string // "" = valid
+		parts  []string
+	}{
+		{"nil *StaticKeySet", func(c *Config) { c.KeySet = static }, "KeySet", []string{"*core.StaticKeySet"}},
+		{"nil *RemoteKeySet", func(c *Config) { c.KeySet = remote }, "KeySet", []string{"*core.RemoteKeySet"}},
+		{"nil func key set", func(c *Config) { c.KeySet = fn }, "KeySet", []string{"core.keySetFunc"}},
+		{"issuer with nil *StaticKeySet", issuer(static), "Issuers[1].KeySet", []string{"*core.StaticKeySet"}},
+		{"issuer with nil func key set", issuer(fn), "Issuers[1].KeySet", nil},
+		{"value key set", func(c *Config) { c.KeySet = fakeKeySet{} }, "", nil},
+		{"issuer with a key set", issuer(NewStaticKeySet()), "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := Config{Audiences: []string{"api"}, Issuer: "https://issuer.example.com", Logger: slog.New(slog.DiscardHandler)}
+			tt.mutate(&cfg)
+			v, err := NewVerifier(cfg)
+			if tt.field == "" {
+				require.NoError(t, err)
+				_ = v.Close()
+				return
+			}
+			assert.Nil(t, v)
+			requireConfigError(t, err, tt.field, "Config."+tt.field, append(tt.parts, "nil")...)
+		})
+	}
+}

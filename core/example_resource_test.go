@@ -11,7 +11,7 @@ import (
 // every challenge. Adapters do this with WithResourceMetadata and
 // MetadataHandler.
 func ExampleNewResourceMetadata() {
-	keys, _ := core.ParseStaticKeySet([]byte(`{"keys":[]}`))
+	keys := core.NewStaticKeySet() // no keys: this example verifies no token
 	v, err := core.NewVerifier(core.Config{
 		Audiences: []string{"https://mcp.example.com/mcp"},
 		Issuer:    "https://issuer.example.com",

@@ -241,6 +241,9 @@ func (c *Config) resolveIssuer(ic IssuerConfig, name string) (IssuerConfig, erro
 	if err := checkEndpoint(name+".Issuer", ic.Issuer, false); err != nil {
 		return ic, withSetting(err, envIssURL)
 	}
+	if err := checkNotNilKeySet(name+".KeySet", ic.KeySet); err != nil {
+		return ic, err
+	}
 	if ic.JWKSURL != "" && ic.KeySet == nil {
 		if err := checkEndpoint(name+".JWKSURL", ic.JWKSURL, true); err != nil {
 			return ic, err
