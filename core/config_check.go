@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/axiomsgo/axioms/core/internal/jwkset"
 )
 
 // Bounds of the key set settings, checked by NewVerifier and
@@ -93,6 +95,7 @@ func (c *Config) validateFetching() error {
 		checkDuration("FetchTimeout", c.FetchTimeout, 1, fetchTimeoutMax, ""),
 		checkRange("MaxJWKSBytes", c.MaxJWKSBytes, 1, maxJWKSBytesCap, " bytes (64 MiB)"),
 		checkRange("MaxKeys", int64(c.MaxKeys), 1, maxKeysCap, ""),
+		checkRange("MaxRSABits", int64(c.MaxRSABits), jwkset.MinRSABits, jwkset.MaxRSABits, " bits"),
 	}
 	for _, err := range checks {
 		if err != nil {

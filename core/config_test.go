@@ -97,6 +97,7 @@ func TestConfigWithDefaults(t *testing.T) {
 	assert.Equal(t, 10*time.Second, got.FetchTimeout)
 	assert.Equal(t, int64(1<<20), got.MaxJWKSBytes)
 	assert.Equal(t, 100, got.MaxKeys)
+	assert.Equal(t, 4096, got.MaxRSABits)
 	assert.Equal(t, 16<<10, got.MaxTokenBytes)
 	assert.Equal(t, "api", got.Realm)
 	assert.Equal(t, "", got.AudienceClaim)
@@ -117,7 +118,7 @@ func TestConfigWithDefaultsKeepsSetValues(t *testing.T) {
 		RoleClaims: []string{"groups"}, PermissionClaims: []string{"perms"}, RequiredClaims: []string{"sub"},
 		SafeMethods: []string{"HEAD"}, Leeway: time.Minute, RefreshInterval: 2 * time.Hour,
 		CacheTTL: 3 * time.Hour, MinRefreshInterval: time.Minute, FetchTimeout: time.Second,
-		MaxJWKSBytes: 2048, MaxKeys: 5, MaxTokenBytes: 4096, Realm: "r", Now: now, Logger: logger,
+		MaxJWKSBytes: 2048, MaxKeys: 5, MaxRSABits: 8192, MaxTokenBytes: 4096, Realm: "r", Now: now, Logger: logger,
 	}
 	got := in.withDefaults()
 	got.Now, in.Now = nil, nil // funcs are not comparable
@@ -312,11 +313,11 @@ func TestConfigValidateKeySet(t *testing.T) {
 		{"defaults", func(*Config) {}, "", "", nil},
 		{"lowest bounds", func(c *Config) {
 			c.MinRefreshInterval, c.RefreshInterval, c.CacheTTL, c.FetchTimeout = time.Second, time.Second, time.Second, time.Nanosecond
-			c.MaxJWKSBytes, c.MaxKeys = 1, 1
+			c.MaxJWKSBytes, c.MaxKeys, c.MaxRSABits = 1, 1, 2048
 		}, "", "", nil},
 		{"highest bounds", func(c *Config) {
 			c.MinRefreshInterval, c.RefreshInterval, c.CacheTTL, c.FetchTimeout = time.Hour, 24*time.Hour, 7*24*time.Hour, time.Minute
-			c.MaxJWKSBytes, c.MaxKeys = 64<<20, 10000
+			c.MaxJWKSBytes, c.MaxKeys, c.MaxRSABits = 64<<20, 10000, 8192
 		}, "", "", nil},
 		{"query allowed", func(c *Config) { c.JWKSURL = "https://login.example.com/keys?appid=1" }, "", "", nil},
 		{"no JWKS URL: discovery", func(c *Config) { c.JWKSURL = "" }, "", "", nil},
@@ -353,6 +354,9 @@ func TestConfigValidateKeySet(t *testing.T) {
 		{"JWKS bytes large", func(c *Config) { c.MaxJWKSBytes = 64<<20 + 1 }, "MaxJWKSBytes", "Config.MaxJWKSBytes", nil},
 		{"keys zero", func(c *Config) { c.MaxKeys = 0 }, "MaxKeys", "Config.MaxKeys", []string{"between 1 and 10000"}},
 		{"keys large", func(c *Config) { c.MaxKeys = 10001 }, "MaxKeys", "Config.MaxKeys", nil},
+		{"RSA bits below 2048", func(c *Config) { c.MaxRSABits = 2047 }, "MaxRSABits", "Config.MaxRSABits", []string{"between 2048 and 8192 bits"}},
+		{"RSA bits above 8192", func(c *Config) { c.MaxRSABits = 8193 }, "MaxRSABits", "Config.MaxRSABits", nil},
+		{"RSA bits negative", func(c *Config) { c.MaxRSABits = -1 }, "MaxRSABits", "Config.MaxRSABits", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

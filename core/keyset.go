@@ -41,6 +41,10 @@ type PublicKey struct {
 // ed25519.PublicKey. alg may be "" to allow every algorithm that fits the
 // key type. Weak keys are refused (RSA under 2048 or over 8192 bits, curves
 // other than P-256/P-384/P-521, points not on the curve).
+//
+// The RSA bound is the ceiling of Config.MaxRSABits, not its default of 4096
+// bits: a key built in code is chosen by the program, not taken from a
+// document fetched over the network, and no Config applies to it.
 func NewPublicKey(kid, alg string, pub crypto.PublicKey) (*PublicKey, error) {
 	k, err := jwkset.New(kid, alg, pub)
 	if err != nil {
@@ -126,8 +130,8 @@ func (ix *keyIndex) sameKey(k *PublicKey, reused map[*PublicKey]bool) *PublicKey
 }
 
 // parseKeys turns a JWKS document into keys, logging every dropped key.
-func parseKeys(data []byte, maxKeys int, logger *slog.Logger, source string) ([]*PublicKey, error) {
-	raw, dropped, err := jwkset.Parse(data, maxKeys)
+func parseKeys(data []byte, lim jwkset.Limits, logger *slog.Logger, source string) ([]*PublicKey, error) {
+	raw, dropped, err := jwkset.Parse(data, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -156,6 +160,9 @@ func sanitizeForLog(s string) string {
 	return string(out)
 }
 
+// staticLimits are the limits of ParseStaticKeySet: the Config defaults.
+var staticLimits = jwkset.Limits{MaxKeys: defaultMaxKeys, MaxRSABits: defaultMaxRSABits}
+
 // StaticKeySet is a fixed KeySet, for tests and custom setups. It is safe for
 // concurrent use.
 type StaticKeySet struct {
@@ -168,12 +175,13 @@ func NewStaticKeySet(keys ...*PublicKey) *StaticKeySet {
 }
 
 // ParseStaticKeySet parses JWKS JSON ({"keys":[...]}) into a StaticKeySet,
-// applying the same key hygiene as a remote key set: unusable keys (unknown
-// kty, use other than sig, private or symmetric keys, weak RSA, bad curves,
-// alg/kty mismatches) are dropped and logged to slog.Default. It fails when
-// no usable key remains.
+// applying the same key hygiene as a remote key set with the default
+// Config.MaxKeys and Config.MaxRSABits (100 keys, 4096 bits): unusable keys
+// (unknown kty, use other than sig, private or symmetric keys, RSA under
+// 2048 or over 4096 bits, bad curves, alg/kty mismatches) are dropped and
+// logged to slog.Default. It fails when no usable key remains.
 func ParseStaticKeySet(jwks []byte) (*StaticKeySet, error) {
-	keys, err := parseKeys(jwks, defaultMaxKeys, slog.Default(), "static")
+	keys, err := parseKeys(jwks, staticLimits, slog.Default(), "static")
 	if err != nil {
 		return nil, fmt.Errorf("core: static key set: %w", err)
 	}

@@ -2,8 +2,11 @@ package core
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"fmt"
 	"log/slog"
+	"math/big"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -306,4 +309,87 @@ func TestForgedKnownKIDStaticKeySet(t *testing.T) {
 	_, err = v.Verify(context.Background(), attacker.sign(t, ksClaims(clk.Now())))
 	assert.ErrorIs(t, err, ErrSignatureInvalid)
 	assert.Equal(t, int64(1), ks.calls.Load())
+}
+
+// ksModulus returns a random odd number of exactly bits bits: an RSA
+// modulus for key hygiene, which never factors it.
+func ksModulus(tb testing.TB, bits int) *big.Int {
+	tb.Helper()
+	b := make([]byte, (bits+7)/8)
+	_, err := rand.Read(b)
+	require.NoError(tb, err)
+	n := new(big.Int).SetBytes(b)
+	for i := bits; i < len(b)*8; i++ {
+		n.SetBit(n, i, 0)
+	}
+	return n.SetBit(n, bits-1, 1).SetBit(n, 0, 1)
+}
+
+// ksRSAJWK is a public RSA JWK with a random modulus of bits bits.
+func ksRSAJWK(tb testing.TB, kid string, bits int) map[string]any {
+	tb.Helper()
+	return map[string]any{"kty": "RSA", "kid": kid, "use": "sig", "alg": "RS256", "n": kitB64(ksModulus(tb, bits).Bytes()), "e": "AQAB"}
+}
+
+// TestMaxRSABits: RSA keys above Config.MaxRSABits (default 4096) are
+// dropped from remote and static key sets; the rest of the set is kept.
+func TestMaxRSABits(t *testing.T) {
+	doc := kitJWKS(t, ksRSAJWK(t, "rsa-2048", 2048), ksRSAJWK(t, "rsa-4096", 4096),
+		ksRSAJWK(t, "rsa-4104", 4104), ksRSAJWK(t, "rsa-8192", 8192))
+	tests := []struct {
+		name string
+		max  int // Config.MaxRSABits
+		want []string
+	}{
+		{"default", 0, []string{"rsa-2048", "rsa-4096"}},
+		{"2048", 2048, []string{"rsa-2048"}},
+		{"8192", 8192, []string{"rsa-2048", "rsa-4096", "rsa-4104", "rsa-8192"}},
+	}
+	for _, tc := range tests {
+		t.Run("remote "+tc.name, func(t *testing.T) {
+			srv := newKitJWKSServer(t, doc)
+			cfg := rksConfig(srv.URL, newKitClock())
+			cfg.MaxRSABits = tc.max
+			r := newRKS(t, cfg)
+			all, err := r.Keys(context.Background(), "")
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, keyIDs(all))
+		})
+	}
+	t.Run("static", func(t *testing.T) {
+		ks, err := ParseStaticKeySet(doc)
+		require.NoError(t, err)
+		all, err := ks.Keys(context.Background(), "")
+		require.NoError(t, err)
+		assert.Equal(t, []string{"rsa-2048", "rsa-4096"}, keyIDs(all), "the default cap")
+	})
+}
+
+// keyIDs lists the kids of keys, in order.
+func keyIDs(keys []*PublicKey) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = k.KeyID()
+	}
+	return out
+}
+
+// TestNewPublicKeyRSABounds: keys built in code may have up to 8192 bits,
+// the ceiling of Config.MaxRSABits rather than its default.
+func TestNewPublicKeyRSABounds(t *testing.T) {
+	for _, tc := range []struct {
+		bits int
+		ok   bool
+	}{{2047, false}, {2048, true}, {4097, true}, {8192, true}, {8193, false}} {
+		t.Run(fmt.Sprint(tc.bits), func(t *testing.T) {
+			k, err := NewPublicKey("k", "RS256", &rsa.PublicKey{N: ksModulus(t, tc.bits), E: 65537})
+			if tc.ok {
+				require.NoError(t, err)
+				assert.Equal(t, "k", k.KeyID())
+				return
+			}
+			assert.Error(t, err)
+			assert.Nil(t, k)
+		})
+	}
 }

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/axiomsgo/axioms/core/internal/jwkset"
 )
 
 const (
@@ -65,6 +67,7 @@ type RemoteKeySet struct {
 	fetchTimeout    time.Duration
 	maxBytes        int64
 	maxKeys         int
+	maxRSABits      int
 
 	snap atomic.Pointer[snapshot] // last good set; nil until the first success
 
@@ -97,10 +100,10 @@ type fetchCall struct {
 // NewRemoteKeySet builds the key set NewVerifier would build from cfg: it
 // uses JWKSURL (default: discovery from Issuer), RefreshInterval,
 // CacheTTL, MinRefreshInterval, FetchTimeout, MaxJWKSBytes, MaxKeys,
-// HTTPClient, Now and Logger, with their documented defaults. It fails only
-// on a bad setting (for example an http:// URL on a non-loopback host); it
-// never waits for the network and succeeds while the issuer is down. The
-// first fetch starts at once in the background.
+// MaxRSABits, HTTPClient, Now and Logger, with their documented defaults.
+// It fails only on a bad setting (for example an http:// URL on a
+// non-loopback host); it never waits for the network and succeeds while the
+// issuer is down. The first fetch starts at once in the background.
 func NewRemoteKeySet(cfg Config) (*RemoteKeySet, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.checkKeySource(); err != nil {
@@ -126,6 +129,7 @@ func newRemoteKeySet(s fetchSettings, jwksURL, issuer string) *RemoteKeySet {
 		fetchTimeout:    s.timeout,
 		maxBytes:        s.maxBytes,
 		maxKeys:         s.maxKeys,
+		maxRSABits:      s.maxRSABits,
 		trigger:         make(chan struct{}, 1),
 		done:            make(chan struct{}),
 	}
@@ -458,7 +462,7 @@ func (r *RemoteKeySet) parse(data []byte, source string) (keys []*PublicKey, err
 			keys, err = nil, fmt.Errorf("parsing: internal error: %v", p)
 		}
 	}()
-	keys, err = parseKeys(data, r.maxKeys, r.logger, source)
+	keys, err = parseKeys(data, jwkset.Limits{MaxKeys: r.maxKeys, MaxRSABits: r.maxRSABits}, r.logger, source)
 	if err != nil {
 		return nil, fmt.Errorf("parsing: %w", err)
 	}

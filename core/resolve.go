@@ -36,7 +36,7 @@ type issuerSettings struct {
 type fetchSettings struct {
 	refreshInterval, cacheTTL, minInterval, timeout time.Duration
 	maxBytes                                        int64
-	maxKeys                                         int
+	maxKeys, maxRSABits                             int
 	client                                          *http.Client // the caller's, or nil
 	now                                             func() time.Time
 	logger                                          *slog.Logger
@@ -104,6 +104,7 @@ func (c Config) withDefaults() Config {
 	c.FetchTimeout = orDefault(c.FetchTimeout, defaultFetchTimeout)
 	c.MaxJWKSBytes = orDefault(c.MaxJWKSBytes, defaultMaxJWKSBytes)
 	c.MaxKeys = orDefault(c.MaxKeys, defaultMaxKeys)
+	c.MaxRSABits = orDefault(c.MaxRSABits, defaultMaxRSABits)
 	c.MaxTokenBytes = orDefault(c.MaxTokenBytes, defaultMaxTokenBytes)
 	if c.Now == nil {
 		c.Now = time.Now
@@ -141,7 +142,7 @@ func cleanList(in, def []string) []string {
 func (c *Config) fetchSettings() fetchSettings {
 	return fetchSettings{
 		refreshInterval: c.RefreshInterval, cacheTTL: c.CacheTTL, minInterval: c.MinRefreshInterval,
-		timeout: c.FetchTimeout, maxBytes: c.MaxJWKSBytes, maxKeys: c.MaxKeys,
+		timeout: c.FetchTimeout, maxBytes: c.MaxJWKSBytes, maxKeys: c.MaxKeys, maxRSABits: c.MaxRSABits,
 		client: c.HTTPClient, now: c.Now, logger: c.Logger,
 	}
 }

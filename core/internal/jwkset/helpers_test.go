@@ -113,7 +113,7 @@ func setJSON(t testing.TB, keys ...any) []byte {
 // parseOne parses a set holding one JWK and expects no set-level error.
 func parseOne(t testing.TB, key any) ([]*Key, []Dropped) {
 	t.Helper()
-	ks, dropped, err := Parse(setJSON(t, key), 10)
+	ks, dropped, err := Parse(setJSON(t, key), Limits{MaxKeys: 10})
 	require.NoError(t, err)
 	return ks, dropped
 }

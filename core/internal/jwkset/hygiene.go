@@ -38,7 +38,7 @@ const (
 const (
 	maxKIDLen     = 256  // bytes
 	minRSABits    = 2048 // RFC 7518 §3.3, §3.5
-	maxRSABits    = 8192 // bounds verification cost
+	maxRSABits    = 8192 // bounds verification cost; Limits.MaxRSABits may lower it
 	maxRSAExpBits = 31   // e ≤ 2^31-1
 	minRSAExp     = 3    // e = 1 makes "signatures" trivial
 	ed25519Size   = 32   // RFC 8037 §2
@@ -248,6 +248,14 @@ func checkRSA(n, e *big.Int) string {
 		return reasonROCA
 	}
 	return ""
+}
+
+// rsaBits returns the modulus size of an RSA key, or 0 for other keys.
+func rsaBits(pub crypto.PublicKey) int {
+	if p, ok := pub.(*rsa.PublicKey); ok && p != nil && p.N != nil {
+		return p.N.BitLen()
+	}
+	return 0
 }
 
 // cleanEC checks that p is on an allowed curve and returns a copy of it that

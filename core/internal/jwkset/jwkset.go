@@ -40,27 +40,56 @@ type Dropped struct {
 	Reason string
 }
 
+// Bounds of the RSA modulus, in bits, for New and for Limits.MaxRSABits.
+const (
+	MinRSABits = minRSABits // RFC 7518 §3.3, §3.5
+	MaxRSABits = maxRSABits // the most New accepts and Limits.MaxRSABits allows
+)
+
+// Limits bound what Parse accepts.
+type Limits struct {
+	// MaxKeys is the most JWKs the "keys" array may hold; a larger set is
+	// refused as a whole.
+	MaxKeys int
+	// MaxRSABits is the largest RSA modulus kept, in bits; larger keys are
+	// dropped ("RSA key too large"). 0, or a value above MaxRSABits, means
+	// MaxRSABits.
+	MaxRSABits int
+}
+
+// maxRSA returns the effective RSA modulus cap of lim.
+func (lim Limits) maxRSA() int {
+	if lim.MaxRSABits <= 0 || lim.MaxRSABits > maxRSABits {
+		return maxRSABits
+	}
+	return lim.MaxRSABits
+}
+
 // Parse parses a JWKS document ({"keys":[...]}) and returns its usable keys.
 //
 // Only the top-level "keys" member is read; other top-level members are
 // ignored. A document that is not a JSON object with a "keys" array, or
-// whose "keys" array holds more than maxKeys entries, is refused with an
-// error. Otherwise every JWK is judged on its own: unusable ones are listed
-// in the dropped slice (in document order) and never fail the set. When no
-// key is usable, Parse returns an empty key slice and no error; the caller
-// decides what an empty set means. Keys sharing a kid are all kept.
-func Parse(data []byte, maxKeys int) ([]*Key, []Dropped, error) {
+// whose "keys" array holds more than lim.MaxKeys entries, is refused with
+// an error. Otherwise every JWK is judged on its own: unusable ones
+// (including RSA keys over lim.MaxRSABits) are listed in the dropped slice
+// (in document order) and never fail the set. When no key is usable, Parse
+// returns an empty key slice and no error; the caller decides what an empty
+// set means. Keys sharing a kid are all kept.
+func Parse(data []byte, lim Limits) ([]*Key, []Dropped, error) {
 	raws, err := splitSet(data)
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(raws) > maxKeys {
-		return nil, nil, fmt.Errorf("jwkset: key set has %d keys, more than the limit of %d", len(raws), maxKeys)
+	if len(raws) > lim.MaxKeys {
+		return nil, nil, fmt.Errorf("jwkset: key set has %d keys, more than the limit of %d", len(raws), lim.MaxKeys)
 	}
 	keys := make([]*Key, 0, len(raws))
 	var dropped []Dropped
 	for _, raw := range raws {
 		k, d := parseJWK(raw)
+		if k != nil && rsaBits(k.Public) > lim.maxRSA() {
+			k, d = nil, Dropped{KID: logKID(k.KID), Reason: reasonRSALarge}
+		}
 		if k == nil {
 			dropped = append(dropped, d)
 			continue
@@ -90,8 +119,9 @@ func splitSet(data []byte) ([]json.RawMessage, error) {
 }
 
 // New builds a Key from a standard-library public key, applying the same
-// hygiene rules as Parse. pub is *rsa.PublicKey, *ecdsa.PublicKey or
-// ed25519.PublicKey (or the value forms rsa.PublicKey and ecdsa.PublicKey).
+// hygiene rules as Parse, with an RSA modulus of at most MaxRSABits. pub is
+// *rsa.PublicKey, *ecdsa.PublicKey or ed25519.PublicKey (or the value forms
+// rsa.PublicKey and ecdsa.PublicKey).
 // alg may be "" to allow every algorithm that fits the key. The key material
 // is copied, so later changes to pub do not affect the Key.
 func New(kid, alg string, pub crypto.PublicKey) (*Key, error) {

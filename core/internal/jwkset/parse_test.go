@@ -212,7 +212,7 @@ func TestParseSet(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ks, _, err := Parse([]byte(tc.data), tc.maxKeys)
+			ks, _, err := Parse([]byte(tc.data), Limits{MaxKeys: tc.maxKeys})
 			if tc.wantErr {
 				require.Error(t, err)
 				assert.Nil(t, ks)
@@ -238,7 +238,7 @@ func TestParseMixedSet(t *testing.T) {
 		with(jwkMap(t, f.ed.Public()), "kid", "ed"),
 		with(jwkMap(t, &f.rsa2.PublicKey), "kid", "enc", "use", "enc"),
 	)
-	ks, dropped, err := Parse(set, 100)
+	ks, dropped, err := Parse(set, Limits{MaxKeys: 100})
 	require.NoError(t, err)
 	var kids []string
 	for _, k := range ks {
@@ -263,7 +263,7 @@ func TestParseTopLevelMembersIgnored(t *testing.T) {
 		"keys": []any{jwkMap(t, &f.p256.PublicKey)},
 	})
 	require.NoError(t, err)
-	ks, dropped, err := Parse(doc, 10)
+	ks, dropped, err := Parse(doc, Limits{MaxKeys: 10})
 	require.NoError(t, err)
 	assert.Empty(t, dropped)
 	require.Len(t, ks, 1)
@@ -278,7 +278,7 @@ func TestParseDuplicateKIDs(t *testing.T) {
 	ks, dropped, err := Parse(setJSON(t,
 		with(jwkMap(t, &f.rsa.PublicKey), "kid", "same"),
 		with(jwkMap(t, &f.rsa2.PublicKey), "kid", "same"),
-	), 10)
+	), Limits{MaxKeys: 10})
 	require.NoError(t, err)
 	assert.Empty(t, dropped)
 	require.Len(t, ks, 2)
@@ -289,7 +289,7 @@ func TestParseDuplicateKIDs(t *testing.T) {
 // TestParseNoUsableKey checks that a set without usable keys is not an
 // error: the caller decides.
 func TestParseNoUsableKey(t *testing.T) {
-	ks, dropped, err := Parse([]byte(`{"keys":[{"kty":"oct","k":"AAAA","kid":"a"},{"kty":"AKP"}]}`), 10)
+	ks, dropped, err := Parse([]byte(`{"keys":[{"kty":"oct","k":"AAAA","kid":"a"},{"kty":"AKP"}]}`), Limits{MaxKeys: 10})
 	require.NoError(t, err)
 	assert.Empty(t, ks)
 	assert.NotNil(t, ks)
@@ -427,7 +427,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"keys":[{"kty":"oct","k":"AAAA"},null,1,"x",{"kty":"EC","crv":"P-256","x":"","y":""}]}`))
 	f.Add([]byte(`{"keys":[{"kty":"RSA","n":"AQAB","e":"AQAB","x5c":["AAAA"]}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		ks, dropped, err := Parse(data, 50)
+		ks, dropped, err := Parse(data, Limits{MaxKeys: 50})
 		if err != nil {
 			return
 		}
@@ -471,6 +471,41 @@ func TestKeyEqual(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.Equal(t, tc.want, base(t).Equal(tc.other))
 			assert.Equal(t, tc.want, tc.other.Equal(base(t)))
+		})
+	}
+}
+
+// TestParseRSALimit checks Limits.MaxRSABits: larger RSA keys are dropped,
+// and 0 or a value above MaxRSABits means MaxRSABits.
+func TestParseRSALimit(t *testing.T) {
+	e := big.NewInt(65537)
+	n4096, n4097, n8192 := oddNumber(t, 4096), oddNumber(t, 4097), oddNumber(t, 8192)
+	tests := []struct {
+		name  string
+		n     *big.Int
+		limit int
+		kept  bool
+	}{
+		{"4096 bits, limit 4096", n4096, 4096, true},
+		{"4097 bits, limit 4096", n4097, 4096, false},
+		{"8192 bits, limit 4096", n8192, 4096, false},
+		{"4096 bits, limit 2048", n4096, 2048, false},
+		{"8192 bits, limit 8192", n8192, 8192, true},
+		{"8192 bits, limit 0 (MaxRSABits)", n8192, 0, true},
+		{"8192 bits, limit above MaxRSABits", n8192, 16384, true},
+		{"8200 bits, limit above MaxRSABits", oddNumber(t, 8200), 16384, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ks, dropped, err := Parse(setJSON(t, with(rsaMap(tc.n, e), "kid", "big")), Limits{MaxKeys: 1, MaxRSABits: tc.limit})
+			require.NoError(t, err)
+			if tc.kept {
+				assert.Len(t, ks, 1)
+				assert.Empty(t, dropped)
+				return
+			}
+			assert.Empty(t, ks)
+			assert.Equal(t, []Dropped{{KID: "big", Reason: reasonRSALarge}}, dropped)
 		})
 	}
 }

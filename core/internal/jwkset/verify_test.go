@@ -7,6 +7,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"fmt"
 	"math/big"
 	"slices"
 	"strings"
@@ -307,6 +308,27 @@ func BenchmarkVerify(b *testing.B) {
 			for b.Loop() {
 				if !s.key.Verify(alg, msg, sig) {
 					b.Fatal("verify failed")
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkRSAModulus measures what a forged RS256 token costs against an
+// RSA key of each size: the public-key operation runs in full before the
+// padding check fails. The ratio of 8192 to 2048 bits is quoted in the doc
+// comment of core.Config.MaxRSABits.
+func BenchmarkRSAModulus(b *testing.B) {
+	const msg = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0"
+	for _, bits := range []int{2048, 3072, 4096, 8192} {
+		n := oddNumber(b, bits)
+		k, err := New("", "RS256", &rsa.PublicKey{N: n, E: 65537})
+		require.NoError(b, err)
+		sig := new(big.Int).Rsh(n, 1).FillBytes(make([]byte, (bits+7)/8)) // < n, not a signature
+		b.Run(fmt.Sprint(bits), func(b *testing.B) {
+			for b.Loop() {
+				if k.Verify("RS256", msg, sig) {
+					b.Fatal("forged signature verified")
 				}
 			}
 		})

@@ -128,7 +128,7 @@ func TestWycheproofJWK(t *testing.T) {
 			if len(set) == 0 {
 				set = g.Private // private material in it must be dropped
 			}
-			ks, dropped, err := Parse(set, 100)
+			ks, dropped, err := Parse(set, Limits{MaxKeys: 100})
 			require.NoError(t, err)
 			var reasons []string
 			for _, d := range dropped {
@@ -168,7 +168,7 @@ func TestWycheproofJWS(t *testing.T) {
 		var ks []*Key
 		if len(g.Public) > 0 {
 			var err error
-			ks, _, err = Parse([]byte(`{"keys":[`+string(g.Public)+`]}`), 1)
+			ks, _, err = Parse([]byte(`{"keys":[`+string(g.Public)+`]}`), Limits{MaxKeys: 1})
 			require.NoError(t, err)
 		}
 		for _, tc := range g.Tests {
@@ -190,7 +190,7 @@ func TestWycheproofPSSSaltLength(t *testing.T) {
 		if len(g.Public) == 0 {
 			continue
 		}
-		ks, _, err := Parse([]byte(`{"keys":[`+string(g.Public)+`]}`), 1)
+		ks, _, err := Parse([]byte(`{"keys":[`+string(g.Public)+`]}`), Limits{MaxKeys: 1})
 		require.NoError(t, err)
 		for _, tc := range g.Tests {
 			if tc.TcID >= 281 && tc.TcID <= 286 {
