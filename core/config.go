@@ -225,8 +225,9 @@ type Config struct {
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 
-	// Logger receives key set events (dropped keys, failed refreshes).
-	// Default slog.Default().
+	// Logger receives key set events: dropped keys (each once, not at every
+	// refresh that drops it again) and failed refreshes. Default
+	// slog.Default().
 	Logger *slog.Logger
 }
 

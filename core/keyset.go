@@ -129,21 +129,54 @@ func (ix *keyIndex) sameKey(k *PublicKey, reused map[*PublicKey]bool) *PublicKey
 	return nil
 }
 
-// parseKeys turns a JWKS document into keys, logging every dropped key.
-func parseKeys(data []byte, lim jwkset.Limits, logger *slog.Logger, source string) ([]*PublicKey, error) {
+// parseKeys turns a JWKS document into keys, reporting the dropped keys to
+// drops.
+func parseKeys(data []byte, lim jwkset.Limits, drops *dropLog, source string) ([]*PublicKey, error) {
 	raw, dropped, err := jwkset.Parse(data, lim)
 	if err != nil {
 		return nil, err
 	}
-	for _, d := range dropped {
-		logger.Warn("axioms: JWKS key dropped", slog.String("source", source),
-			slog.String("kid", sanitizeForLog(d.KID)), slog.String("reason", d.Reason))
-	}
+	drops.report(source, dropped)
 	keys := make([]*PublicKey, len(raw))
 	for i, k := range raw {
 		keys[i] = &PublicKey{key: *k}
 	}
 	return keys, nil
+}
+
+// maxDropMemory bounds how many dropped keys a dropLog remembers.
+const maxDropMemory = 256
+
+// dropLog logs, at WARN, the keys that the parses of one key set drop, each
+// once rather than at every refresh: a key dropped for the same reason
+// under the same kid at the previous parse is not logged again. A key that
+// leaves the set and comes back is logged again, and so are the dropped
+// keys beyond the first maxDropMemory of a parse, which are not remembered.
+// It is not safe for concurrent use (a RemoteKeySet parses in its
+// background goroutine only).
+type dropLog struct {
+	logger *slog.Logger
+	last   map[droppedKey]bool // the dropped keys of the previous parse
+}
+
+// droppedKey identifies a dropped key for dropLog.
+type droppedKey struct{ kid, reason string }
+
+// report logs the dropped keys of one parse that the previous parse did not
+// drop, and remembers them for the next parse.
+func (l *dropLog) report(source string, dropped []jwkset.Dropped) {
+	seen := make(map[droppedKey]bool, min(len(dropped), maxDropMemory))
+	for _, d := range dropped {
+		k := droppedKey{kid: sanitizeForLog(d.KID), reason: d.Reason}
+		if !l.last[k] {
+			l.logger.Warn("axioms: JWKS key dropped", slog.String("source", source),
+				slog.String("kid", k.kid), slog.String("reason", k.reason))
+		}
+		if len(seen) < maxDropMemory {
+			seen[k] = true
+		}
+	}
+	l.last = seen
 }
 
 // sanitizeForLog bounds a value taken from a key set before it is logged.
@@ -181,7 +214,7 @@ func NewStaticKeySet(keys ...*PublicKey) *StaticKeySet {
 // 2048 or over 4096 bits, bad curves, alg/kty mismatches) are dropped and
 // logged to slog.Default. It fails when no usable key remains.
 func ParseStaticKeySet(jwks []byte) (*StaticKeySet, error) {
-	keys, err := parseKeys(jwks, staticLimits, slog.Default(), "static")
+	keys, err := parseKeys(jwks, staticLimits, &dropLog{logger: slog.Default()}, "static")
 	if err != nil {
 		return nil, fmt.Errorf("core: static key set: %w", err)
 	}

@@ -14,6 +14,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/axiomsgo/axioms/core/internal/jwkset"
 )
 
 // ksClaims are valid claims for the tests of this file at now.
@@ -392,4 +394,90 @@ func TestNewPublicKeyRSABounds(t *testing.T) {
 			assert.Nil(t, k)
 		})
 	}
+}
+
+// recordHandler is a slog.Handler that keeps the records it handles.
+type recordHandler struct {
+	mu      sync.Mutex
+	records []slog.Record
+}
+
+func (h *recordHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *recordHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *recordHandler) WithGroup(string) slog.Handler            { return h }
+
+func (h *recordHandler) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.records = append(h.records, r.Clone())
+	return nil
+}
+
+// dropped counts the "JWKS key dropped" warnings by kid.
+func (h *recordHandler) dropped() map[string]int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := map[string]int{}
+	for _, r := range h.records {
+		if r.Level != slog.LevelWarn || r.Message != "axioms: JWKS key dropped" {
+			continue
+		}
+		r.Attrs(func(a slog.Attr) bool {
+			if a.Key == "kid" {
+				out[a.Value.String()]++
+			}
+			return true
+		})
+	}
+	return out
+}
+
+// TestDroppedKeysLoggedOnce: refreshes of a JWKS with unusable keys log
+// each dropped key once, not at every refresh; a dropped key that leaves
+// and comes back is logged again.
+func TestDroppedKeysLoggedOnce(t *testing.T) {
+	good := newKitKey(t, "drop-good", "ES256")
+	enc := good.jwk(t)
+	enc["kid"], enc["use"] = "drop-enc", "enc"
+	pq := map[string]any{"kty": "AKP", "kid": "drop-akp", "alg": "ML-DSA-44", "pub": "AAAA"}
+	huge := ksRSAJWK(t, "drop-rsa-8192", 8192)
+	full := kitJWKS(t, good.jwk(t), enc, pq, huge)
+	srv := newKitJWKSServer(t, full)
+	var logs recordHandler
+	cfg := rksConfig(srv.URL, newKitClock())
+	cfg.Logger = slog.New(&logs)
+	r := newRKS(t, cfg)
+	_, err := r.Keys(context.Background(), good.kid)
+	require.NoError(t, err)
+	for range 3 {
+		require.NoError(t, r.Refresh(context.Background()))
+	}
+	require.Equal(t, int64(4), srv.requests.Load(), "precondition: the start-up fetch and three refreshes")
+	assert.Equal(t, map[string]int{"drop-enc": 1, "drop-akp": 1, "drop-rsa-8192": 1}, logs.dropped())
+
+	srv.set(kitJWKS(t, good.jwk(t), pq, huge)) // the encryption key leaves
+	require.NoError(t, r.Refresh(context.Background()))
+	srv.set(full) // and comes back
+	require.NoError(t, r.Refresh(context.Background()))
+	require.NoError(t, r.Refresh(context.Background()))
+	assert.Equal(t, map[string]int{"drop-enc": 2, "drop-akp": 1, "drop-rsa-8192": 1}, logs.dropped())
+}
+
+// TestDropLogBounded: a parse remembers at most maxDropMemory dropped keys;
+// the others are logged at every parse.
+func TestDropLogBounded(t *testing.T) {
+	var logs recordHandler
+	l := &dropLog{logger: slog.New(&logs)}
+	var dropped []jwkset.Dropped
+	for i := range maxDropMemory + 2 {
+		dropped = append(dropped, jwkset.Dropped{KID: fmt.Sprint("k", i), Reason: "encryption key"})
+	}
+	l.report("test", dropped)
+	l.report("test", dropped)
+	assert.Len(t, l.last, maxDropMemory)
+	counts := logs.dropped()
+	assert.Equal(t, 1, counts["k0"])
+	assert.Equal(t, 1, counts[fmt.Sprint("k", maxDropMemory-1)])
+	assert.Equal(t, 2, counts[fmt.Sprint("k", maxDropMemory)], "not remembered")
+	assert.Equal(t, 2, counts[fmt.Sprint("k", maxDropMemory+1)])
 }

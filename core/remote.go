@@ -60,6 +60,7 @@ type RemoteKeySet struct {
 	ownConn *http.Transport // transport we created, closed by Close; nil otherwise
 	now     func() time.Time
 	logger  *slog.Logger
+	drops   dropLog // logs dropped keys once (loop goroutine only)
 
 	refreshInterval time.Duration
 	cacheTTL        time.Duration
@@ -123,6 +124,7 @@ func newRemoteKeySet(s fetchSettings, jwksURL, issuer string) *RemoteKeySet {
 		issuer:          issuer,
 		now:             s.now,
 		logger:          s.logger,
+		drops:           dropLog{logger: s.logger},
 		refreshInterval: s.refreshInterval,
 		cacheTTL:        s.cacheTTL,
 		minInterval:     s.minInterval,
@@ -462,7 +464,7 @@ func (r *RemoteKeySet) parse(data []byte, source string) (keys []*PublicKey, err
 			keys, err = nil, fmt.Errorf("parsing: internal error: %v", p)
 		}
 	}()
-	keys, err = parseKeys(data, jwkset.Limits{MaxKeys: r.maxKeys, MaxRSABits: r.maxRSABits}, r.logger, source)
+	keys, err = parseKeys(data, jwkset.Limits{MaxKeys: r.maxKeys, MaxRSABits: r.maxRSABits}, &r.drops, source)
 	if err != nil {
 		return nil, fmt.Errorf("parsing: %w", err)
 	}
