@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"slices"
 	"unsafe"
 
 	"github.com/axiomsgo/axioms/core/internal/strictjson"
@@ -270,28 +269,6 @@ func verifySignature(ctx context.Context, ks KeySet, t jws) (*PublicKey, error) 
 		return retryRefreshed(ctx, ks, t, keys, sigBuf[:n], err)
 	}
 	return key, err
-}
-
-// retryRefreshed handles a token whose kid is known but whose signature
-// (or alg) the keys of that kid, old, do not fit: the issuer may have
-// replaced the key under the same kid. A key set that can refetch
-// (keyRefresher) refetches, under the rate limit of an unknown kid, and the
-// token is tried once more if the keys of its kid changed; otherwise err
-// stands. A forged token with a known kid thus costs at most one
-// rate-limited fetch and one more signature check.
-func retryRefreshed(ctx context.Context, ks KeySet, t jws, old []*PublicKey, sig []byte, err error) (*PublicKey, error) {
-	r, ok := ks.(keyRefresher)
-	if !ok || !(errors.Is(err, ErrSignatureInvalid) || errors.Is(err, ErrUnsupportedAlgorithm)) {
-		return nil, err
-	}
-	keys, rerr := r.refreshKeys(ctx, t.header.kid)
-	switch {
-	case rerr != nil:
-		return nil, rerr
-	case slices.Equal(keys, old):
-		return nil, err // no fetch was allowed, or the same keys came back
-	}
-	return verifyWithKeys(keys, t, sig)
 }
 
 // verifyWithKeys tries the keys that accept the token's alg, in order.

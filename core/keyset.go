@@ -3,8 +3,10 @@ package core
 import (
 	"context"
 	"crypto"
+	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 
 	"github.com/axiomsgo/axioms/core/internal/jwkset"
 )
@@ -30,9 +32,32 @@ type keyRefresher interface {
 	refreshKeys(ctx context.Context, kid string) ([]*PublicKey, error)
 }
 
+// retryRefreshed handles a token whose kid is known but whose signature
+// (or alg) the keys of that kid, old, do not fit: the issuer may have
+// replaced the key under the same kid. A key set that can refetch
+// (keyRefresher) refetches, under the rate limit of an unknown kid, and the
+// token is tried once more if the keys of its kid changed; otherwise err
+// stands. A forged token with a known kid thus costs at most one
+// rate-limited fetch and one more signature check.
+func retryRefreshed(ctx context.Context, ks KeySet, t jws, old []*PublicKey, sig []byte, err error) (*PublicKey, error) {
+	r, ok := ks.(keyRefresher)
+	if !ok || !(errors.Is(err, ErrSignatureInvalid) || errors.Is(err, ErrUnsupportedAlgorithm)) {
+		return nil, err
+	}
+	keys, rerr := r.refreshKeys(ctx, t.header.kid)
+	switch {
+	case rerr != nil:
+		return nil, rerr
+	case slices.Equal(keys, old):
+		return nil, err // no fetch was allowed, or the same keys came back
+	}
+	return verifyWithKeys(keys, t, sig)
+}
+
 // PublicKey is one verification key, converted to its standard-library form
 // once, when its key set loads. Its algorithm is bound: a key whose JWK
-// carries "alg" verifies only that algorithm (RFC 8725 §3.1).
+// carries "alg" verifies only that algorithm (RFC 8725 §3.1), "EdDSA" and
+// "Ed25519" (RFC 9864) counting as one, as Config.Algorithms explains.
 type PublicKey struct {
 	key jwkset.Key
 }
