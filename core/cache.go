@@ -281,20 +281,22 @@ func entrySize(token string, c *Claims) int64 {
 	return cacheEntryOverhead + int64(len(token)+len(c.head)+len(c.tail)+len(c.raw)) + treeSize(&c.root)
 }
 
-// treeSize is the memory of the slices of a parsed JSON value (strings
-// mostly alias the payload and are counted with it).
+// treeSize is the memory of the elements and members of a parsed JSON
+// value (strings mostly alias the payload and are counted with it).
 func treeSize(v *strictjson.Value) int64 {
 	var n int64
-	switch v.Kind {
+	switch v.Kind() {
 	case strictjson.Array:
-		n += int64(cap(v.Arr)) * int64(unsafe.Sizeof(strictjson.Value{}))
-		for i := range v.Arr {
-			n += treeSize(&v.Arr[i])
+		elems := v.Arr()
+		n += int64(len(elems)) * int64(unsafe.Sizeof(strictjson.Value{}))
+		for i := range elems {
+			n += treeSize(&elems[i])
 		}
 	case strictjson.Object:
-		n += int64(cap(v.Obj)) * int64(unsafe.Sizeof(strictjson.Member{}))
-		for i := range v.Obj {
-			n += treeSize(&v.Obj[i].Value)
+		members := v.Obj()
+		n += int64(len(members)) * int64(unsafe.Sizeof(strictjson.Member{}))
+		for i := range members {
+			n += treeSize(&members[i].Value)
 		}
 	}
 	return n

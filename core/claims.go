@@ -94,10 +94,10 @@ func (c *Claims) Get(name string) (any, bool) {
 // GetString returns the claim called name when it is a JSON string.
 func (c *Claims) GetString(name string) (string, bool) {
 	v := lookupClaim(&c.root, name)
-	if v == nil || v.Kind != strictjson.String {
+	if v == nil || v.Kind() != strictjson.String {
 		return "", false
 	}
-	return v.Str, true
+	return v.Str(), true
 }
 
 // ErrAmbiguousClaims was returned by Decode for a claim set with two member
@@ -184,16 +184,17 @@ func contains(v *strictjson.Value, s string) bool {
 	if v == nil || s == "" {
 		return false
 	}
-	switch v.Kind {
+	switch v.Kind() {
 	case strictjson.String:
-		for w := range strings.SplitSeq(v.Str, " ") {
+		for w := range strings.SplitSeq(v.Str(), " ") {
 			if w == s {
 				return true
 			}
 		}
 	case strictjson.Array:
-		for i := range v.Arr {
-			if v.Arr[i].Kind == strictjson.String && v.Arr[i].Str == s {
+		elems := v.Arr()
+		for i := range elems {
+			if elems[i].Kind() == strictjson.String && elems[i].Str() == s {
 				return true
 			}
 		}
@@ -208,20 +209,21 @@ func stringList(v *strictjson.Value, split bool) []string {
 		return nil
 	}
 	var out []string
-	switch v.Kind {
+	switch v.Kind() {
 	case strictjson.String:
 		if !split {
-			return []string{v.Str}
+			return []string{v.Str()}
 		}
-		for w := range strings.SplitSeq(v.Str, " ") {
+		for w := range strings.SplitSeq(v.Str(), " ") {
 			if w != "" {
 				out = append(out, w)
 			}
 		}
 	case strictjson.Array:
-		for i := range v.Arr {
-			if v.Arr[i].Kind == strictjson.String && v.Arr[i].Str != "" {
-				out = append(out, v.Arr[i].Str)
+		elems := v.Arr()
+		for i := range elems {
+			if elems[i].Kind() == strictjson.String && elems[i].Str() != "" {
+				out = append(out, elems[i].Str())
 			}
 		}
 	}

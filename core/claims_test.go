@@ -2,9 +2,11 @@ package core
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -394,4 +396,32 @@ func TestClaimsRedaction(t *testing.T) {
 		assert.True(t, time.Unix(clNow+3600, 0).Equal(entry.Claims.Exp))
 		assert.NotEqual(t, subject, entry.Claims.Sub)
 	})
+}
+
+// TestClaimsTreeMemory: the claim tree of a verified token costs the same
+// allocations whatever the size of its arrays, and per array element its
+// 16 bytes plus its share of the decoded payload (a "groups" element of
+// 15 bytes of JSON costs 31 bytes, before size-class rounding).
+func TestClaimsTreeMemory(t *testing.T) {
+	measure := func(groups int) (allocs float64, bytes float64) {
+		f := bnNewFixture(t, "EdDSA", bnClaims(map[string]any{"groups": bnGroups(groups * 15)}), 0)
+		ctx := context.Background()
+		verify := func() {
+			if _, err := f.v.Verify(ctx, f.token); err != nil {
+				t.Fatal(err)
+			}
+		}
+		allocs = testing.AllocsPerRun(20, verify)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for range 20 {
+			verify()
+		}
+		runtime.ReadMemStats(&after)
+		return allocs, float64(after.TotalAlloc-before.TotalAlloc) / 20
+	}
+	fewAllocs, fewBytes := measure(50)
+	manyAllocs, manyBytes := measure(550)
+	assert.Equal(t, fewAllocs, manyAllocs, "allocations grow with the arrays")
+	assert.Less(t, (manyBytes-fewBytes)/500, 40.0, "bytes per array element")
 }

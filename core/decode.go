@@ -45,16 +45,16 @@ func decodeTree(root *strictjson.Value, v any) error {
 // decodeValue fills v from val, first giving an Unmarshaler met on the way
 // through v's pointers the value.
 func decodeValue(val *strictjson.Value, v reflect.Value) error {
-	u, ut, pv := indirect(v, val.Kind == strictjson.Null)
+	u, ut, pv := indirect(v, val.Kind() == strictjson.Null)
 	switch {
 	case u != nil:
 		return u.UnmarshalJSON(appendJSON(nil, val))
-	case ut != nil && val.Kind == strictjson.String:
-		return ut.UnmarshalText([]byte(val.Str))
+	case ut != nil && val.Kind() == strictjson.String:
+		return ut.UnmarshalText([]byte(val.Str()))
 	case ut != nil:
 		return typeError(val, v.Type())
 	}
-	switch val.Kind {
+	switch val.Kind() {
 	case strictjson.Object:
 		return decodeObject(val, pv)
 	case strictjson.Array:
@@ -75,10 +75,10 @@ func decodeScalar(val *strictjson.Value, v reflect.Value) error {
 		v.Set(reflect.ValueOf(val.Interface()))
 		return nil
 	}
-	switch val.Kind {
+	switch val.Kind() {
 	case strictjson.Bool:
 		if v.Kind() == reflect.Bool {
-			v.SetBool(val.Str == "true")
+			v.SetBool(val.Str() == "true")
 			return nil
 		}
 	case strictjson.String:
@@ -94,11 +94,11 @@ func decodeScalar(val *strictjson.Value, v reflect.Value) error {
 func decodeString(val *strictjson.Value, v reflect.Value) error {
 	switch {
 	case v.Type() == jsonNumberType:
-		if n, err := strictjson.Parse(val.Str); err != nil || n.Kind != strictjson.Number || n.Str != val.Str {
-			return fmt.Errorf("core: Decode: invalid number literal %q for json.Number", val.Str)
+		if n, err := strictjson.Parse(val.Str()); err != nil || n.Kind() != strictjson.Number || n.Str() != val.Str() {
+			return fmt.Errorf("core: Decode: invalid number literal %q for json.Number", val.Str())
 		}
 	case v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8:
-		b, err := base64.StdEncoding.DecodeString(val.Str)
+		b, err := base64.StdEncoding.DecodeString(val.Str())
 		if err != nil {
 			return err
 		}
@@ -107,14 +107,14 @@ func decodeString(val *strictjson.Value, v reflect.Value) error {
 	case v.Kind() != reflect.String:
 		return typeError(val, v.Type())
 	}
-	v.SetString(val.Str)
+	v.SetString(val.Str())
 	return nil
 }
 
 // decodeNumber fills v from a JSON number, refusing one that v's kind cannot
 // hold exactly in range (a fraction into an integer, 300 into an int8).
 func decodeNumber(val *strictjson.Value, v reflect.Value) error {
-	s := val.Str
+	s := val.Str()
 	switch v.Kind() {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		n, err := strconv.ParseInt(s, 10, 64)
@@ -154,7 +154,8 @@ func decodeArray(val *strictjson.Value, v reflect.Value) error {
 			return nil
 		}
 	case reflect.Slice:
-		n := len(val.Arr)
+		elems := val.Arr()
+		n := len(elems)
 		if n > v.Cap() {
 			grown := reflect.MakeSlice(v.Type(), n, n)
 			reflect.Copy(grown, v)
@@ -164,12 +165,13 @@ func decodeArray(val *strictjson.Value, v reflect.Value) error {
 		if n == 0 {
 			v.Set(reflect.MakeSlice(v.Type(), 0, 0))
 		}
-		return decodeElems(val.Arr, v)
+		return decodeElems(elems, v)
 	case reflect.Array:
-		for i := len(val.Arr); i < v.Len(); i++ {
+		elems := val.Arr()
+		for i := len(elems); i < v.Len(); i++ {
 			v.Index(i).SetZero()
 		}
-		return decodeElems(val.Arr[:min(len(val.Arr), v.Len())], v)
+		return decodeElems(elems[:min(len(elems), v.Len())], v)
 	}
 	return typeError(val, v.Type())
 }
@@ -194,10 +196,10 @@ func decodeObject(val *strictjson.Value, v reflect.Value) error {
 			return nil
 		}
 	case reflect.Struct:
-		return decodeStruct(val.Obj, v)
+		return decodeStruct(val.Obj(), v)
 	case reflect.Map:
 		if mapKeyOK(v.Type().Key()) {
-			return decodeMap(val.Obj, v)
+			return decodeMap(val.Obj(), v)
 		}
 	}
 	return typeError(val, v.Type())
@@ -245,12 +247,12 @@ func fieldByIndex(v reflect.Value, index []int) (reflect.Value, error) {
 // decodeMember fills a struct field; quoted is the ",string" option: the
 // value is a JSON string holding the JSON text of a scalar (or null).
 func decodeMember(val *strictjson.Value, v reflect.Value, quoted bool) error {
-	if !quoted || val.Kind == strictjson.Null {
+	if !quoted || val.Kind() == strictjson.Null {
 		return decodeValue(val, v)
 	}
-	if val.Kind == strictjson.String && strings.TrimSpace(val.Str) == val.Str {
-		inner, err := strictjson.Parse(val.Str)
-		if err == nil && inner.Kind != strictjson.Array && inner.Kind != strictjson.Object {
+	if s := val.Str(); val.Kind() == strictjson.String && strings.TrimSpace(s) == s {
+		inner, err := strictjson.Parse(s)
+		if err == nil && inner.Kind() != strictjson.Array && inner.Kind() != strictjson.Object {
 			return decodeValue(&inner, v)
 		}
 	}
@@ -297,11 +299,13 @@ func mapKey(name string, t reflect.Type) (reflect.Value, error) {
 	var err error
 	switch {
 	case reflect.PointerTo(t).Implements(textUnmarshalerType):
-		err = decodeValue(&strictjson.Value{Kind: strictjson.String, Str: name}, k)
+		s := strictjson.StringValue(name)
+		err = decodeValue(&s, k)
 	case t.Kind() == reflect.String:
 		k.SetString(name)
 	default:
-		err = decodeNumber(&strictjson.Value{Kind: strictjson.Number, Str: name}, k)
+		n := strictjson.NumberValue(name)
+		err = decodeNumber(&n, k)
 	}
 	return k, err
 }
@@ -319,7 +323,7 @@ func numberError(s string, t reflect.Type) error {
 
 // kindName names val's JSON type as encoding/json's errors do.
 func kindName(val *strictjson.Value) string {
-	return [...]string{"null", "bool", "number", "string", "array", "object"}[val.Kind]
+	return [...]string{"null", "bool", "number", "string", "array", "object"}[val.Kind()]
 }
 
 // withField prefixes a *json.UnmarshalTypeError's Field with name, the JSON

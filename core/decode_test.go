@@ -454,7 +454,7 @@ func FuzzAppendJSON(f *testing.F) {
 		require.True(t, json.Valid(out), "%s", out)
 		back, err := strictjson.Parse(string(out))
 		require.NoError(t, err, "%s", out)
-		assert.Equal(t, v, back)
+		assert.True(t, v.Equal(back), "%s", out)
 	})
 }
 

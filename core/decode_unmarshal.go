@@ -56,32 +56,34 @@ func indirect(v reflect.Value, null bool) (json.Unmarshaler, encoding.TextUnmars
 // appendJSON appends v as JSON text: the same value as the signed payload's,
 // though escapes and spacing may differ.
 func appendJSON(b []byte, v *strictjson.Value) []byte {
-	switch v.Kind {
+	switch v.Kind() {
 	case strictjson.Null:
 		return append(b, "null"...)
 	case strictjson.String:
-		return appendJSONString(b, v.Str)
+		return appendJSONString(b, v.Str())
 	case strictjson.Array:
 		b = append(b, '[')
-		for i := range v.Arr {
+		elems := v.Arr()
+		for i := range elems {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSON(b, &v.Arr[i])
+			b = appendJSON(b, &elems[i])
 		}
 		return append(b, ']')
 	case strictjson.Object:
 		b = append(b, '{')
-		for i := range v.Obj {
+		members := v.Obj()
+		for i := range members {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = append(appendJSONString(b, v.Obj[i].Key), ':')
-			b = appendJSON(b, &v.Obj[i].Value)
+			b = append(appendJSONString(b, members[i].Key), ':')
+			b = appendJSON(b, &members[i].Value)
 		}
 		return append(b, '}')
 	}
-	return append(b, v.Str...) // bool and number: the literal text
+	return append(b, v.Str()...) // bool and number: the literal text
 }
 
 // appendJSONString appends s, valid UTF-8, as a JSON string: '"' and '\\'

@@ -101,33 +101,34 @@ func (r *RemoteKeySet) fetchMetadata(doc string) (string, error) {
 // they reach an error message.
 func metadataJWKSURI(data []byte, issuer string) (string, error) {
 	doc, err := strictjson.Parse(string(data))
-	if err != nil || doc.Kind != strictjson.Object {
+	if err != nil || doc.Kind() != strictjson.Object {
 		return "", errors.New("document is not a JSON object")
 	}
 	iss, ok := doc.Get("issuer")
 	switch {
-	case !ok || iss.Kind != strictjson.String:
+	case !ok || iss.Kind() != strictjson.String:
 		return "", errors.New(`document has no "issuer" string`)
-	case iss.Str != issuer:
+	case iss.Str() != issuer:
 		return "", fmt.Errorf("document names issuer %q, not the configured %q (RFC 8414 §3.3); no keys are used",
-			sanitizeForLog(iss.Str), issuer)
+			sanitizeForLog(iss.Str()), issuer)
 	}
 	j, ok := doc.Get("jwks_uri")
-	switch {
-	case !ok || j.Kind != strictjson.String || j.Str == "":
+	if !ok || j.Kind() != strictjson.String || j.Str() == "" {
 		return "", errors.New(`document has no "jwks_uri" string`)
-	case len(j.Str) > maxJWKSURIBytes:
+	}
+	uri := j.Str()
+	if len(uri) > maxJWKSURIBytes {
 		return "", fmt.Errorf("jwks_uri longer than %d bytes", maxJWKSURIBytes)
 	}
-	u, err := url.Parse(j.Str)
+	u, err := url.Parse(uri)
 	if err != nil {
-		return "", fmt.Errorf("jwks_uri %q is not a valid URL", sanitizeForLog(j.Str))
+		return "", fmt.Errorf("jwks_uri %q is not a valid URL", sanitizeForLog(uri))
 	}
 	if err := checkURL(u); err != nil {
 		return "", fmt.Errorf("jwks_uri refused: %w", err)
 	}
-	if u.Fragment != "" || strings.Contains(j.Str, "#") {
+	if u.Fragment != "" || strings.Contains(uri, "#") {
 		return "", fmt.Errorf("jwks_uri %q must not have a fragment", u.Redacted())
 	}
-	return j.Str, nil
+	return uri, nil
 }

@@ -65,10 +65,10 @@ func scanIssuer(payload string) (string, error) {
 			switch {
 			case err != nil:
 				return "", ErrClaimsMalformed
-			case val.Kind != strictjson.String:
+			case val.Kind() != strictjson.String:
 				return "", ErrIssuerMismatch
 			}
-			return val.Str, nil
+			return val.Str(), nil
 		}
 		if sc.Skip() != nil {
 			return "", ErrClaimsMalformed

@@ -188,7 +188,7 @@ func (h *joseHeader) read(sc *strictjson.Scanner, seen *uint) error {
 	}
 	*seen |= 1 << i
 	v, err := sc.Value()
-	if err != nil || v.Kind != strictjson.String {
+	if err != nil || v.Kind() != strictjson.String {
 		if i == 3 && err == nil {
 			return ErrUnsupportedHeader // cty not a string
 		}
@@ -196,13 +196,13 @@ func (h *joseHeader) read(sc *strictjson.Scanner, seen *uint) error {
 	}
 	switch i {
 	case 0:
-		h.alg = v.Str
+		h.alg = v.Str()
 	case 1:
-		h.kid = v.Str
+		h.kid = v.Str()
 	case 2:
-		h.typ, h.hasTyp = v.Str, true
+		h.typ, h.hasTyp = v.Str(), true
 	case 3:
-		if mediaTypeIs(v.Str, "jwt") {
+		if mediaTypeIs(v.Str(), "jwt") {
 			return ErrUnsupportedHeader
 		}
 	}

@@ -1,14 +1,17 @@
 package strictjson
 
-import "unicode/utf8"
+import (
+	"math"
+	"unicode/utf8"
+)
 
 // Scanner reads the top-level members of one JSON object one by one,
 // without building the values the caller does not ask for: Skip checks a
 // value (the RFC 8259 grammar, valid UTF-8, nesting at most MaxDepth) and
 // allocates nothing; Value parses it as Parse would. It is the bounded way
 // to read a JOSE header, or the iss of a claim set, before a signature is
-// checked: the cost is one pass over the input, and memory only for what
-// the caller builds.
+// checked: the cost is one pass over the input (two over the values the
+// caller builds), and memory only for what the caller builds.
 //
 // Unlike Parse, a Scanner does not refuse duplicate member names by itself
 // (that would need memory for every name); a caller refuses the duplicates
@@ -34,6 +37,9 @@ type Scanner struct {
 // NewScanner starts reading the object s (surrounding JSON whitespace
 // allowed). It fails when s does not start with an object.
 func NewScanner(s string) (Scanner, error) {
+	if uint64(len(s)) > math.MaxUint32 {
+		return Scanner{}, ErrTooLarge
+	}
 	sc := Scanner{p: parser{s: s}, first: true}
 	sc.p.skipWS()
 	if sc.p.i >= len(s) || s[sc.p.i] != '{' {
@@ -59,9 +65,7 @@ func (sc *Scanner) Next() (bool, error) {
 		if done {
 			return false, sc.end()
 		}
-	} else if p.i < len(p.s) && p.s[p.i] == '}' {
-		p.i++
-		p.depth--
+	} else if p.empty('}') {
 		return false, sc.end()
 	}
 	sc.first = false
@@ -103,11 +107,7 @@ func (sc *Scanner) NameIs(name string) bool {
 
 // Value parses the current member's value as Parse would, duplicate names
 // inside it refused.
-func (sc *Scanner) Value() (Value, error) {
-	var v Value
-	err := sc.p.value(&v)
-	return v, err
-}
+func (sc *Scanner) Value() (Value, error) { return sc.p.build(nil, nil) }
 
 // Skip checks the current member's value and moves past it without
 // building it.
@@ -142,7 +142,8 @@ func (p *parser) skipValue() error {
 	return ErrSyntax
 }
 
-// skipContainer checks an object or array starting at open.
+// skipContainer checks an object or array starting at open, counting its
+// members or elements in nMembers or nElems.
 func (p *parser) skipContainer(open byte) error {
 	if err := p.enter(); err != nil {
 		return err
@@ -151,25 +152,17 @@ func (p *parser) skipContainer(open byte) error {
 	if open == '{' {
 		closing = '}'
 	}
-	if p.i < len(p.s) && p.s[p.i] == closing {
-		p.i++
-		p.depth--
+	if p.empty(closing) {
 		return nil
 	}
 	for {
 		if open == '{' {
-			p.skipWS()
-			if p.i >= len(p.s) || p.s[p.i] != '"' {
-				return ErrSyntax
-			}
-			if _, err := p.skipStr(); err != nil {
+			if err := p.skipName(); err != nil {
 				return err
 			}
-			p.skipWS()
-			if p.i >= len(p.s) || p.s[p.i] != ':' {
-				return ErrSyntax
-			}
-			p.i++
+			p.nMembers++
+		} else {
+			p.nElems++
 		}
 		if err := p.skipValue(); err != nil {
 			return err
@@ -178,6 +171,23 @@ func (p *parser) skipContainer(open byte) error {
 			return err
 		}
 	}
+}
+
+// skipName checks a member name and the ':' after it.
+func (p *parser) skipName() error {
+	p.skipWS()
+	if p.i >= len(p.s) || p.s[p.i] != '"' {
+		return ErrSyntax
+	}
+	if _, err := p.skipStr(); err != nil {
+		return err
+	}
+	p.skipWS()
+	if p.i >= len(p.s) || p.s[p.i] != ':' {
+		return ErrSyntax
+	}
+	p.i++
+	return nil
 }
 
 // skipStr checks a string starting at '"' (escapes, UTF-8, surrogate

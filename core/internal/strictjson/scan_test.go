@@ -45,9 +45,9 @@ func scanAll(s string, parse ...string) (map[string]Value, []string, error) {
 func TestScanner(t *testing.T) {
 	got, skipped, err := scanAll(` {"alg":"ES256", "x5c":["a","b"], "j\u0077k":{"k":[1,-2.5e3,true,false,null]}, "kid" : "k\"1"} `, "alg", "kid", "jwk")
 	require.NoError(t, err)
-	assert.Equal(t, "ES256", got["alg"].Str)
-	assert.Equal(t, `k"1`, got["kid"].Str)
-	assert.Equal(t, Object, got["jwk"].Kind, "an escaped name is matched unescaped")
+	assert.Equal(t, "ES256", got["alg"].Str())
+	assert.Equal(t, `k"1`, got["kid"].Str())
+	assert.Equal(t, Object, got["jwk"].Kind(), "an escaped name is matched unescaped")
 	assert.Equal(t, []string{"x5c"}, skipped)
 
 	for _, in := range []string{

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"unsafe"
@@ -43,10 +44,31 @@ func runRefuse(t *testing.T, rows []refuse) {
 		t.Run(tc.name, func(t *testing.T) {
 			v, err := Parse(tc.in)
 			require.ErrorIs(t, err, tc.err)
-			assert.Equal(t, Value{}, v)
+			assert.True(t, Value{}.Equal(v), "a refusal returns the zero Value")
 		})
 	}
 }
+
+// assertValue checks that got is the same JSON value as want, members in
+// the same order.
+func assertValue(t *testing.T, want, got Value) {
+	t.Helper()
+	if !want.Equal(got) {
+		t.Errorf("got %s, want %s", dump(got), dump(want))
+	}
+}
+
+// dump renders v for failure messages.
+func dump(v Value) string {
+	b, _ := json.Marshal(v.Interface())
+	return fmt.Sprintf("%d:%s", v.Kind(), b)
+}
+
+// Constructors of expected trees.
+func lit(s string) Value          { return textValue(Bool, s) }
+func arr(elems ...Value) Value    { return arrayOf(elems) }
+func obj(members ...Member) Value { return objectOf(members) }
+func ptr(v Value) *Value          { return &v }
 
 // runAccept checks that every input parses.
 func runAccept(t *testing.T, inputs map[string]string) {
@@ -65,21 +87,21 @@ func TestParseScalars(t *testing.T) {
 		in   string
 		want Value
 	}{
-		{"null", `null`, Value{Kind: Null}},
-		{"true", `true`, Value{Kind: Bool, Str: "true"}},
-		{"false", `false`, Value{Kind: Bool, Str: "false"}},
-		{"string", `"abc"`, Value{Kind: String, Str: "abc"}},
-		{"empty string", `""`, Value{Kind: String, Str: ""}},
-		{"number", `3600.75`, Value{Kind: Number, Str: "3600.75"}},
-		{"surrounding whitespace", " \t\r\n 42 \t\r\n ", Value{Kind: Number, Str: "42"}},
-		{"empty array", `[]`, Value{Kind: Array}},
-		{"empty object", `{ }`, Value{Kind: Object}},
+		{"null", `null`, Value{}},
+		{"true", `true`, lit("true")},
+		{"false", `false`, lit("false")},
+		{"string", `"abc"`, StringValue("abc")},
+		{"empty string", `""`, StringValue("")},
+		{"number", `3600.75`, NumberValue("3600.75")},
+		{"surrounding whitespace", " \t\r\n 42 \t\r\n ", NumberValue("42")},
+		{"empty array", `[]`, arr()},
+		{"empty object", `{ }`, obj()},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			v, err := Parse(tc.in)
 			require.NoError(t, err)
-			assert.Equal(t, tc.want, v)
+			assertValue(t, tc.want, v)
 		})
 	}
 }
@@ -87,17 +109,15 @@ func TestParseScalars(t *testing.T) {
 func TestParseStructure(t *testing.T) {
 	v, err := Parse(`{"a":[1,"x",{"b":null}],"c":{"d":true}}`)
 	require.NoError(t, err)
-	want := Value{Kind: Object, Obj: []Member{
-		{Key: "a", Value: Value{Kind: Array, Arr: []Value{
-			{Kind: Number, Str: "1"},
-			{Kind: String, Str: "x"},
-			{Kind: Object, Obj: []Member{{Key: "b", Value: Value{Kind: Null}}}},
-		}}},
-		{Key: "c", Value: Value{Kind: Object, Obj: []Member{
-			{Key: "d", Value: Value{Kind: Bool, Str: "true"}},
-		}}},
-	}}
-	assert.Equal(t, want, v)
+	want := obj(
+		Member{"a", arr(NumberValue("1"), StringValue("x"), obj(Member{"b", Value{}}))},
+		Member{"c", obj(Member{"d", lit("true")})},
+	)
+	assertValue(t, want, v)
+	assert.False(t, want.Equal(obj(want.Obj()[1], want.Obj()[0])), "member order counts")
+	assert.False(t, want.Equal(arr()), "kinds differ")
+	assert.False(t, StringValue("1").Equal(NumberValue("1")), "kinds differ")
+	assert.False(t, arr(StringValue("x")).Equal(arr(StringValue("y"))), "elements differ")
 }
 
 func TestParseNumbers(t *testing.T) {
@@ -105,7 +125,7 @@ func TestParseNumbers(t *testing.T) {
 		t.Run("accept "+in, func(t *testing.T) {
 			v, err := Parse(in)
 			require.NoError(t, err)
-			assert.Equal(t, Value{Kind: Number, Str: in}, v)
+			assertValue(t, NumberValue(in), v)
 		})
 	}
 	runRefuse(t, []refuse{
@@ -182,7 +202,7 @@ func TestParseStrings(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			v, err := Parse(tc.in)
 			require.NoError(t, err)
-			assert.Equal(t, Value{Kind: String, Str: tc.want}, v)
+			assertValue(t, StringValue(tc.want), v)
 		})
 	}
 }
@@ -282,14 +302,14 @@ func TestParseZeroCopy(t *testing.T) {
 	require.NoError(t, err)
 	alg, ok := v.Get("alg")
 	require.True(t, ok)
-	assert.Equal(t, "RS256", alg.Str)
+	assert.Equal(t, "RS256", alg.Str())
 
 	allocs := testing.AllocsPerRun(100, func() {
 		if _, err := Parse(in); err != nil {
 			t.Fatal(err)
 		}
 	})
-	assert.LessOrEqual(t, allocs, 1.0, "flat object with unescaped strings must only allocate Obj")
+	assert.LessOrEqual(t, allocs, 1.0, "flat object with unescaped strings must only allocate its members")
 
 	allocs = testing.AllocsPerRun(100, func() { _, _ = Parse(`"plain string"`) })
 	assert.Zero(t, allocs, "unescaped scalar string must not allocate")
@@ -299,7 +319,69 @@ func TestParseZeroCopy(t *testing.T) {
 
 	deep := strings.Repeat("[", 100000)
 	allocs = testing.AllocsPerRun(100, func() { _, _ = Parse(deep) })
-	assert.LessOrEqual(t, allocs, float64(MaxDepth), "refusing deep nesting stops at MaxDepth")
+	assert.Zero(t, allocs, "refusing deep nesting allocates nothing")
+}
+
+// TestParseTwoAllocations: the elements of all the arrays share one exactly
+// sized slice and the members of all the objects another, at any depth;
+// rooms large enough take them, rooms too small are left alone.
+func TestParseTwoAllocations(t *testing.T) {
+	in := `{"a":[1,[2,3],{"b":[4]},[]],"c":{"d":[5,6],"e":{}},"f":"x"}`
+	want := obj(
+		Member{"a", arr(NumberValue("1"), arr(NumberValue("2"), NumberValue("3")), obj(Member{"b", arr(NumberValue("4"))}), arr())},
+		Member{"c", obj(Member{"d", arr(NumberValue("5"), NumberValue("6"))}, Member{"e", obj()})},
+		Member{"f", StringValue("x")},
+	)
+	v, err := Parse(in)
+	require.NoError(t, err)
+	assertValue(t, want, v)
+	a, c := v.Obj()[0].Value.Arr(), v.Obj()[1].Value.Obj()
+	assert.Len(t, a, 4)
+	assert.Equal(t, 4, cap(a), "exactly sized")
+	assert.Equal(t, 2, cap(c))
+
+	assert.Equal(t, 2.0, testing.AllocsPerRun(100, func() { _, _ = Parse(in) }))
+	members, elems := make([]Member, 6), make([]Value, 9)
+	assert.Zero(t, testing.AllocsPerRun(100, func() { _, _ = ParseInto(in, members, elems) }), "rooms of the exact sizes")
+	v, err = ParseInto(in, members, elems)
+	require.NoError(t, err)
+	assertValue(t, want, v)
+	assert.Same(t, &members[0], &v.Obj()[0], "the top-level object, closed last, takes the front of the room")
+
+	small := make([]Member, 4)
+	assert.Equal(t, 1.0, testing.AllocsPerRun(100, func() { _, _ = ParseInto(in, small, elems) }), "a room too small is not used")
+	v, err = ParseInto(in, small, elems)
+	require.NoError(t, err)
+	assertValue(t, want, v)
+	assert.Equal(t, make([]Member, 4), small)
+}
+
+func TestValueAccessors(t *testing.T) {
+	v, err := Parse(`{"s":"x","n":1,"b":false,"z":null,"a":["y"],"o":{"k":"v"}}`)
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name string
+		kind Kind
+		str  string
+		arr  int // -1: Arr is nil
+		obj  int
+	}{
+		{"s", String, "x", -1, -1}, {"n", Number, "1", -1, -1}, {"b", Bool, "false", -1, -1},
+		{"z", Null, "", -1, -1}, {"a", Array, "", 1, -1}, {"o", Object, "", -1, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := v.Get(tc.name)
+			require.True(t, ok)
+			assert.Equal(t, tc.kind, got.Kind())
+			assert.Equal(t, tc.str, got.Str())
+			assert.Equal(t, tc.arr < 0, got.Arr() == nil)
+			assert.Equal(t, tc.obj < 0, got.Obj() == nil)
+			assert.Equal(t, max(tc.arr, 0), len(got.Arr()))
+			assert.Equal(t, max(tc.obj, 0), len(got.Obj()))
+		})
+	}
+	assert.Equal(t, 16, int(unsafe.Sizeof(Value{})), "a Value is a pointer, a length and a kind")
+	assert.Equal(t, Null, Value{}.Kind(), "the zero Value is null")
 }
 
 // TestParseSubstringOfInput checks that unescaped strings share the input's
@@ -311,9 +393,9 @@ func TestParseSubstringOfInput(t *testing.T) {
 	iss, ok := v.Get("iss")
 	require.True(t, ok)
 	start := strings.Index(in, "https")
-	assert.Equal(t, in[start:start+len(iss.Str)], iss.Str)
-	assert.True(t, sameMemory(in[start:], iss.Str), "Str should point into the input")
-	assert.True(t, sameMemory(in[2:], v.Obj[0].Key), "Key should point into the input")
+	assert.Equal(t, in[start:start+len(iss.Str())], iss.Str())
+	assert.True(t, sameMemory(in[start:], iss.Str()), "Str should point into the input")
+	assert.True(t, sameMemory(in[2:], v.Obj()[0].Key), "Key should point into the input")
 }
 
 // sameMemory reports whether a and b start at the same address.
@@ -327,29 +409,33 @@ func TestGet(t *testing.T) {
 
 	tests := []struct {
 		name string
-		v    *Value
+		v    Value
 		key  string
 		want *Value
 	}{
-		{"present", &v, "a", &Value{Kind: Number, Str: "1"}},
-		{"absent", &v, "z", nil},
-		{"nested object", &v, "b", &Value{Kind: Object, Obj: []Member{{Key: "c", Value: Value{Kind: String, Str: "d"}}}}},
-		{"non-object", &Value{Kind: String, Str: "a"}, "a", nil},
-		{"array", &Value{Kind: Array, Arr: []Value{{Kind: Null}}}, "0", nil},
-		{"nil receiver", nil, "a", nil},
+		{"present", v, "a", ptr(NumberValue("1"))},
+		{"absent", v, "z", nil},
+		{"nested object", v, "b", ptr(obj(Member{"c", StringValue("d")}))},
+		{"non-object", StringValue("a"), "a", nil},
+		{"array", arr(Value{}), "0", nil},
+		{"zero Value", Value{}, "a", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got, ok := tc.v.Get(tc.key)
-			assert.Equal(t, tc.want != nil, ok)
-			assert.Equal(t, tc.want, got)
+			require.Equal(t, tc.want != nil, ok)
+			if tc.want == nil {
+				assert.Nil(t, got)
+				return
+			}
+			assertValue(t, *tc.want, *got)
 		})
 	}
 
 	t.Run("points into Obj", func(t *testing.T) {
 		got, ok := v.Get("b")
 		require.True(t, ok)
-		assert.Same(t, &v.Obj[1].Value, got)
+		assert.Same(t, &v.Obj()[1].Value, got)
 	})
 }
 
@@ -424,6 +510,19 @@ func FuzzParse(f *testing.F) {
 			}
 			return // stricter than encoding/json: duplicates, UTF-8, depth
 		}
+		dec := json.NewDecoder(strings.NewReader(in))
+		dec.UseNumber()
+		var want any
+		if err := dec.Decode(&want); err != nil {
+			t.Fatalf("encoding/json refuses %q: %v", in, err)
+		}
+		if !reflect.DeepEqual(want, v.Interface()) {
+			t.Fatalf("tree of %q differs from encoding/json's: %s", in, dump(v))
+		}
+		roomy, err := ParseInto(in, make([]Member, 0, len(in)), make([]Value, 0, len(in)))
+		if err != nil || !roomy.Equal(v) {
+			t.Fatalf("ParseInto with rooms differs on %q: %v", in, err)
+		}
 		out, err := json.Marshal(v.Interface())
 		if err != nil {
 			t.Fatalf("re-encoding %q: %v", in, err)
@@ -436,7 +535,7 @@ func FuzzParse(f *testing.F) {
 
 // isSentinel reports whether err is one of the package's errors.
 func isSentinel(err error) bool {
-	for _, s := range []error{ErrSyntax, ErrDuplicateKey, ErrInvalidUTF8, ErrTooDeep} {
+	for _, s := range []error{ErrSyntax, ErrDuplicateKey, ErrInvalidUTF8, ErrTooDeep, ErrTooLarge} {
 		if errors.Is(err, s) {
 			return true
 		}
@@ -449,6 +548,28 @@ func BenchmarkParseClaims(b *testing.B) {
 	b.SetBytes(int64(len(sampleClaims)))
 	for b.Loop() {
 		if _, err := Parse(sampleClaims); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkParseGroups is a claim set of about 8 KB, most of it a "groups"
+// array of 530 short strings.
+func BenchmarkParseGroups(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(sampleClaims[:len(sampleClaims)-2] + `,"groups":[`)
+	for i := range 530 {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		fmt.Fprintf(&sb, `"group-%06d"`, i)
+	}
+	sb.WriteString("]}")
+	in := sb.String()
+	b.ReportAllocs()
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		if _, err := Parse(in); err != nil {
 			b.Fatal(err)
 		}
 	}
