@@ -51,13 +51,31 @@ func (t *jws) decodeBody() error {
 	return nil
 }
 
-// b64URLChar marks the bytes of the base64url alphabet (RFC 4648 §5).
-var b64URLChar = func() (t [256]bool) {
+// b64URLChar is 1 for the bytes of the base64url alphabet (RFC 4648 §5),
+// 0 for the others.
+var b64URLChar = func() (t [256]uint8) {
 	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" {
-		t[c] = true
+		t[c] = 1
 	}
 	return t
 }()
+
+// b64URLRun returns the index of the first byte of s at or after i that is
+// not base64url, or len(s). It looks eight bytes up at a time and branches
+// once for them: a token is almost all base64url.
+func b64URLRun(s string, i int) int {
+	for ; i+8 <= len(s); i += 8 {
+		w := s[i : i+8]
+		if b64URLChar[w[0]]&b64URLChar[w[1]]&b64URLChar[w[2]]&b64URLChar[w[3]]&
+			b64URLChar[w[4]]&b64URLChar[w[5]]&b64URLChar[w[6]]&b64URLChar[w[7]] == 0 {
+			break
+		}
+	}
+	for i < len(s) && b64URLChar[s[i]] != 0 {
+		i++
+	}
+	return i
+}
 
 // splitCompact checks the compact JWS form in one pass, before any decoding:
 // exactly two dots, three non-empty segments of base64url characters only
@@ -66,8 +84,8 @@ var b64URLChar = func() (t [256]bool) {
 func splitCompact(tok string) (jws, bool) {
 	first, second := -1, -1
 	for i := 0; i < len(tok); i++ {
-		if b64URLChar[tok[i]] {
-			continue
+		if i = b64URLRun(tok, i); i == len(tok) {
+			break
 		}
 		switch {
 		case tok[i] != '.':
