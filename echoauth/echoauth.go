@@ -23,9 +23,7 @@ import (
 // (e.Group("/api", mw)) or on one route. It panics if v is nil.
 func Middleware(v *core.Verifier, opts ...Option) echo.MiddlewareFunc {
 	m := &mw{cfg: option.Apply(opts)}
-	g := m.cfg.GuardOptions
-	g.Adapter = m
-	m.guard = core.NewGuard(v, g)
+	m.guard = option.NewGuard(v, m.cfg.GuardOptions, m)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error { return m.serve(next, c) }
 	}

@@ -26,9 +26,7 @@ type middleware struct {
 // response). It panics if v is nil.
 func Middleware(v *core.Verifier, opts ...Option) fiber.Handler {
 	m := &middleware{cfg: option.Apply(opts)}
-	g := m.cfg.GuardOptions
-	g.Adapter = m
-	m.guard = core.NewGuard(v, g)
+	m.guard = option.NewGuard(v, m.cfg.GuardOptions, m)
 	return m.serve
 }
 

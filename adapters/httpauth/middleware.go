@@ -25,9 +25,7 @@ type middleware struct {
 // nil.
 func Middleware(v *core.Verifier, opts ...Option) func(http.Handler) http.Handler {
 	m := &middleware{cfg: option.Apply(opts)}
-	g := m.cfg.GuardOptions
-	g.Adapter = m
-	m.guard = core.NewGuard(v, g)
+	m.guard = option.NewGuard(v, m.cfg.GuardOptions, m)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { m.serve(next, w, r) })
 	}

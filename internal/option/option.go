@@ -1,5 +1,8 @@
-// Package option applies the functional options of the adapters alike.
+// Package option applies the functional options of the adapters alike,
+// and builds their core.Guard.
 package option
+
+import "github.com/axiomsgo/axioms/core"
 
 // Apply returns a zero C with every non-nil option of opts applied, in
 // order: a nil option is ignored, in every adapter.
@@ -11,4 +14,11 @@ func Apply[C any, O ~func(*C)](opts []O) C {
 		}
 	}
 	return c
+}
+
+// NewGuard builds the core.Guard of an adapter's middleware m from the
+// GuardOptions its options filled, with m as the Guard's Adapter value.
+func NewGuard(v *core.Verifier, o core.GuardOptions, m any) *core.Guard {
+	o.Adapter = m
+	return core.NewGuard(v, o)
 }
