@@ -61,6 +61,7 @@ func fiberServe(app *fiber.App, token string) server {
 	return func() int {
 		ctx.Request.Reset()
 		ctx.Response.Reset()
+		ctx.ResetUserValues() // as fasthttp's server does between the requests of a connection
 		ctx.Request.Header.SetMethod(fiber.MethodGet)
 		ctx.Request.SetRequestURI("/api/items")
 		ctx.Request.Header.Set(fiber.HeaderAuthorization, "Bearer "+token)
