@@ -37,9 +37,10 @@ const cacheSample = 8
 // is not cached.
 const maxEntryShare = 8
 
-// cacheEntryOverhead is the estimated fixed memory of one entry: the entry
-// and Claims structs and the map slot.
-const cacheEntryOverhead = int64(unsafe.Sizeof(cacheEntry{}) + unsafe.Sizeof(Claims{}) + 64)
+// cacheEntryOverhead is the estimated fixed memory of one entry: the entry,
+// the block that holds the Claims with the room of their tree (which
+// treeSize counts only as far as it is used), and the map slot.
+const cacheEntryOverhead = int64(unsafe.Sizeof(cacheEntry{}) + unsafe.Sizeof(claimsBlock{}) + 64)
 
 // tokenCache maps whole tokens to the claims they verified to. It is
 // split into shards, each with its own lock, map and share of the bounds,

@@ -126,3 +126,29 @@ func TestForgedCostsNoMoreMemory(t *testing.T) {
 		}
 	}
 }
+
+// A non-string iss is skipped, never built: a forged payload whose iss is
+// a 512 KiB array allocates no more than its decoding.
+func TestForgedIssArray(t *testing.T) {
+	k := newKitKey(t, "fg", "RS256")
+	pk, err := NewPublicKey(k.kid, "RS256", k.signer.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := fgVerifier(t, Config{Audiences: []string{bnAudience}, MaxTokenBytes: 1 << 20, TokenCacheEntries: -1,
+		Issuers: []IssuerConfig{{Issuer: bnIssuer, KeySet: NewStaticKeySet(pk)}, {Issuer: "https://other.example.com/", KeySet: NewStaticKeySet(pk)}}})
+	enc := base64.RawURLEncoding.EncodeToString
+	payload := `{"iss":[` + strings.Repeat("0,", 256<<10-1) + `0]}`
+	tok := enc([]byte(`{"alg":"RS256","kid":"fg"}`)) + "." + enc([]byte(payload)) + "." + strings.Repeat("A", 342)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err = v.Verify(context.Background(), tok)
+	runtime.ReadMemStats(&after)
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > uint64(2*len(payload)) {
+		t.Errorf("%d bytes allocated for a %d-byte payload", got, len(payload))
+	}
+}

@@ -205,8 +205,8 @@ func (h *joseHeader) read(sc *strictjson.Scanner, seen *uint) error {
 		return ErrUnsupportedHeader // crit, b64, enc, zip
 	}
 	*seen |= 1 << i
-	v, err := sc.Value()
-	if err != nil || v.Kind() != strictjson.String {
+	str, ok, err := sc.String() // a value that is no string is skipped, never built
+	if err != nil || !ok {
 		if i == 3 && err == nil {
 			return ErrUnsupportedHeader // cty not a string
 		}
@@ -214,13 +214,13 @@ func (h *joseHeader) read(sc *strictjson.Scanner, seen *uint) error {
 	}
 	switch i {
 	case 0:
-		h.alg = v.Str()
+		h.alg = str
 	case 1:
-		h.kid = v.Str()
+		h.kid = str
 	case 2:
-		h.typ, h.hasTyp = v.Str(), true
+		h.typ, h.hasTyp = str, true
 	case 3:
-		if mediaTypeIs(v.Str(), "jwt") {
+		if mediaTypeIs(str, "jwt") {
 			return ErrUnsupportedHeader
 		}
 	}

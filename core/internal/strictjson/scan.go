@@ -109,6 +109,19 @@ func (sc *Scanner) NameIs(name string) bool {
 // inside it refused.
 func (sc *Scanner) Value() (Value, error) { return sc.p.build(nil, nil) }
 
+// String reads the current member's value when it is a string (ok true);
+// any other value is checked and skipped without being built (ok false),
+// so that a member expected to be a string never costs more than its text.
+func (sc *Scanner) String() (s string, ok bool, err error) {
+	p := &sc.p
+	p.skipWS()
+	if p.i < len(p.s) && p.s[p.i] == '"' {
+		s, err = p.str()
+		return s, err == nil, err
+	}
+	return "", false, p.skipValue()
+}
+
 // Skip checks the current member's value and moves past it without
 // building it.
 func (sc *Scanner) Skip() error { return sc.p.skipValue() }

@@ -122,3 +122,34 @@ func FuzzScanner(f *testing.F) {
 		}
 	})
 }
+
+func TestScannerString(t *testing.T) {
+	in := `{"a":"x\u0079","b":[0,` + strings.Repeat("0,", 1000) + `0],"c":{"d":"e"},"e":5}`
+	sc, err := NewScanner(in)
+	require.NoError(t, err)
+	var got []string
+	allocs := testing.AllocsPerRun(1, func() {
+		sc, _ = NewScanner(in)
+		got = got[:0]
+		for {
+			more, err := sc.Next()
+			if err != nil || !more {
+				return
+			}
+			s, ok, err := sc.String()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok {
+				got = append(got, s)
+			}
+		}
+	})
+	assert.Equal(t, []string{"xy"}, got, "only the string value is read")
+	assert.LessOrEqual(t, allocs, 2.0, "the escaped string and got: the array and object are never built")
+	sc, err = NewScanner(`{"a":[1,}`)
+	require.NoError(t, err)
+	_, _ = sc.Next()
+	_, _, err = sc.String()
+	assert.Error(t, err, "a skipped value is still checked")
+}

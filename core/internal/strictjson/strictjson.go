@@ -77,7 +77,9 @@ func Parse(s string) (Value, error) { return ParseInto(s, nil, nil) }
 // elements of its arrays in elems likewise: a caller that knows the usual
 // sizes can provide that memory, for instance inside the struct that keeps
 // the result, and save an allocation. Larger trees get slices of their
-// own; members and elems are then left as they are.
+// own; members and elems are then left as they are. The tree points into
+// members and elems: they must not be written, nor given to another parse,
+// while the tree is in use (a failed parse may have written them too).
 func ParseInto(s string, members []Member, elems []Value) (Value, error) {
 	if uint64(len(s)) > math.MaxUint32 {
 		return Value{}, ErrTooLarge
