@@ -237,54 +237,6 @@ func (p *parser) skipStr() (plain bool, err error) {
 	return false, ErrSyntax // unterminated
 }
 
-// decodeEscape decodes the escape sequence at the start of s (a backslash)
-// and returns its rune and length, with the rules of unescape.
-func decodeEscape(s string) (rune, int, error) {
-	if len(s) < 2 {
-		return 0, 0, ErrSyntax
-	}
-	switch s[1] {
-	case '"', '\\', '/':
-		return rune(s[1]), 2, nil
-	case 'b':
-		return '\b', 2, nil
-	case 'f':
-		return '\f', 2, nil
-	case 'n':
-		return '\n', 2, nil
-	case 'r':
-		return '\r', 2, nil
-	case 't':
-		return '\t', 2, nil
-	case 'u':
-		return decodeU(s)
-	}
-	return 0, 0, ErrSyntax
-}
-
-// decodeU decodes a \uXXXX escape or a surrogate pair, refusing unpaired
-// surrogates as unescapeU does.
-func decodeU(s string) (rune, int, error) {
-	r, ok := hex4(s[2:])
-	if !ok {
-		return 0, 0, ErrSyntax
-	}
-	if r < 0xD800 || r > 0xDFFF {
-		return r, 6, nil
-	}
-	if r >= 0xDC00 || len(s) < 12 || s[6] != '\\' || s[7] != 'u' {
-		return 0, 0, ErrInvalidUTF8
-	}
-	r2, ok := hex4(s[8:])
-	if !ok {
-		return 0, 0, ErrSyntax
-	}
-	if r2 < 0xDC00 || r2 > 0xDFFF {
-		return 0, 0, ErrInvalidUTF8
-	}
-	return (r-0xD800)<<10 | (r2 - 0xDC00) + 0x10000, 12, nil
-}
-
 // unescapedEquals reports whether raw string contents (already checked by
 // skipStr) unescape to want, without allocating.
 func unescapedEquals(raw, want string) bool {

@@ -121,57 +121,63 @@ func unescapeNext(b *strings.Builder, s string) (int, error) {
 }
 
 // unescape decodes the escape sequence at the start of s into b and returns
-// its length.
+// its length (decodeEscape decides what it means).
 func unescape(b *strings.Builder, s string) (int, error) {
-	if len(s) < 2 {
-		return 0, ErrSyntax
+	r, n, err := decodeEscape(s)
+	if err != nil {
+		return 0, err
 	}
-	var c byte
-	switch s[1] {
-	case '"', '\\', '/':
-		c = s[1]
-	case 'b':
-		c = '\b'
-	case 'f':
-		c = '\f'
-	case 'n':
-		c = '\n'
-	case 'r':
-		c = '\r'
-	case 't':
-		c = '\t'
-	case 'u':
-		return unescapeU(b, s)
-	default:
-		return 0, ErrSyntax
-	}
-	b.WriteByte(c)
-	return 2, nil
+	b.WriteRune(r)
+	return n, nil
 }
 
-// unescapeU decodes a \uXXXX escape, or a \uXXXX\uXXXX surrogate pair, at the
-// start of s into b and returns its length. Unpaired surrogates are refused.
-func unescapeU(b *strings.Builder, s string) (int, error) {
+// decodeEscape decodes the escape sequence at the start of s (a backslash)
+// and returns its rune and length: the one decoder of escapes, for the
+// parser (unescape) and the Scanner.
+func decodeEscape(s string) (rune, int, error) {
+	if len(s) < 2 {
+		return 0, 0, ErrSyntax
+	}
+	switch s[1] {
+	case '"', '\\', '/':
+		return rune(s[1]), 2, nil
+	case 'b':
+		return '\b', 2, nil
+	case 'f':
+		return '\f', 2, nil
+	case 'n':
+		return '\n', 2, nil
+	case 'r':
+		return '\r', 2, nil
+	case 't':
+		return '\t', 2, nil
+	case 'u':
+		return decodeU(s)
+	}
+	return 0, 0, ErrSyntax
+}
+
+// decodeU decodes a \uXXXX escape or a surrogate pair, refusing unpaired
+// surrogates as unescapeU does.
+func decodeU(s string) (rune, int, error) {
 	r, ok := hex4(s[2:])
 	if !ok {
-		return 0, ErrSyntax
+		return 0, 0, ErrSyntax
 	}
 	if !utf16.IsSurrogate(r) {
-		b.WriteRune(r)
-		return 6, nil
+		return r, 6, nil
 	}
 	if r >= 0xDC00 || len(s) < 12 || s[6] != '\\' || s[7] != 'u' {
-		return 0, ErrInvalidUTF8 // lone low, or high not followed by \u
+		return 0, 0, ErrInvalidUTF8 // lone low, or high not followed by \u
 	}
 	r2, ok := hex4(s[8:])
 	if !ok {
-		return 0, ErrSyntax
+		return 0, 0, ErrSyntax
 	}
 	if r2 < 0xDC00 || r2 > 0xDFFF {
-		return 0, ErrInvalidUTF8 // high followed by a non-low escape
+		return 0, 0, ErrInvalidUTF8 // high followed by a non-low escape
 	}
-	b.WriteRune(utf16.DecodeRune(r, r2))
-	return 12, nil
+	return utf16.DecodeRune(r, r2), 12, nil
 }
 
 // hex4 decodes the four hex digits at the start of s.
