@@ -1,0 +1,66 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os/exec"
+	"strings"
+)
+
+// repo is the git repository the modules are released from.
+type repo struct{ root string }
+
+// git runs git in the repository and returns its output without the
+// surrounding white space.
+func (r repo) git(args ...string) (string, error) {
+	out, err := r.gitBytes(args...)
+	return strings.TrimSpace(string(out)), err
+}
+
+// gitBytes runs git in the repository and returns its output as is.
+func (r repo) gitBytes(args ...string) ([]byte, error) {
+	cmd := exec.Command("git", args...)
+	cmd.Dir = r.root
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("git %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(errb.String()))
+	}
+	return out.Bytes(), nil
+}
+
+// worktree returns a commit holding the working tree's tracked files as
+// they are now, uncommitted edits included (git stash create, which
+// changes nothing), or HEAD when there is nothing uncommitted. Untracked
+// files are left out, as a release would leave them.
+func (r repo) worktree() (string, error) {
+	if c, err := r.git("stash", "create"); err != nil || c != "" {
+		return c, err
+	}
+	return r.git("rev-parse", "HEAD")
+}
+
+// released returns the commit of m's released version: its tag if the
+// checkout has it, else the commit versions.txt records, if present.
+// ok is false when neither is in this checkout (a shallow clone, say).
+func (r repo) released(m mod) (commit string, ok bool) {
+	if m.Released == "" {
+		return "", false
+	}
+	if c, err := r.git("rev-parse", "--verify", "--quiet", "refs/tags/"+m.Tag(m.Released)+"^{commit}"); err == nil && c != "" {
+		if m.Commit != "" && !strings.HasPrefix(c, m.Commit) {
+			return "", false
+		}
+		return c, true
+	}
+	if m.Commit == "" {
+		return "", false
+	}
+	c, err := r.git("rev-parse", "--verify", "--quiet", m.Commit+"^{commit}")
+	return c, err == nil && c != ""
+}
+
+// commitTime returns the committer date of c in RFC 3339 form.
+func (r repo) commitTime(c string) (string, error) {
+	return r.git("show", "-s", "--format=%cI", c)
+}
