@@ -8,8 +8,9 @@ GO          ?= go
 MODULES     := $(shell $(GO) work edit -json | sed -n 's/.*"DiskPath": "\(.*\)".*/\1/p')
 # Framework of `make demo`: echo, fiber or chi.
 FRAMEWORK   ?= chi
-# Adapter modules, also built without the workspace, the way users build them.
-ADAPTERS    := echoauth fiberauth chiauth
+# Nested modules outside the workspace, each built with GOWORK=off: benchmarks
+# against peers, interop tests and the release tool. None is published.
+NESTED      := bench interop release
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # Iteration counts, not durations: a duration deadline that expires while the
 # fuzzer minimises a new input is reported as a spurious failure.
@@ -30,7 +31,9 @@ demo: ## Run an example server (FRAMEWORK=echo|fiber|chi, default chi) on an emb
 .PHONY: test
 test: vet ## Run every test of every module with -race, then each fuzz target briefly
 	@for m in $(MODULES); do echo "== go test -race $$m"; (cd $$m && $(GO) test -race -count=1 ./...); done
-	@for m in $(ADAPTERS); do echo "== GOWORK=off go build $$m"; (cd $$m && GOWORK=off $(GO) build ./... && GOWORK=off $(GO) vet ./...); done
+	@echo "== release tool"
+	@cd release && GOWORK=off $(GO) test -race -count=1 ./...
+	@$(MAKE) --no-print-directory release-check
 	@echo "== bench module: every benchmarked peer accepts the token and refuses a forged one"
 	@cd bench && GOWORK=off $(GO) vet ./... && GOWORK=off $(GO) test -count=1 ./...
 	@$(MAKE) --no-print-directory interop
@@ -40,11 +43,12 @@ test: vet ## Run every test of every module with -race, then each fuzz target br
 vet: ## go vet and gofmt check on every module
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	@for m in $(MODULES); do (cd $$m && $(GO) vet ./...); done
+	@for m in $(NESTED); do (cd $$m && GOWORK=off $(GO) vet ./...); done
 
 .PHONY: lint
 lint: vet ## vet, gofmt and staticcheck on every module
 	@for m in $(MODULES); do echo "== staticcheck $$m"; (cd $$m && $(GO) run $(STATICCHECK) ./...); done
-	@for m in bench interop; do echo "== staticcheck $$m"; (cd $$m && GOWORK=off $(GO) run $(STATICCHECK) ./...); done
+	@for m in $(NESTED); do echo "== staticcheck $$m"; (cd $$m && GOWORK=off $(GO) run $(STATICCHECK) ./...); done
 
 .PHONY: interop
 interop: ## Real Ory Hydra and node oidc-provider tokens through every adapter (Hydra built once, ~4 min cold)
@@ -63,7 +67,19 @@ BENCH_ROUNDS ?= 8
 bench: ## Benchmarks beside the floor and every peer (bench module); prints tables, rewrites docs/benchmarks.md and .svg
 	cd bench && GOWORK=off $(GO) run ./cmd/benchtab -rounds $(BENCH_ROUNDS)
 
+.PHONY: release-check
+release-check: ## Dry-run release: a module proxy from the tagged state, every adapter installed from it offline, API checked (RELEASING.md)
+	@echo "== release-check"
+	@cd release && GOWORK=off $(GO) run . check $(RELEASE_FLAGS)
+
+# go mod tidy reads no go.work: the workspace modules require versions of each
+# other that only the dry-run proxy serves. Their sums are left out of go.sum:
+# they change with every commit until the tag, and a workspace build needs none.
 .PHONY: tidy
 tidy: ## go mod tidy in every module
-	@for m in $(MODULES); do (cd $$m && $(GO) mod tidy); done
-	@for m in bench interop interop/tools; do (cd $$m && GOWORK=off $(GO) mod tidy); done
+	@proxy=$$(mktemp -d) && trap 'rm -rf "$$proxy"' EXIT && \
+	  (cd release && GOWORK=off $(GO) run . proxy -dir "$$proxy") && \
+	  for m in $(MODULES); do (cd $$m && \
+	    GOPROXY="file://$$proxy,$$($(GO) env GOPROXY)" GONOSUMDB=github.com/axiomsgo/axioms GOFLAGS=-mod=mod $(GO) mod tidy && \
+	    sed -i '/^github\.com\/axiomsgo\/axioms[/ ]/d' go.sum); done
+	@for m in $(NESTED) interop/tools; do (cd $$m && GOWORK=off $(GO) mod tidy); done

@@ -11,7 +11,7 @@ replace (
 
 require (
 	github.com/auth0/go-jwt-middleware/v3 v3.1.0
-	github.com/axiomsgo/axioms v0.0.0
+	github.com/axiomsgo/axioms v0.1.0
 	github.com/axiomsgo/axioms/chiauth v0.0.0
 	github.com/axiomsgo/axioms/echoauth v0.0.0
 	github.com/axiomsgo/axioms/fiberauth v0.0.0

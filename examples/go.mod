@@ -3,10 +3,10 @@ module github.com/axiomsgo/axioms/examples
 go 1.26.4
 
 require (
-	github.com/axiomsgo/axioms v0.0.0
-	github.com/axiomsgo/axioms/chiauth v0.0.0
-	github.com/axiomsgo/axioms/echoauth v0.0.0
-	github.com/axiomsgo/axioms/fiberauth v0.0.0
+	github.com/axiomsgo/axioms v0.1.0
+	github.com/axiomsgo/axioms/chiauth v0.1.0
+	github.com/axiomsgo/axioms/echoauth v0.1.0
+	github.com/axiomsgo/axioms/fiberauth v0.1.0
 	github.com/go-chi/chi/v5 v5.5.0
 	github.com/gofiber/fiber/v2 v2.52.15
 	github.com/labstack/echo/v4 v4.16.0
@@ -41,11 +41,4 @@ require (
 	golang.org/x/sys v0.47.0 // indirect
 	golang.org/x/text v0.40.0 // indirect
 	golang.org/x/time v0.15.0 // indirect
-)
-
-replace (
-	github.com/axiomsgo/axioms => ../
-	github.com/axiomsgo/axioms/chiauth => ../chiauth
-	github.com/axiomsgo/axioms/echoauth => ../echoauth
-	github.com/axiomsgo/axioms/fiberauth => ../fiberauth
 )
