@@ -9,8 +9,9 @@ MODULES     := $(shell $(GO) work edit -json | sed -n 's/.*"DiskPath": "\(.*\)".
 # Framework of `make demo`: echo, fiber or chi.
 FRAMEWORK   ?= chi
 # Nested modules outside the workspace, each built with GOWORK=off: benchmarks
-# against peers, interop tests and the release tool. None is published.
-NESTED      := bench interop release
+# against peers, interop tests, the release tool and the pin of the Wycheproof
+# test vectors. None is published.
+NESTED      := bench interop release internal/wycheproof/pin
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # Iteration counts, not durations: a duration deadline that expires while the
 # fuzzer minimises a new input is reported as a spurious failure.

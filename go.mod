@@ -3,7 +3,6 @@ module github.com/axiomsgo/axioms
 go 1.26.4
 
 require (
-	github.com/c2sp/wycheproof v0.0.0-20260902155932-3fa63dd0344a
 	github.com/lestrrat-go/jwx/v3 v3.4.0
 	github.com/stretchr/testify v1.12.1
 	go.uber.org/goleak v1.3.0

@@ -6,16 +6,13 @@ import (
 	"crypto/ecdsa"
 	"crypto/rsa"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"io/fs"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/c2sp/wycheproof"
 	"github.com/lestrrat-go/jwx/v3/jwk"
 	"github.com/stretchr/testify/require"
 )
@@ -269,10 +266,7 @@ type fzSigner struct {
 // with that comment ("rs256", "es256").
 func fzWycheproofKey(tb testing.TB, comment string) crypto.Signer {
 	tb.Helper()
-	data, err := fs.ReadFile(wycheproof.TestVectors, "json_web_signature_test.json")
-	require.NoError(tb, err)
-	var file wpFile
-	require.NoError(tb, json.Unmarshal(data, &file))
+	file := wpLoad(tb, "json_web_signature_test.json")
 	for _, g := range file.TestGroups {
 		if g.Comment != comment {
 			continue

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/c2sp/wycheproof"
+	"github.com/axiomsgo/axioms/internal/wycheproof"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -118,7 +118,7 @@ type wpTest struct {
 
 func wpLoad(tb testing.TB, name string) wpFile {
 	tb.Helper()
-	data, err := fs.ReadFile(wycheproof.TestVectors, name)
+	data, err := fs.ReadFile(wycheproof.Vectors(tb), name)
 	require.NoError(tb, err)
 	var f wpFile
 	require.NoError(tb, json.Unmarshal(data, &f))

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/c2sp/wycheproof"
+	"github.com/axiomsgo/axioms/internal/wycheproof"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -32,7 +32,7 @@ type wpFile struct {
 
 func loadWycheproof(t testing.TB, name string) wpFile {
 	t.Helper()
-	data, err := fs.ReadFile(wycheproof.TestVectors, name)
+	data, err := fs.ReadFile(wycheproof.Vectors(t), name)
 	require.NoError(t, err)
 	var f wpFile
 	require.NoError(t, json.Unmarshal(data, &f))
