@@ -134,23 +134,3 @@ func copyApp(from, to string) error {
 	}
 	return nil
 }
-
-// graphModules lists the modules a `go mod graph` output names, without
-// the consumer itself.
-func graphModules(graph string) []string {
-	seen := map[string]bool{}
-	for _, line := range strings.Split(graph, "\n") {
-		for i, f := range strings.Fields(line) {
-			if i > 0 || strings.Contains(f, "@") {
-				seen[f] = true
-			}
-		}
-	}
-	return slices.Sorted(func(yield func(string) bool) {
-		for k := range seen {
-			if !yield(k) {
-				return
-			}
-		}
-	})
-}
