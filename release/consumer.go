@@ -57,16 +57,17 @@ func (c consumer) run(dir, line string) (string, error) {
 
 // check installs adapter m with the README's own go get line, adds the
 // app of release/testdata/consumer/<dir>, builds, vets and tests it, and
-// writes `go mod graph` to out/<dir>.graph. pins are further go get
-// arguments (module@version) run after the README's line.
-func (c consumer) check(m mod, label string, pins ...string) error {
+// writes `go mod graph` to out/<label>.graph, returning how many modules
+// it names. pins are further go get arguments (module@version) run after
+// the README's line.
+func (c consumer) check(m mod, label string, pins ...string) (int, error) {
 	line, err := readmeGoGet(c.repoRoot, m.Path)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	dir, err := os.MkdirTemp("", "consumer-"+m.Dir+"-")
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer os.RemoveAll(dir)
 	steps := []string{"go mod init example.com/" + m.Dir + "app", line}
@@ -75,22 +76,37 @@ func (c consumer) check(m mod, label string, pins ...string) error {
 	}
 	for _, s := range steps {
 		if _, err := c.run(dir, s); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	if err := copyApp(filepath.Join(c.repoRoot, "release", "testdata", "consumer", m.Dir), dir); err != nil {
-		return err
+		return 0, err
 	}
 	for _, s := range []string{"go build ./...", "go vet ./...", "go test -count=1 ./..."} {
 		if _, err := c.run(dir, s); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	graph, err := c.run(dir, "go mod graph")
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return os.WriteFile(filepath.Join(c.out, label+".graph"), []byte(graph), 0o644)
+	return countModules(graph), os.WriteFile(filepath.Join(c.out, label+".graph"), []byte(graph), 0o644)
+}
+
+// countModules counts the modules a `go mod graph` output requires, each
+// path once whatever its versions (the go and toolchain lines left out).
+func countModules(graph string) int {
+	paths := map[string]bool{}
+	for _, line := range strings.Split(graph, "\n") {
+		if f := strings.Fields(line); len(f) == 2 {
+			path, _, _ := strings.Cut(f[1], "@")
+			if path != "go" && path != "toolchain" {
+				paths[path] = true
+			}
+		}
+	}
+	return len(paths)
 }
 
 // readmeGoGet returns the README's install line for the module at path: a

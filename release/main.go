@@ -30,7 +30,7 @@ func main() {
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
 	root := fs.String("root", "..", "the repository root")
-	out := fs.String("out", "", "check: directory for the consumers' module graphs (default: a temporary one)")
+	out := fs.String("out", "", "check: keep the consumers' go mod graph output here, one <adapter>.graph each")
 	strict := fs.Bool("strict", false, "check: fail when a released version's commit is not in this checkout")
 	dir := fs.String("dir", "", "proxy: the directory to write")
 	_ = fs.Parse(os.Args[2:])

@@ -237,3 +237,12 @@ func write(t *testing.T, dir, name, content string) {
 		t.Fatal(err)
 	}
 }
+
+func TestCountModules(t *testing.T) {
+	graph := "example.com/app github.com/a/b@v1.0.0\nexample.com/app go@1.26\n" +
+		"github.com/a/b@v1.0.0 github.com/c/d@v0.1.0\ngithub.com/a/b@v1.0.0 github.com/c/d@v0.2.0\n" +
+		"github.com/c/d@v0.2.0 toolchain@go1.26.1\n"
+	if n := countModules(graph); n != 2 {
+		t.Errorf("countModules = %d, want 2 (github.com/a/b, github.com/c/d)", n)
+	}
+}
