@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // checkConsumers installs every adapter from the proxy in a fresh module,
@@ -25,25 +26,38 @@ func checkConsumers(r repo, mods []mod, proxy, tmp, out string, fail func(string
 		hostMods: filepath.Join(strings.TrimSpace(string(hostMods)), "cache", "download"),
 		out:      out,
 	}
-	rootMod := mods[0]
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, parallelConsumers)
 	for _, m := range mods[1:] {
-		n, err := c.check(m, m.Dir)
-		if err != nil {
-			fail("%s: a fresh module cannot use it: %v", m.Name(), err)
-			continue
-		}
-		log.Printf("consumer: %s@%s installed, built and tested; its module graph holds %d modules", m.Path, m.Next, n)
-		if _, ok := r.released(m); !ok || rootMod.Released == "" {
-			continue
-		}
-		pins := []string{m.Path + "@" + m.Released, rootMod.Path + "@" + rootMod.Next}
-		if _, err := c.check(m, m.Dir+"-released", pins...); err != nil {
-			fail("%s@%s does not build with %s@%s: %v", m.Dir, m.Released, rootMod.Path, rootMod.Next, err)
-			continue
-		}
-		log.Printf("consumer: %s@%s built and tested with %s@%s", m.Path, m.Released, rootMod.Path, rootMod.Next)
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			c.checkAdapter(r, mods[0], m, fail)
+		})
 	}
+	wg.Wait()
 	return nil
+}
+
+// parallelConsumers is how many consumer modules build at once.
+const parallelConsumers = 2
+
+func (c consumer) checkAdapter(r repo, rootMod, m mod, fail func(string, ...any)) {
+	n, err := c.check(m, m.Dir)
+	if err != nil {
+		fail("%s: a fresh module cannot use it: %v", m.Name(), err)
+		return
+	}
+	log.Printf("consumer: %s@%s installed, built and tested; its module graph holds %d modules", m.Path, m.Next, n)
+	if _, ok := r.released(m); !ok || rootMod.Released == "" {
+		return
+	}
+	pins := []string{m.Path + "@" + m.Released, rootMod.Path + "@" + rootMod.Next}
+	if _, err := c.check(m, m.Dir+"-released", pins...); err != nil {
+		fail("%s@%s does not build with %s@%s: %v", m.Dir, m.Released, rootMod.Path, rootMod.Next, err)
+		return
+	}
+	log.Printf("consumer: %s@%s built and tested with %s@%s", m.Path, m.Released, rootMod.Path, rootMod.Next)
 }
 
 // checkAPIs compares every released module's API with its release.
@@ -95,6 +109,9 @@ func checkAPI(r repo, m mod, commit string, names map[string]bool, fail func(str
 		default:
 			log.Printf("api: %s: incompatible, declared as `%s`: %s", m.Name(), c.name, c.message)
 		}
+	}
+	if len(changes) == 0 {
+		log.Printf("api: %s: no change since %s", m.Name(), m.Released)
 	}
 	if err := requiredBump(m.Released, m.Next, changes); err != nil {
 		fail("api: %s: %v (set its next version in release/versions.txt)", m.Name(), err)

@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 func main() {
@@ -95,8 +96,13 @@ func check(r repo, mods []mod, out string, strict bool) error {
 	for _, p := range pubs {
 		log.Printf("proxy: %s@%s from %.12s", p.m.Path, p.v, p.rev)
 	}
-	var failed []string
+	var (
+		mu     sync.Mutex
+		failed []string
+	)
 	fail := func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
 		msg := fmt.Sprintf(format, args...)
 		log.Print("FAIL " + msg)
 		failed = append(failed, msg)
