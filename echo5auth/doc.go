@@ -1,0 +1,58 @@
+// Package echo5auth protects Echo v5 routes with OAuth 2.0 / OpenID Connect
+// JWT access tokens verified by core.Verifier. It only translates: it reads
+// the Authorization header, asks core.Guard, puts the claims into the
+// request's context.Context and hands core's RFC 6750 answer to Echo.
+// Every token and policy decision is core's, and the adapter contract (see
+// package github.com/axiomsgo/axioms/adapters/httpauth) is the same as in
+// every other adapter of this project. For Echo v4 use package echoauth.
+//
+// Quick start:
+//
+//	v, err := core.NewVerifier(cfg) // cfg from core.ConfigFromEnv()
+//	if err != nil { log.Fatal(err) }
+//	e := echo.New()
+//	e.Use(echo5auth.Middleware(v)) // every route needs a valid token
+//	e.GET("/api/read", read, echo5auth.Require(core.AnyScope("read:data")))
+//
+// Public routes are skipped with WithSkipper (their Authorization header is
+// not read) or registered on an Echo instance or group without Middleware.
+// Handlers read the claims with Claims(c), and the code they call with
+// core.ClaimsFromContext(c.Request().Context()). Ownership is decided in
+// the handler once the object is loaded:
+//
+//	if err := echo5auth.Authorize(c, core.Owner(item.Owner)); err != nil {
+//		return err // 403 insufficient_scope
+//	}
+//
+// Method- and action-level policies (the DRF ViewSet case) are one Require
+// per route, or one core.ByMethod on a group. Safe methods (OPTIONS by
+// default) pass Middleware without credentials, but no policy is met
+// without a verified token: a route registered with e.Any and a Require
+// answers an anonymous OPTIONS with 401.
+//
+// RFC 9728 (protected-resource metadata, required by the MCP authorization
+// spec): build a core.ResourceMetadata, serve it with MetadataHandler
+// (skipped by or outside Middleware) and give it to every Middleware with
+// WithResourceMetadata; every challenge then carries resource_metadata="..."
+// pointing to the document:
+//
+//	m, err := core.NewResourceMetadata(v.ProtectedResource(), publicURL) // "" derives it per request
+//	e.GET(core.ProtectedResourcePath, echo5auth.MetadataHandler(m))
+//	api := e.Group("/api", echo5auth.Middleware(v, echo5auth.WithResourceMetadata(m)))
+//
+// Errors follow Echo v5's idiom: a refused request returns an error, after
+// WWW-Authenticate and Retry-After are set on the response, that carries
+// core's status (it implements echo.HTTPStatusCoder, so echo.StatusCode(err)
+// reports it) and renders itself as core's JSON body (it implements
+// json.Marshaler), and wraps the core error. Echo's
+// DefaultHTTPErrorHandler therefore writes core's answer as it is (no body
+// for HEAD); a custom HTTPErrorHandler classifies the error with
+// errors.Is(err, core.ErrInvalidToken) or errors.As(err, &coreErr) (a
+// *core.Error), takes its status from echo.StatusCode(err) and its body
+// from json.Marshal(err). (An *echo.HTTPError cannot carry it: in v5 its
+// Message is a string, rendered as {"message": "..."}.) A WithErrorHandler
+// handler that commits a response replaces that answer (the core error is
+// then returned as it is, and Echo's handlers write nothing for a
+// committed response); one that commits nothing leaves it. Echo's JSON
+// encoder ends the body with a newline.
+package echo5auth

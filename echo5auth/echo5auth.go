@@ -1,0 +1,186 @@
+package echo5auth
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/axiomsgo/axioms/core"
+	"github.com/axiomsgo/axioms/internal/hookgate"
+	"github.com/axiomsgo/axioms/internal/option"
+)
+
+// Middleware authenticates every request with v: a valid bearer token in
+// the Authorization header is required, except for safe methods
+// (core.Config.SafeMethods, default OPTIONS) and the methods of
+// WithAnonymousMethods, which pass without credentials (present
+// credentials are still verified). On success the claims are in the
+// request's context.Context (core.ClaimsFromContext, or Claims); refused
+// requests take the error path (see the package documentation).
+//
+// Use it globally (e.Use, with WithSkipper for public routes), on a group
+// (e.Group("/api", mw)) or on one route. It panics if v is nil.
+func Middleware(v *core.Verifier, opts ...Option) echo.MiddlewareFunc {
+	m := &mw{cfg: option.Apply(opts)}
+	m.guard = option.NewGuard(v, m.cfg.GuardOptions, m)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c *echo.Context) error { return m.serve(next, c) }
+	}
+}
+
+// mw is one Middleware, built once.
+type mw struct {
+	guard *core.Guard
+	cfg   config
+}
+
+func (m *mw) serve(next echo.HandlerFunc, c *echo.Context) error {
+	r := c.Request()
+	if m.cfg.skip != nil && m.cfg.skip(c) {
+		c.SetRequest(r.WithContext(m.guard.Skip(r.Context())))
+		return next(c)
+	}
+	creds := core.Credentials{Authorization: r.Header.Values(echo.HeaderAuthorization)}
+	if m.cfg.fromQuery {
+		creds.Query = c.QueryParams()["access_token"]
+	}
+	ctx, err := m.guard.Authenticate(r.Context(), r.Method, creds)
+	if c.SetRequest(r.WithContext(ctx)); err != nil {
+		return m.fail(c, err)
+	}
+	return next(c)
+}
+
+// stateOf returns the Middleware the request passed, or nil.
+func stateOf(c *echo.Context) *mw {
+	m, _ := core.GuardFromContext(c.Request().Context()).Adapter().(*mw)
+	return m
+}
+
+// Require enforces p (nil: a valid token) on the routes it guards: per
+// route (e.GET(path, h, echo5auth.Require(p))) or per group; guards stack.
+// A refused request gets 403 insufficient_scope (with scope="..." for
+// scope rules), or 401 without a token, through the error path of the
+// Middleware that ran before; without one, 401.
+func Require(p core.Policy) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c *echo.Context) error {
+			if err := Authorize(c, p); err != nil {
+				return err
+			}
+			return next(c)
+		}
+	}
+}
+
+// Authorize evaluates p inside a handler, typically core.Owner(item.Owner)
+// once the object is loaded, and returns nil when p allows the request,
+// else the error to return from the handler:
+//
+//	if err := echo5auth.Authorize(c, core.Owner(item.Owner)); err != nil {
+//		return err // 403 insufficient_scope
+//	}
+func Authorize(c *echo.Context, p core.Policy) error {
+	m, r := stateOf(c), c.Request()
+	if err := m.guardOrNil().Authorize(r.Context(), r.Method, p); err != nil {
+		return m.fail(c, err)
+	}
+	return nil
+}
+
+// Claims returns the verified claims of the request
+// (core.ClaimsFromContext of its context), or (nil, false) when it is
+// anonymous, skipped or did not pass through Middleware.
+func Claims(c *echo.Context) (*core.Claims, bool) {
+	return core.ClaimsFromContext(c.Request().Context())
+}
+
+// WriteError writes the standard answer to err now: core's RFC 6750
+// response with the realm and resource_metadata of the Middleware the
+// request passed through (realm "api" and none without one). Use it inside
+// a WithErrorHandler handler that adds to the standard answer.
+func WriteError(c *echo.Context, err error) error {
+	resp := setHeaders(c, stateOf(c), err)
+	return c.Blob(resp.Status, core.ContentType, resp.Body)
+}
+
+// fail answers a refusal: the error handler first; unless it answered
+// (with a status that may stand, see hookgate), the standard answer as a
+// refusal error, after WWW-Authenticate and Retry-After are set, which
+// Echo's HTTPErrorHandler renders. m may be nil (no Middleware ran).
+func (m *mw) fail(c *echo.Context, err error) error {
+	if m != nil && m.cfg.onError != nil && m.hook(c, err) {
+		return err
+	}
+	resp := setHeaders(c, m, err)
+	return &refusal{err: err, status: resp.Status, body: resp.Body}
+}
+
+// hook runs the error handler with its writes gated, and reports whether
+// it answered. The gate is c's response writer only while h runs (also
+// when h panics, for the Recover middleware's answer); what it drops never
+// reaches the *echo.Response, which stays uncommitted.
+func (m *mw) hook(c *echo.Context, err error) bool {
+	w, r := c.Response(), c.Request()
+	gate := hookgate.NewWriter(w, m.guard.Response(err, r.TLS != nil, r.Host).Status)
+	c.SetResponse(gate)
+	defer c.SetResponse(w)
+	m.cfg.onError(c, err)
+	return gate.Answered()
+}
+
+// refusal is the error of a refused request: err, the core error, with
+// core's status (echo.HTTPStatusCoder) and JSON body (json.Marshaler), the
+// two things Echo's DefaultHTTPErrorHandler takes from an error.
+type refusal struct {
+	err    error
+	status int
+	body   []byte
+}
+
+func (e *refusal) Error() string                { return e.err.Error() }
+func (e *refusal) Unwrap() error                { return e.err }
+func (e *refusal) StatusCode() int              { return e.status }
+func (e *refusal) MarshalJSON() ([]byte, error) { return e.body, nil }
+
+// setHeaders computes core's answer to err and sets its headers.
+func setHeaders(c *echo.Context, m *mw, err error) core.Response {
+	r := c.Request()
+	resp := m.guardOrNil().Response(err, r.TLS != nil, r.Host)
+	h := c.Response().Header()
+	if resp.WWWAuthenticate != "" {
+		h.Set(echo.HeaderWWWAuthenticate, resp.WWWAuthenticate)
+	}
+	if resp.RetryAfter != "" {
+		h.Set(echo.HeaderRetryAfter, resp.RetryAfter)
+	}
+	h.Set(echo.HeaderContentType, core.ContentType)
+	return resp
+}
+
+func (m *mw) guardOrNil() *core.Guard {
+	if m == nil {
+		return nil
+	}
+	return m.guard
+}
+
+// MetadataHandler serves m's RFC 9728 protected-resource metadata document
+// (200, Content-Type core.ContentType) without authentication;
+// echo.ErrNotFound when m is nil. Register it at core.ProtectedResourcePath
+// outside Middleware or skipped by it, and give the same m to
+// WithResourceMetadata:
+//
+//	e.GET(core.ProtectedResourcePath, echo5auth.MetadataHandler(m))
+//
+// It sets no CORS header: wrap it with Echo's CORS middleware for
+// browser-based clients.
+func MetadataHandler(m *core.ResourceMetadata) echo.HandlerFunc {
+	doc := m.Document()
+	return func(c *echo.Context) error {
+		if doc == nil {
+			return echo.ErrNotFound
+		}
+		return c.Blob(http.StatusOK, core.ContentType, doc)
+	}
+}

@@ -1,0 +1,71 @@
+package echo5auth
+
+import (
+	"github.com/labstack/echo/v5"
+	"github.com/labstack/echo/v5/middleware"
+
+	"github.com/axiomsgo/axioms/core"
+)
+
+// Option configures Middleware. A nil Option is ignored.
+type Option func(*config)
+
+type config struct {
+	core.GuardOptions
+	skip      middleware.Skipper
+	onError   func(c *echo.Context, err error)
+	fromQuery bool
+}
+
+// WithSkipper skips authentication for requests for which skip returns
+// true: they reach the handler without claims and their Authorization
+// header is not read. Require and Authorize on a skipped route answer 401
+// as this Middleware would. Default: none skipped; a nil skip keeps that.
+func WithSkipper(skip middleware.Skipper) Option {
+	return func(c *config) { c.skip = skip }
+}
+
+// WithAnonymousMethods lets requests without credentials (no Authorization
+// header, or a scheme other than Bearer) through for these methods, without
+// claims. Bearer credentials that are present must still be valid: an
+// invalid token is a 401 even here. Default: none.
+func WithAnonymousMethods(methods ...string) Option {
+	return func(c *config) { c.AnonymousMethods = append(c.AnonymousMethods, methods...) }
+}
+
+// WithErrorHandler calls h for every refusal of this Middleware and of the
+// Require and Authorize calls behind it, with the core error (classify it
+// with errors.Is: core.ErrNoCredentials, core.ErrInvalidToken, ...). If h
+// commits no response, the standard answer follows (an observer that only
+// logs needs nothing else); WriteError(c, err) writes it from inside h, for
+// a handler that adds a header, say. When h has answered, the core error
+// is still returned to Echo (its DefaultHTTPErrorHandler writes nothing
+// for a committed response). An answer with a status other than a 4xx (or
+// the standard status, 503 when no key set is usable) is dropped, with the
+// headers h set, and the standard answer follows: a refusal is never a
+// success. While h runs, c.Response() is a writer that enforces this; it
+// does not unwrap to the *echo.Response (echo.UnwrapResponse fails), so
+// that nothing can write around it. Default: none; a nil h keeps that.
+func WithErrorHandler(h func(c *echo.Context, err error)) Option {
+	return func(c *config) { c.onError = h }
+}
+
+// WithTokenFromQuery also accepts the token in the access_token query
+// parameter (RFC 6750 §2.3). A request carrying both a header and a query
+// token is an invalid request (400). Default: off, as OAuth 2.1 forbids
+// query tokens; URLs end up in logs and Referer headers.
+func WithTokenFromQuery() Option {
+	return func(c *config) { c.fromQuery = true }
+}
+
+// WithResourceMetadata enables RFC 9728: every challenge of this
+// Middleware, and of the Require and Authorize calls behind it, carries
+// resource_metadata="..." with the absolute URL of m's document: from m's
+// public URL, else from the request's TLS state and Host header (never
+// from c.Scheme() or X-Forwarded-* headers, which clients control; behind
+// a proxy give core.NewResourceMetadata a public URL). Serve the document
+// with MetadataHandler(m) at core.ProtectedResourcePath, skipped by or
+// outside Middleware. Default: no parameter; a nil m keeps that.
+func WithResourceMetadata(m *core.ResourceMetadata) Option {
+	return func(c *config) { c.ResourceMetadata = m }
+}
