@@ -5,11 +5,13 @@ go 1.26.4
 require (
 	github.com/axiomsgo/axioms v0.1.0
 	github.com/axiomsgo/axioms/chiauth v0.1.0
+	github.com/axiomsgo/axioms/echo5auth v0.1.0
 	github.com/axiomsgo/axioms/echoauth v0.1.0
 	github.com/axiomsgo/axioms/fiberauth v0.1.0
 	github.com/go-chi/chi/v5 v5.5.0
 	github.com/gofiber/fiber/v2 v2.52.15
 	github.com/labstack/echo/v4 v4.16.0
+	github.com/labstack/echo/v5 v5.4.4
 	github.com/stretchr/testify v1.12.1
 )
 
@@ -36,8 +38,8 @@ require (
 	github.com/valyala/fasttemplate v1.2.2 // indirect
 	github.com/valyala/tcplisten v1.0.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
-	golang.org/x/crypto v0.53.0 // indirect
-	golang.org/x/net v0.56.0 // indirect
+	golang.org/x/crypto v0.54.0 // indirect
+	golang.org/x/net v0.57.0 // indirect
 	golang.org/x/sys v0.47.0 // indirect
 	golang.org/x/text v0.40.0 // indirect
 	golang.org/x/time v0.15.0 // indirect

@@ -9,14 +9,17 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/labstack/echo/v4"
+	echo5 "github.com/labstack/echo/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/axiomsgo/axioms/adapters/conformance"
 	"github.com/axiomsgo/axioms/adapters/exampleapi"
 	"github.com/axiomsgo/axioms/chiauth"
 	"github.com/axiomsgo/axioms/core"
+	"github.com/axiomsgo/axioms/echo5auth"
 	"github.com/axiomsgo/axioms/echoauth"
 	"github.com/axiomsgo/axioms/examples/internal/chiapp"
+	"github.com/axiomsgo/axioms/examples/internal/echo5app"
 	"github.com/axiomsgo/axioms/examples/internal/echoapp"
 	"github.com/axiomsgo/axioms/examples/internal/fiberapp"
 	"github.com/axiomsgo/axioms/fiberauth"
@@ -51,6 +54,18 @@ var inProcess = map[string]struct {
 		},
 		construct: func(v *core.Verifier) {
 			echoauth.Middleware(v, nil, echoauth.WithSkipper(nil), echoauth.WithErrorHandler(nil), echoauth.WithResourceMetadata(nil))
+		},
+	},
+	"echo5": {
+		serve: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) string {
+			var opts []echo5auth.Option
+			if hook != conformance.NoHook {
+				opts = append(opts, echo5auth.WithErrorHandler(echo5Hook(hook)))
+			}
+			return serveHTTP(tb, echo5app.New(v, m, routes, opts...))
+		},
+		construct: func(v *core.Verifier) {
+			echo5auth.Middleware(v, nil, echo5auth.WithSkipper(nil), echo5auth.WithErrorHandler(nil), echo5auth.WithResourceMetadata(nil))
 		},
 	},
 	"fiber": {
@@ -90,6 +105,24 @@ func echoHook(hook conformance.Hook) func(echo.Context, error) {
 		case conformance.Add:
 			c.Response().Header().Set("X-Added", "1")
 			_ = echoauth.WriteError(c, err)
+		case conformance.Replace, conformance.Succeed:
+			if hook == conformance.Succeed {
+				c.Response().Header().Set("X-Dropped", "1")
+			}
+			_ = c.JSONBlob(conformance.HookStatus(hook), []byte(conformance.TeapotBody))
+		}
+	}
+}
+
+// echo5Hook implements a conformance hook with Echo v5's types.
+func echo5Hook(hook conformance.Hook) func(*echo5.Context, error) {
+	return func(c *echo5.Context, err error) {
+		switch hook {
+		case conformance.Observe:
+			c.Response().Header().Set("X-Observed", conformance.Category(err))
+		case conformance.Add:
+			c.Response().Header().Set("X-Added", "1")
+			_ = echo5auth.WriteError(c, err)
 		case conformance.Replace, conformance.Succeed:
 			if hook == conformance.Succeed {
 				c.Response().Header().Set("X-Dropped", "1")
