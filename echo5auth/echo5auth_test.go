@@ -20,9 +20,9 @@ import (
 	"github.com/axiomsgo/axioms/echo5auth"
 )
 
-// The conformance suite runs against echo5auth through the Echo example
+// The conformance suite runs against echo5auth through the Echo v5 example
 // server (module examples: the binary, and its router in process); these
-// tests cover what is particular to Echo.
+// tests cover what is particular to Echo v5.
 
 func ok(c *echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) }
 
