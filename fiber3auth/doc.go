@@ -1,0 +1,64 @@
+// Package fiber3auth protects Fiber v3 APIs with OAuth 2.0 / OpenID Connect
+// JWT access tokens verified by package core, and answers refusals exactly
+// as RFC 6750 says (status, WWW-Authenticate challenge, JSON body). It only
+// translates: every token and policy decision, and every answer, is
+// computed by core.Guard, and the adapter contract (see package
+// github.com/axiomsgo/axioms/adapters/httpauth) is the same as in every
+// other adapter of this project. Package fiberauth is the same adapter for
+// Fiber v2.
+//
+// Quick start:
+//
+//	cfg, err := core.ConfigFromEnv() // AXIOMS_AUDIENCE, AXIOMS_DOMAIN, ...
+//	v, err := core.NewVerifier(cfg)
+//	app.Use(fiber3auth.Middleware(v))
+//	app.Get("/api/read", fiber3auth.Require(core.AnyScope("read:data")), read)
+//	claims, ok := fiber3auth.Claims(c) // in read
+//
+// Middleware authenticates; Require guards a route or a Group with a
+// core.Policy; Authorize checks a policy inside a handler (ownership after
+// loading an object) and, on denial, answers and returns false; Claims
+// reads the verified claims from c.Context(), where core.ClaimsFromContext
+// finds them too, for code that takes a context.Context. Refusals are
+// answered by the adapter itself: the app's ErrorHandler never sees them.
+//
+// The request's context.Context is c.Context() (set with c.SetContext), as
+// c.UserContext() was in Fiber v2: give c.Context() to service code. A
+// fiber.Ctx is itself a context.Context in Fiber v3, but its Value method
+// reads c.Locals, where the claims are not kept: core.ClaimsFromContext(c)
+// reports no claims, as for an anonymous request (every policy then
+// refuses). Fiber clears c.Context() at the start of every request, so
+// nothing of one request reaches the next one served with the same pooled
+// context or on the same connection.
+//
+// Fiber routes in registration order: routes registered before
+// app.Use(fiber3auth.Middleware(v)) are not authenticated (or use
+// WithSkipper), and a route with other needs, such as anonymous GETs, can
+// list its own Middleware in its handlers when it is registered first.
+// HEAD is the exception: Fiber v3 adds the HEAD route of every GET route
+// when the app starts, after every app.Use, so a HEAD request for a public
+// GET route registered first passes through Middleware (and needs a
+// token). Register such a route for both methods,
+// app.Add([]string{fiber.MethodGet, fiber.MethodHead}, path, h), or skip
+// its path with WithSkipper.
+//
+// RFC 9728 (protected-resource metadata, required by the MCP authorization
+// spec): build a core.ResourceMetadata, serve it with MetadataHandler and
+// give it to every Middleware with WithResourceMetadata; every challenge
+// then carries resource_metadata="..." pointing to the document:
+//
+//	m, err := core.NewResourceMetadata(v.ProtectedResource(), publicURL) // "" derives it per request
+//	app.Get(core.ProtectedResourcePath, fiber3auth.MetadataHandler(m)) // before app.Use
+//	app.Use(fiber3auth.Middleware(v, fiber3auth.WithResourceMetadata(m)))
+//
+// Memory: fasthttp reuses its buffers once a handler returns. This package
+// reads the Authorization header in place (core copies the token it keeps
+// with the claims) and stores only the claims, which own their memory; it
+// never keeps the fiber.Ctx.
+//
+// Header size: fasthttp answers 431 itself, before any handler runs, when
+// the request header does not fit fiber.Config.ReadBufferSize (default
+// 4096 bytes). Tokens larger than about 3 KiB thus need a larger buffer,
+// for example ReadBufferSize: 32 << 10 to accept tokens up to core's
+// default limit of 16 KiB (core.Config.MaxTokenBytes).
+package fiber3auth

@@ -1,0 +1,156 @@
+package fiber3auth
+
+import (
+	"github.com/gofiber/fiber/v3"
+	"github.com/gofiber/utils/v2"
+	"github.com/valyala/fasthttp"
+
+	"github.com/axiomsgo/axioms/core"
+	"github.com/axiomsgo/axioms/internal/hookgate"
+	"github.com/axiomsgo/axioms/internal/option"
+)
+
+// middleware is one Middleware, built once.
+type middleware struct {
+	guard *core.Guard
+	cfg   config
+}
+
+// Middleware authenticates every request with v: a valid bearer token in
+// the Authorization header is required, except for safe methods
+// (core.Config.SafeMethods, default OPTIONS) and the methods of
+// WithAnonymousMethods, which pass without credentials (present
+// credentials are still verified), and requests skipped by WithSkipper. On
+// success the claims are in c.Context() (core.ClaimsFromContext, or
+// Claims); on failure the error path answers (default: core's RFC 6750
+// response). It panics if v is nil.
+func Middleware(v *core.Verifier, opts ...Option) fiber.Handler {
+	m := &middleware{cfg: option.Apply(opts)}
+	m.guard = option.NewGuard(v, m.cfg.GuardOptions, m)
+	return m.serve
+}
+
+// serve runs core's decision. c.Method() is one of the app's own method
+// strings, never fasthttp's buffer.
+func (m *middleware) serve(c fiber.Ctx) error {
+	if m.cfg.skip != nil && m.cfg.skip(c) {
+		c.SetContext(m.guard.Skip(c.Context()))
+		return c.Next()
+	}
+	var auth [2]string // room for the usual one header, and the second that makes a 400
+	ctx, err := m.guard.Authenticate(c.Context(), c.Method(), m.credentials(c, auth[:0]))
+	if c.SetContext(ctx); err != nil {
+		return m.fail(c, err)
+	}
+	return c.Next()
+}
+
+// stateOf returns the Middleware the request passed, or nil. (Fiber keeps
+// c.Context() among fasthttp's user values, where it holds a
+// context.Context, no io.Closer: fasthttp closes those it finds there when
+// the request ends.)
+func stateOf(c fiber.Ctx) *middleware {
+	m, _ := core.GuardFromContext(c.Context()).Adapter().(*middleware)
+	return m
+}
+
+// credentials views every Authorization header value (and, with
+// WithTokenFromQuery, every access_token query value) in fasthttp's request
+// buffers without copying, appending the header values to auth. That is
+// safe because core keeps no part of them (the claims and the token they
+// carry own their memory).
+func (m *middleware) credentials(c fiber.Ctx, auth []string) core.Credentials {
+	cr := core.Credentials{Authorization: auth}
+	for _, h := range c.Request().Header.PeekAll(fiber.HeaderAuthorization) {
+		cr.Authorization = append(cr.Authorization, utils.UnsafeString(h))
+	}
+	if m.cfg.fromQuery {
+		for _, q := range c.RequestCtx().QueryArgs().PeekMulti("access_token") {
+			cr.Query = append(cr.Query, utils.UnsafeString(q))
+		}
+	}
+	return cr
+}
+
+// Require enforces p (nil: a valid token) on the routes it guards (a
+// route's handler list, before the handler, or Group/Use). A refused
+// request gets 403 insufficient_scope (with scope="..." for scope rules),
+// or 401 without a token, through the error path of the Middleware that
+// ran before; without one, 401. The next handler is not called.
+func Require(p core.Policy) fiber.Handler {
+	return func(c fiber.Ctx) error {
+		if !Authorize(c, p) {
+			return nil
+		}
+		return c.Next()
+	}
+}
+
+// Authorize evaluates p inside a handler, typically an ownership check after
+// loading an object. On denial it answers as Require does and returns
+// false; the handler then returns nil without writing:
+//
+//	if !fiber3auth.Authorize(c, core.Owner(item.Owner)) {
+//		return nil // 403 insufficient_scope already written
+//	}
+func Authorize(c fiber.Ctx, p core.Policy) bool {
+	m := stateOf(c)
+	if err := m.guardOrNil().Authorize(c.Context(), c.Method(), p); err != nil {
+		_ = m.fail(c, err)
+		return false
+	}
+	return true
+}
+
+// Claims returns the verified claims of the request
+// (core.ClaimsFromContext of c.Context(), not of c itself), or (nil, false)
+// when it is anonymous, skipped or did not pass through Middleware. The
+// claims are independent of fasthttp's buffers: they may be kept after the
+// handler returns.
+func Claims(c fiber.Ctx) (*core.Claims, bool) { return core.ClaimsFromContext(c.Context()) }
+
+// WriteError writes the standard answer to err: core's RFC 6750 response
+// (status, WWW-Authenticate, Retry-After, Content-Type and JSON body) with
+// the realm and resource_metadata of the Middleware the request passed
+// through (realm "api" and none without one). Use it inside a
+// WithErrorHandler handler that adds to the standard answer.
+func WriteError(c fiber.Ctx, err error) error {
+	r := stateOf(c).guardOrNil().Response(err, c.RequestCtx().IsTLS(), string(c.Request().Host()))
+	if r.WWWAuthenticate != "" {
+		c.Set(fiber.HeaderWWWAuthenticate, r.WWWAuthenticate)
+	}
+	if r.RetryAfter != "" {
+		c.Set(fiber.HeaderRetryAfter, r.RetryAfter)
+	}
+	c.Set(fiber.HeaderContentType, core.ContentType)
+	return c.Status(r.Status).Send(r.Body)
+}
+
+// fail answers a refusal: the error handler first, then, unless it wrote
+// an answer that may stand (see hookgate), the standard one. m may be nil
+// (no Middleware ran).
+func (m *middleware) fail(c fiber.Ctx, err error) error {
+	if m != nil && m.cfg.onError != nil {
+		res := c.Response()
+		status, size := res.StatusCode(), len(res.Body())
+		var saved fasthttp.ResponseHeader
+		res.Header.CopyTo(&saved)
+		m.cfg.onError(c, err)
+		if res.StatusCode() != status || len(res.Body()) != size { // it wrote an answer
+			std := m.guard.Response(err, c.RequestCtx().IsTLS(), string(c.Request().Host())).Status
+			if hookgate.Allowed(res.StatusCode(), std) {
+				return nil
+			}
+			res.ResetBody() // dropped, with the headers it set
+			saved.CopyTo(&res.Header)
+		}
+	}
+	return WriteError(c, err)
+}
+
+func (m *middleware) guardOrNil() *core.Guard {
+	if m == nil {
+		return nil
+	}
+	return m.guard
+}

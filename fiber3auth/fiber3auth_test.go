@@ -1,0 +1,713 @@
+package fiber3auth_test
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httptrace"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v3"
+	"github.com/gofiber/utils/v2"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/valyala/fasthttp"
+	"go.uber.org/goleak"
+
+	"github.com/axiomsgo/axioms/authtest"
+	"github.com/axiomsgo/axioms/core"
+	"github.com/axiomsgo/axioms/fiber3auth"
+)
+
+// The conformance suite runs against fiber3auth through the Fiber v3
+// example server (module examples: the binary, and its router in process);
+// these tests cover what is particular to Fiber v3.
+
+// TestMain checks that the servers, clients and verifiers of every test
+// are stopped. Two fasthttp goroutines are let be: the idle-worker cleaner
+// of a stopped server notices the stop only after its sleep (10s), and the
+// Date header updater lives as long as the process, by design.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m,
+		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*workerPool).Start.func2"),
+		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.updateServerDate.func1"))
+}
+
+// smallApp serves GET /me behind Middleware.
+func smallApp(v *core.Verifier, cfg ...fiber.Config) *fiber.App {
+	app := fiber.New(cfg...)
+	app.Use(fiber3auth.Middleware(v))
+	app.Get("/me", subject)
+	return app
+}
+
+func status(code int) fiber.Handler {
+	return func(c fiber.Ctx) error { return c.Status(code).JSON(fiber.Map{"status": "ok"}) }
+}
+
+func noContent(c fiber.Ctx) error { return c.SendStatus(fiber.StatusNoContent) }
+
+func subject(c fiber.Ctx) error {
+	if claims, ok := fiber3auth.Claims(c); ok {
+		return c.JSON(fiber.Map{"sub": claims.Subject()})
+	}
+	return c.JSON(fiber.Map{"sub": nil})
+}
+
+// quiet is the ListenConfig of every test server.
+var quiet = fiber.ListenConfig{DisableStartupMessage: true}
+
+// serve runs app on a real loopback listener until the test ends.
+func serve(tb testing.TB, app *fiber.App) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(tb, err)
+	served := make(chan struct{})
+	go func() { defer close(served); _ = app.Listener(ln, quiet) }()
+	tb.Cleanup(func() {
+		// fasthttp marks a new connection active before its first byte
+		// arrives, so Shutdown waits for every spare connection a client
+		// dialed but never used (Go's Transport keeps them idle for 90s).
+		// Close ours first, and bound the wait for the others.
+		http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+		_ = app.ShutdownWithTimeout(time.Second)
+		<-served
+	})
+	return "http://" + ln.Addr().String()
+}
+
+// setup starts an issuer (ES256: fast keys) and a verifier trusting it.
+func setup(tb testing.TB, mutate ...func(*core.Config)) (*authtest.Issuer, *core.Verifier) {
+	tb.Helper()
+	iss := authtest.NewTestIssuer(tb, authtest.WithAlgorithm("ES256"))
+	cfg := iss.Config()
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	v, err := core.NewVerifier(cfg)
+	require.NoError(tb, err)
+	tb.Cleanup(func() { _ = v.Close() })
+	return iss, v
+}
+
+type answer struct {
+	status int
+	header http.Header
+	body   string
+}
+
+// send makes one request; each auth value becomes one Authorization header.
+func send(tb testing.TB, method, url, body string, auth ...string) answer {
+	tb.Helper()
+	return sendWith(tb, http.DefaultClient, method, url, body, auth...)
+}
+
+func sendWith(tb testing.TB, client *http.Client, method, url, body string, auth ...string) answer {
+	tb.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	ctx, cancel := context.WithTimeout(tb.Context(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, url, r)
+	require.NoError(tb, err)
+	for _, a := range auth {
+		req.Header.Add("Authorization", a)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := client.Do(req)
+	require.NoError(tb, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(tb, err)
+	return answer{resp.StatusCode, resp.Header, string(b)}
+}
+
+// test serves req in process (app.Test, without timeout).
+func test(tb testing.TB, app *fiber.App, req *http.Request) answer {
+	tb.Helper()
+	resp, err := app.Test(req, fiber.TestConfig{})
+	require.NoError(tb, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(tb, err)
+	return answer{resp.StatusCode, resp.Header, string(b)}
+}
+
+func bearer(token string) string { return "Bearer " + token }
+
+// errTwoHeaders is core's error for two Authorization headers.
+var errTwoHeaders = func() error {
+	_, err := core.NewGuard(&core.Verifier{}, core.GuardOptions{}).Authenticate(context.Background(), "GET",
+		core.Credentials{Authorization: []string{"Bearer a", "Bearer b"}})
+	return err
+}()
+
+// assertCore checks that a is exactly core's answer to err (realm "api",
+// no resource_metadata).
+func assertCore(tb testing.TB, a answer, err error) {
+	tb.Helper()
+	want := (*core.Guard)(nil).Response(err, false, "")
+	assert.Equal(tb, want.Status, a.status)
+	assert.Equal(tb, want.WWWAuthenticate, a.header.Get("WWW-Authenticate"))
+	assert.Equal(tb, core.ContentType, a.header.Get("Content-Type"))
+	assert.JSONEq(tb, string(want.Body), a.body)
+}
+
+// TestClaimsOutliveHandler keeps the claims of 200 concurrent requests, each
+// with its own token, past the end of their handlers, and checks them once
+// every response is in: fasthttp reuses its request buffers, so claims that
+// pointed into them would come out corrupted (and -race would object).
+func TestClaimsOutliveHandler(t *testing.T) {
+	iss, v := setup(t)
+	type kept struct {
+		i, method      string
+		local, fromCtx *core.Claims
+	}
+	const n = 200
+	out := make(chan kept, n)
+	app := fiber.New()
+	app.Use(fiber3auth.Middleware(v))
+	app.Post("/kept/:i", func(c fiber.Ctx) error {
+		local, _ := fiber3auth.Claims(c)
+		fromCtx, _ := core.ClaimsFromContext(c.Context())
+		// The test's own strings from the Ctx are copied too (the rule the
+		// adapter follows); Claims need no copy.
+		out <- kept{utils.CopyString(c.Params("i")), strings.Clone(c.Method()), local, fromCtx}
+		return c.SendString(c.Params("i"))
+	})
+	url := serve(t, app)
+
+	tokens := make([]string, n)
+	for i := range tokens {
+		tokens[i] = iss.MustToken(t, fmt.Sprintf("user-%d", i), authtest.Scopes(fmt.Sprintf("scope-%d", i)))
+	}
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			a := send(t, http.MethodPost, fmt.Sprintf("%s/kept/%d", url, i), "", bearer(tokens[i]))
+			assert.Equal(t, http.StatusOK, a.status)
+		})
+	}
+	wg.Wait()
+	close(out)
+
+	seen := map[string]bool{}
+	for k := range out {
+		require.NotNil(t, k.local)
+		assert.Same(t, k.local, k.fromCtx, "Claims reads c.Context()")
+		assert.Equal(t, "user-"+k.i, k.local.Subject())
+		assert.Equal(t, []string{"scope-" + k.i}, k.local.Scopes())
+		assert.Equal(t, http.MethodPost, k.method)
+		seen[k.local.Subject()] = true
+	}
+	assert.Len(t, seen, n)
+}
+
+type appKey struct{}
+
+// TestClaimsInContext: Claims and core.ClaimsFromContext of c.Context()
+// agree, anonymous requests have none, a context the app set before
+// Middleware stays the parent of the one Middleware sets, and the
+// fiber.Ctx itself, whose Value reads c.Locals, carries no claims (an
+// anonymous request to a service that is given c rather than c.Context()).
+func TestClaimsInContext(t *testing.T) {
+	iss, v := setup(t)
+	app := fiber.New()
+	app.Use(func(c fiber.Ctx) error {
+		c.SetContext(context.WithValue(c.Context(), appKey{}, "app value"))
+		return c.Next()
+	})
+	app.Use(fiber3auth.Middleware(v, fiber3auth.WithAnonymousMethods("get")))
+	app.Get("/", func(c fiber.Ctx) error {
+		local, okLocal := fiber3auth.Claims(c)
+		fromCtx, okCtx := core.ClaimsFromContext(c.Context())
+		if okLocal != okCtx || local != fromCtx {
+			return c.Status(fiber.StatusInternalServerError).SendString("stores differ")
+		}
+		if _, ok := core.ClaimsFromContext(c); ok {
+			return c.Status(fiber.StatusInternalServerError).SendString("claims in the Ctx's Locals")
+		}
+		name := "anonymous"
+		if okLocal {
+			name = local.Subject()
+		}
+		return c.SendString(name + ", " + c.Context().Value(appKey{}).(string))
+	})
+	url := serve(t, app)
+
+	assert.Equal(t, "alice, app value", send(t, http.MethodGet, url, "", bearer(iss.MustToken(t, "alice"))).body)
+	assert.Equal(t, "anonymous, app value", send(t, http.MethodGet, url, "").body)
+}
+
+// TestContextPerRequest: nothing of one request reaches the next one, over
+// one keep-alive connection and on one reused fasthttp.RequestCtx whose
+// user values are never reset (as a benchmark harness may reuse it): Fiber
+// v3 clears c.Context() at the start of every request, so each request
+// starts without claims or Middleware state, whatever the one before it
+// carried.
+func TestContextPerRequest(t *testing.T) {
+	iss, v := setup(t)
+	var stale atomic.Int32
+	app := fiber.New()
+	app.Use(func(c fiber.Ctx) error {
+		if core.GuardFromContext(c.Context()) != nil {
+			stale.Add(1)
+		}
+		return c.Next()
+	})
+	app.Use(fiber3auth.Middleware(v, fiber3auth.WithAnonymousMethods(fiber.MethodGet)))
+	app.Get("/optional", subject)
+	app.Post("/token", subject)
+	alice := bearer(iss.MustToken(t, "alice"))
+
+	t.Run("keep-alive connection", func(t *testing.T) {
+		url := serve(t, app)
+		tr := &http.Transport{MaxConnsPerHost: 1}
+		t.Cleanup(tr.CloseIdleConnections)
+		client := &http.Client{Transport: tr}
+		var reused atomic.Int32
+		trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
+			if info.Reused {
+				reused.Add(1)
+			}
+		}}
+		for range 3 {
+			assert.JSONEq(t, `{"sub":"alice"}`, sendTraced(t, client, trace, http.MethodGet, url+"/optional", alice).body)
+			assert.JSONEq(t, `{"sub":null}`, sendTraced(t, client, trace, http.MethodGet, url+"/optional", "").body)
+			assertCore(t, sendTraced(t, client, trace, http.MethodPost, url+"/token", ""), core.ErrNoCredentials)
+		}
+		assert.Equal(t, int32(8), reused.Load(), "one connection for all nine requests")
+	})
+
+	t.Run("reused RequestCtx", func(t *testing.T) {
+		h := app.Handler()
+		ctx := &fasthttp.RequestCtx{}
+		do := func(method, path, auth string) (int, string) {
+			ctx.Response.Reset() // the request, and its user values, are not reset
+			ctx.Request.Header.SetMethod(method)
+			ctx.Request.SetRequestURI(path)
+			ctx.Request.Header.Del(fiber.HeaderAuthorization)
+			if auth != "" {
+				ctx.Request.Header.Set(fiber.HeaderAuthorization, auth)
+			}
+			h(ctx)
+			return ctx.Response.StatusCode(), string(ctx.Response.Body())
+		}
+		for range 3 {
+			code, body := do(fiber.MethodGet, "/optional", alice)
+			assert.Equal(t, fiber.StatusOK, code)
+			assert.JSONEq(t, `{"sub":"alice"}`, body)
+			require.True(t, holdsClaims(ctx), "the premise: the next request starts with alice's context still stored")
+			_, body = do(fiber.MethodGet, "/optional", "")
+			assert.JSONEq(t, `{"sub":null}`, body)
+			code, _ = do(fiber.MethodPost, "/token", "")
+			assert.Equal(t, fiber.StatusUnauthorized, code)
+		}
+	})
+	assert.Zero(t, stale.Load(), "every request starts without a stamped context")
+}
+
+// holdsClaims reports whether a user value of ctx is a context carrying
+// claims.
+func holdsClaims(ctx *fasthttp.RequestCtx) bool {
+	found := false
+	ctx.VisitUserValuesAll(func(_, v any) {
+		if c, ok := v.(context.Context); ok {
+			_, ok = core.ClaimsFromContext(c)
+			found = found || ok
+		}
+	})
+	return found
+}
+
+func sendTraced(tb testing.TB, client *http.Client, trace *httptrace.ClientTrace, method, url, auth string) answer {
+	tb.Helper()
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(tb.Context(), trace), method, url, nil)
+	require.NoError(tb, err)
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := client.Do(req)
+	require.NoError(tb, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(tb, err)
+	return answer{resp.StatusCode, resp.Header, string(b)}
+}
+
+// TestWithErrorHandler: the handler gets every refusal as the core error
+// (Middleware, Require and Authorize alike); what it writes is the answer,
+// and when it writes nothing the standard answer follows.
+func TestWithErrorHandler(t *testing.T) {
+	iss, v := setup(t)
+	var mu sync.Mutex
+	var got []error
+	app := fiber.New()
+	app.Use(fiber3auth.Middleware(v, fiber3auth.WithErrorHandler(func(c fiber.Ctx, err error) {
+		mu.Lock()
+		got = append(got, err)
+		mu.Unlock()
+		if errors.Is(err, core.ErrNoCredentials) {
+			c.Set("X-Seen", "1") // writes nothing: the standard answer follows
+			return
+		}
+		_ = c.Status(fiber.StatusTeapot).JSON(fiber.Map{"custom": (*core.Guard)(nil).Response(err, false, "").Status})
+	})))
+	app.Get("/require", fiber3auth.Require(core.AnyScope("admin")), status(200))
+	app.Get("/authorize", func(c fiber.Ctx) error {
+		if !fiber3auth.Authorize(c, core.Owner("bob")) {
+			return nil
+		}
+		return c.SendString("owner")
+	})
+	app.Get("/succeed", fiber3auth.Require(core.AnyScope("admin")), status(200))
+	url := serve(t, app)
+	alice := bearer(iss.MustToken(t, "alice"))
+
+	tests := []struct {
+		path, auth string
+		wantStatus int
+		wantBody   string
+		wantSeen   string
+		wantErr    error
+	}{
+		{"/require", "Bearer not.a.token", fiber.StatusTeapot, `{"custom":401}`, "", core.ErrTokenMalformed},
+		{"/require", alice, fiber.StatusTeapot, `{"custom":403}`, "", core.ErrInsufficientScope},
+		{"/authorize", alice, fiber.StatusTeapot, `{"custom":403}`, "", core.ErrNotOwner},
+		{"/authorize", "", 401, `{"error":"unauthorized","error_description":"authentication required"}`, "1", core.ErrNoCredentials},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path+" "+tt.wantErr.Error(), func(t *testing.T) {
+			mu.Lock()
+			got = nil
+			mu.Unlock()
+			var auth []string
+			if tt.auth != "" {
+				auth = append(auth, tt.auth)
+			}
+			a := send(t, http.MethodGet, url+tt.path, "", auth...)
+			assert.Equal(t, tt.wantStatus, a.status)
+			assert.JSONEq(t, tt.wantBody, a.body)
+			assert.Equal(t, tt.wantSeen, a.header.Get("X-Seen"))
+			mu.Lock()
+			defer mu.Unlock()
+			require.Len(t, got, 1)
+			assert.ErrorIs(t, got[0], tt.wantErr)
+		})
+	}
+}
+
+// TestErrorHandlerSuccessDropped: an error handler's 2xx or 5xx answer,
+// and the headers it set with it, are replaced by the standard answer.
+func TestErrorHandlerSuccessDropped(t *testing.T) {
+	_, v := setup(t)
+	for _, code := range []int{fiber.StatusOK, fiber.StatusFound, fiber.StatusInternalServerError} {
+		t.Run(fmt.Sprint(code), func(t *testing.T) {
+			app := fiber.New()
+			app.Use(fiber3auth.Middleware(v, fiber3auth.WithErrorHandler(func(c fiber.Ctx, _ error) {
+				c.Set("X-Dropped", "1")
+				c.Set(fiber.HeaderLocation, "/elsewhere")
+				_ = c.Status(code).SendString("welcome")
+			})))
+			app.Get("/me", subject)
+			a := test(t, app, httptest.NewRequest(http.MethodGet, "/me", nil))
+			assertCore(t, a, core.ErrNoCredentials)
+			assert.Empty(t, a.header.Get("X-Dropped"))
+			assert.Empty(t, a.header.Get(fiber.HeaderLocation))
+		})
+	}
+}
+
+// TestAppErrorHandler: a custom app-level ErrorHandler, which would turn any
+// error into a 500, never sees the refusals: the answers stay core's,
+// whether they come from Middleware, Require or Authorize.
+func TestAppErrorHandler(t *testing.T) {
+	iss, v := setup(t)
+	var appHandlerCalls atomic.Int32
+	app := smallApp(v, fiber.Config{ErrorHandler: func(c fiber.Ctx, err error) error {
+		appHandlerCalls.Add(1)
+		return c.Status(fiber.StatusInternalServerError).SendString("app: " + err.Error())
+	}})
+	app.Get("/read", fiber3auth.Require(core.AnyScope("read:data", "admin")), status(200))
+	app.Delete("/owned", func(c fiber.Ctx) error {
+		if !fiber3auth.Authorize(c, core.Owner("bob")) {
+			return nil
+		}
+		return c.SendStatus(fiber.StatusNoContent)
+	})
+	url := serve(t, app)
+	alice, bob := iss.MustToken(t, "alice"), iss.MustToken(t, "bob")
+
+	assertCore(t, send(t, http.MethodGet, url+"/me", ""), core.ErrNoCredentials)
+	assertCore(t, send(t, http.MethodGet, url+"/me", "", "Bearer a.b.c"), core.ErrTokenMalformed)
+	assertCore(t, send(t, http.MethodGet, url+"/me", "", bearer(alice), bearer(alice)), errTwoHeaders)
+	assertCore(t, send(t, http.MethodGet, url+"/read", "", bearer(alice)), core.AnyScope("read:data", "admin").Check("GET", claimsOf(t, v, alice)))
+	assertCore(t, send(t, http.MethodDelete, url+"/owned", "", bearer(alice)), core.ErrNotOwner)
+	assert.Zero(t, appHandlerCalls.Load())
+
+	assert.Equal(t, http.StatusNoContent, send(t, http.MethodDelete, url+"/owned", "", bearer(bob)).status)
+}
+
+func claimsOf(tb testing.TB, v *core.Verifier, token string) *core.Claims {
+	tb.Helper()
+	c, err := v.Verify(tb.Context(), token)
+	require.NoError(tb, err)
+	return c
+}
+
+// TestWithoutMiddleware: Require and Authorize answer 401 and stop; the
+// app's ErrorHandler sees nothing.
+func TestWithoutMiddleware(t *testing.T) {
+	iss, _ := setup(t)
+	var reached, appHandler atomic.Bool
+	app := fiber.New(fiber.Config{ErrorHandler: func(c fiber.Ctx, err error) error {
+		appHandler.Store(true)
+		return c.SendStatus(fiber.StatusInternalServerError)
+	}})
+	app.Get("/require", fiber3auth.Require(core.Authenticated()), func(c fiber.Ctx) error {
+		reached.Store(true)
+		return nil
+	})
+	app.Get("/authorize", func(c fiber.Ctx) error {
+		if !fiber3auth.Authorize(c, core.Authenticated()) {
+			return nil
+		}
+		reached.Store(true)
+		return nil
+	})
+	url := serve(t, app)
+	token := bearer(iss.MustToken(t, "alice"))
+
+	assertCore(t, send(t, http.MethodGet, url+"/require", "", token), core.ErrNoCredentials)
+	assertCore(t, send(t, http.MethodGet, url+"/authorize", "", token), core.ErrNoCredentials)
+	assert.False(t, reached.Load())
+	assert.False(t, appHandler.Load())
+}
+
+// TestSkipper: skipped requests are not authenticated (a broken header
+// passes) and carry no claims; guards on them answer as for no credentials.
+func TestSkipper(t *testing.T) {
+	iss, v := setup(t)
+	app := fiber.New()
+	app.Use(fiber3auth.Middleware(v, fiber3auth.WithSkipper(func(c fiber.Ctx) bool {
+		return strings.HasPrefix(c.Path(), "/skipped")
+	})))
+	app.Get("/skipped", func(c fiber.Ctx) error {
+		_, ok := fiber3auth.Claims(c)
+		return c.SendString(fmt.Sprint("claims:", ok))
+	})
+	app.Get("/skipped/guarded", fiber3auth.Require(core.Authenticated()), status(200))
+	app.Get("/skipped/authorize", func(c fiber.Ctx) error {
+		if fiber3auth.Authorize(c, core.Authenticated()) {
+			return c.SendStatus(fiber.StatusNoContent)
+		}
+		return nil
+	})
+	app.Get("/other", status(200))
+	url := serve(t, app)
+	token := bearer(iss.MustToken(t, "alice"))
+
+	a := send(t, http.MethodGet, url+"/skipped", "", "Bearer !!!", "Bearer two headers")
+	assert.Equal(t, http.StatusOK, a.status)
+	assert.Equal(t, "claims:false", a.body)
+	assert.Equal(t, "claims:false", send(t, http.MethodGet, url+"/skipped", "", token).body)
+	assertCore(t, send(t, http.MethodGet, url+"/skipped/guarded", "", token), core.ErrNoCredentials)
+	assertCore(t, send(t, http.MethodGet, url+"/skipped/authorize", "", token), core.ErrNoCredentials)
+	assertCore(t, send(t, http.MethodGet, url+"/other", "", "Bearer !!!"), core.ErrBearerSyntax)
+}
+
+// TestSafeMethods: OPTIONS passes Middleware without credentials, present
+// credentials are verified, and no policy is met without a token.
+func TestSafeMethods(t *testing.T) {
+	iss, v := setup(t)
+	app := fiber.New()
+	app.Use(fiber3auth.Middleware(v))
+	app.Options("/open", noContent)
+	app.Options("/guarded", fiber3auth.Require(core.Authenticated()), noContent)
+	url := serve(t, app)
+
+	a := send(t, http.MethodOptions, url+"/open", "")
+	assert.Equal(t, http.StatusNoContent, a.status)
+	assert.Empty(t, a.header.Get("WWW-Authenticate"))
+	assertCore(t, send(t, http.MethodOptions, url+"/open", "", "Bearer !!!", "Basic x"), errTwoHeaders)
+	assertCore(t, send(t, http.MethodOptions, url+"/guarded", ""), core.ErrNoCredentials)
+	assert.Equal(t, http.StatusNoContent, send(t, http.MethodOptions, url+"/guarded", "", bearer(iss.MustToken(t, "alice"))).status)
+}
+
+// TestTokenFromQuery: access_token is read only with the option; a header
+// and a query token together are an invalid request.
+func TestTokenFromQuery(t *testing.T) {
+	iss, v := setup(t)
+	app := fiber.New()
+	app.Get("/query", fiber3auth.Middleware(v, fiber3auth.WithTokenFromQuery()), subject)
+	app.Get("/header", fiber3auth.Middleware(v), subject)
+	url := serve(t, app)
+	token := iss.MustToken(t, "alice")
+
+	assert.JSONEq(t, `{"sub":"alice"}`, send(t, http.MethodGet, url+"/query?access_token="+token, "").body)
+	assertCore(t, send(t, http.MethodGet, url+"/query?access_token="+token, "", bearer(token)), errTwoHeaders)
+	assertCore(t, send(t, http.MethodGet, url+"/query?access_token=a&access_token=b", ""), errTwoHeaders)
+	assertCore(t, send(t, http.MethodGet, url+"/header?access_token="+token, ""), core.ErrNoCredentials)
+}
+
+// TestHeaderLimits records what fasthttp does with large and repeated
+// headers: it keeps every Authorization header (two are a 400 from core),
+// and answers 431 itself when the header does not fit ReadBufferSize.
+func TestHeaderLimits(t *testing.T) {
+	_, v := setup(t)
+	small := serve(t, smallApp(v))
+	large := serve(t, smallApp(v, fiber.Config{ReadBufferSize: 32 << 10}))
+	oversized := bearer(strings.Repeat("a", 16<<10+1)) // core's default MaxTokenBytes + 1
+
+	assertCore(t, send(t, http.MethodGet, small+"/me", "", "Bearer a", "Bearer b"), errTwoHeaders)
+	assertCore(t, send(t, http.MethodGet, small+"/me", "", "Bearer a", "Basic b"), errTwoHeaders)
+	assert.Equal(t, http.StatusRequestHeaderFieldsTooLarge, send(t, http.MethodGet, small+"/me", "", oversized).status)
+	assertCore(t, send(t, http.MethodGet, large+"/me", "", oversized), core.ErrTokenTooLarge)
+}
+
+// TestVerifierSurvivesRequests guards against a fasthttp quirk: at the end
+// of each request it calls Close on every io.Closer stored in the user
+// values (c.Locals, and the value of c.Context()), and *core.Verifier is
+// one. A closed verifier stops fetching keys, so a key rotated in after a
+// first request would stay unknown.
+func TestVerifierSurvivesRequests(t *testing.T) {
+	var shift atomic.Int64
+	iss, v := setup(t, func(cfg *core.Config) {
+		cfg.Now = func() time.Time { return time.Now().Add(time.Duration(shift.Load())) }
+	})
+	url := serve(t, smallApp(v))
+	require.Equal(t, http.StatusOK, send(t, http.MethodGet, url+"/me", "", bearer(iss.MustToken(t, "alice"))).status)
+
+	_, err := iss.Rotate("ES256")
+	require.NoError(t, err)
+	shift.Store(int64(time.Minute)) // past MinRefreshInterval
+	assert.Equal(t, http.StatusOK, send(t, http.MethodGet, url+"/me", "", bearer(iss.MustToken(t, "bob"))).status)
+}
+
+// TestHeadRoutes records where Fiber v3 puts the HEAD twin of a GET route
+// registered before app.Use(Middleware): after it, when the app starts, so
+// that HEAD needs a token unless the route was registered for HEAD too or
+// its path is skipped (the package documentation says so).
+func TestHeadRoutes(t *testing.T) {
+	_, v := setup(t)
+	app := fiber.New()
+	app.Get("/public", status(fiber.StatusOK))
+	app.Add([]string{fiber.MethodGet, fiber.MethodHead}, "/both", status(fiber.StatusOK))
+	app.Get("/skipped", status(fiber.StatusOK))
+	app.Use(fiber3auth.Middleware(v, fiber3auth.WithSkipper(func(c fiber.Ctx) bool { return c.Path() == "/skipped" })))
+	head := func(path string) int {
+		return test(t, app, httptest.NewRequest(http.MethodHead, path, nil)).status
+	}
+
+	assert.Equal(t, http.StatusOK, test(t, app, httptest.NewRequest(http.MethodGet, "/public", nil)).status)
+	assert.Equal(t, http.StatusUnauthorized, head("/public"), "the automatic HEAD route runs after Middleware")
+	assert.Equal(t, http.StatusOK, head("/both"))
+	assert.Equal(t, http.StatusOK, head("/skipped"))
+}
+
+func TestMiddlewareNilVerifierPanics(t *testing.T) {
+	assert.PanicsWithValue(t, "axioms: a middleware needs a non-nil *core.Verifier", func() { fiber3auth.Middleware(nil) })
+}
+
+// WithResourceMetadata adds resource_metadata to every challenge, built
+// from the connection's TLS state and the Host header, never from
+// X-Forwarded-* (which c.Scheme() and c.Host() trust with TrustProxy);
+// MetadataHandler serves the document.
+func TestResourceMetadata(t *testing.T) {
+	iss, v := setup(t)
+	m, err := core.NewResourceMetadata(v.ProtectedResource(), "")
+	require.NoError(t, err)
+	app := fiber.New(fiber.Config{TrustProxy: true, TrustProxyConfig: fiber.TrustProxyConfig{Loopback: true}})
+	app.Add([]string{fiber.MethodGet, fiber.MethodHead}, core.ProtectedResourcePath, fiber3auth.MetadataHandler(m))
+	app.Get("/nil", fiber3auth.MetadataHandler(nil))
+	app.Use(fiber3auth.Middleware(v, fiber3auth.WithResourceMetadata(m)))
+	app.Get("/read", fiber3auth.Require(core.AnyScope("read:data")), status(fiber.StatusOK))
+	app.Get("/owned", func(c fiber.Ctx) error {
+		if fiber3auth.Authorize(c, core.Owner("bob")) {
+			return c.SendStatus(fiber.StatusNoContent)
+		}
+		return nil
+	})
+	writer := bearer(iss.MustToken(t, "alice", authtest.Scopes("write:data")))
+
+	const wk = "/.well-known/oauth-protected-resource"
+	tests := []struct {
+		name, path, host, auth string
+		status                 int
+		want                   string
+	}{
+		{"no credentials", "/read", "API.example.com:8080", "", 401,
+			`Bearer realm="api", resource_metadata="http://api.example.com:8080` + wk + `"`},
+		{"invalid token", "/read", "api.example.com", "Bearer x.y.z", 401,
+			`Bearer realm="api", error="invalid_token", error_description="token malformed", resource_metadata="http://api.example.com` + wk + `"`},
+		{"Require", "/read", "api.example.com", writer, 403,
+			`Bearer realm="api", error="insufficient_scope", error_description="insufficient scope", scope="read:data", resource_metadata="http://api.example.com` + wk + `"`},
+		{"Authorize", "/owned", "api.example.com", writer, 403,
+			`Bearer realm="api", error="insufficient_scope", error_description="not the resource owner", resource_metadata="http://api.example.com` + wk + `"`},
+		{"forged Host", "/read", "evil_host.example", "", 401, `Bearer realm="api"`},
+	}
+	url := serve(t, app) // from loopback: X-Forwarded-* trusted by Fiber, not by the adapter
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodGet, url+tt.path, nil)
+			require.NoError(t, err)
+			req.Host = tt.host
+			req.Header.Set("X-Forwarded-Proto", "https")
+			req.Header.Set("X-Forwarded-Host", "forwarded.example")
+			if tt.auth != "" {
+				req.Header.Set("Authorization", tt.auth)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			_ = resp.Body.Close()
+			assert.Equal(t, tt.status, resp.StatusCode)
+			assert.Equal(t, tt.want, resp.Header.Get("WWW-Authenticate"))
+		})
+	}
+
+	t.Run("TLS", func(t *testing.T) {
+		tlsSrv := httptest.NewTLSServer(http.NotFoundHandler()) // for its certificate and a client trusting it
+		client := tlsSrv.Client()
+		certs := tlsSrv.TLS.Certificates
+		tlsSrv.Close()
+		tlsApp := fiber.New()
+		tlsApp.Use(fiber3auth.Middleware(v, fiber3auth.WithResourceMetadata(m)))
+		tlsApp.Get("/read", status(fiber.StatusOK))
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		served := make(chan struct{})
+		go func() {
+			defer close(served)
+			_ = tlsApp.Listener(tls.NewListener(ln, &tls.Config{Certificates: certs}), quiet)
+		}()
+		t.Cleanup(func() { client.CloseIdleConnections(); _ = tlsApp.ShutdownWithTimeout(time.Second); <-served })
+		resp, err := client.Get("https://" + ln.Addr().String() + "/read")
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+		assert.Equal(t, `Bearer realm="api", resource_metadata="https://`+ln.Addr().String()+wk+`"`, resp.Header.Get("WWW-Authenticate"))
+	})
+
+	req := httptest.NewRequest(http.MethodGet, core.ProtectedResourcePath, nil)
+	req.Header.Set("Authorization", "Bearer a")
+	a := test(t, app, req)
+	assert.Equal(t, http.StatusOK, a.status)
+	assert.Equal(t, core.ContentType, a.header.Get("Content-Type"))
+	assert.JSONEq(t, string(m.Document()), a.body)
+
+	assert.Equal(t, http.StatusOK, test(t, app, httptest.NewRequest(http.MethodHead, core.ProtectedResourcePath, nil)).status)
+	assert.Equal(t, http.StatusNotFound, test(t, app, httptest.NewRequest(http.MethodGet, "/nil", nil)).status)
+}

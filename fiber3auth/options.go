@@ -1,0 +1,95 @@
+package fiber3auth
+
+import (
+	"github.com/gofiber/fiber/v3"
+
+	"github.com/axiomsgo/axioms/core"
+)
+
+// Option configures Middleware. Options are read once, when Middleware is
+// built; a nil Option is ignored.
+type Option func(*config)
+
+type config struct {
+	core.GuardOptions
+	skip      func(fiber.Ctx) bool
+	onError   func(fiber.Ctx, error)
+	fromQuery bool
+}
+
+// WithSkipper skips authentication for requests for which skip returns true,
+// in the manner of the Next field of Fiber's own middleware configs: the
+// Authorization header is not read and no claims are stored. Require and
+// Authorize on a skipped route answer 401 as this Middleware would.
+// Default: no request is skipped; a nil skip keeps that.
+func WithSkipper(skip func(c fiber.Ctx) bool) Option {
+	return func(cfg *config) { cfg.skip = skip }
+}
+
+// WithAnonymousMethods lets requests without bearer credentials through for
+// these methods (compared after upper-casing), without claims. Bearer
+// credentials that are present must still be valid: a bad token is a 401
+// whatever the method. Default: none.
+func WithAnonymousMethods(methods ...string) Option {
+	return func(cfg *config) { cfg.AnonymousMethods = append(cfg.AnonymousMethods, methods...) }
+}
+
+// WithErrorHandler calls h for every refusal of this Middleware and of the
+// Require and Authorize calls behind it, with the core error (classify it
+// with errors.Is: core.ErrNoCredentials, core.ErrInvalidToken, ...). If h
+// writes no answer (it leaves the status at 200 and the body empty), the
+// standard answer follows, with the headers h set (an observer that only
+// logs needs nothing else); WriteError(c, err) writes it from inside h.
+// An answer with a status other than a 4xx (or the standard status, 503
+// when no key set is usable) is replaced by the standard answer: a refusal
+// is never a success. h must not call c.Next: the request is refused.
+// Refusals never reach the app's ErrorHandler. Default: none; a nil h
+// keeps that.
+func WithErrorHandler(h func(c fiber.Ctx, err error)) Option {
+	return func(cfg *config) { cfg.onError = h }
+}
+
+// WithTokenFromQuery also accepts the token in the access_token query
+// parameter (RFC 6750 §2.3). Off by default: it puts tokens in logs and
+// OAuth 2.1 forbids it. A request with both a header token and a query
+// token is an invalid request (400).
+func WithTokenFromQuery() Option {
+	return func(cfg *config) { cfg.fromQuery = true }
+}
+
+// WithResourceMetadata enables RFC 9728: every challenge of this
+// Middleware, and of the Require and Authorize calls behind it, carries
+// resource_metadata="..." with the absolute URL of m's document: from m's
+// public URL, else from whether the connection is TLS and the request's
+// Host (never from c.Scheme(), c.Host() or X-Forwarded-* headers, which
+// Fiber trusts with fiber.Config.TrustProxy and clients control; behind a
+// proxy give core.NewResourceMetadata a public URL). Serve the document
+// with MetadataHandler(m) at core.ProtectedResourcePath, registered before
+// or outside Middleware. Default: no parameter; a nil m keeps that.
+func WithResourceMetadata(m *core.ResourceMetadata) Option {
+	return func(cfg *config) { cfg.ResourceMetadata = m }
+}
+
+// MetadataHandler serves m's RFC 9728 protected-resource metadata document
+// (200, Content-Type core.ContentType) without authentication;
+// fiber.ErrNotFound when m is nil. Register it at
+// core.ProtectedResourcePath before app.Use(Middleware) or outside it, and
+// give the same m to WithResourceMetadata:
+//
+//	app.Get(core.ProtectedResourcePath, fiber3auth.MetadataHandler(m))
+//
+// Fiber v3 adds that route's HEAD twin after every app.Use (see the package
+// documentation): to answer HEAD without a token too, register both
+// methods with app.Add([]string{fiber.MethodGet, fiber.MethodHead}, ...).
+// It sets no CORS header: put Fiber's cors middleware before it for
+// browser-based clients.
+func MetadataHandler(m *core.ResourceMetadata) fiber.Handler {
+	doc := m.Document()
+	return func(c fiber.Ctx) error {
+		if doc == nil {
+			return fiber.ErrNotFound
+		}
+		c.Set(fiber.HeaderContentType, core.ContentType)
+		return c.Status(fiber.StatusOK).Send(doc)
+	}
+}
