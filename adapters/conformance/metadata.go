@@ -15,6 +15,12 @@ import (
 // testPublicURL is the public URL of the §6 server started with one.
 const testPublicURL = "https://api.example.test/base"
 
+// invalidHost is a Host header value that is no valid authority (RFC 3986
+// §3.2): a server may refuse it itself with 400 before any handler runs,
+// as RFC 9112 §3.2 asks and fasthttp v1.69 does (net/http and fasthttp
+// v1.51 let it through; the adapter then names no metadata URL).
+const invalidHost = "evil.example:1:2"
+
 // resourceMetadata checks the RFC 9728 part of the behaviour contract §6: the
 // document, and the resource_metadata parameter of every challenge (the
 // §2, §4 and §5 checks already require it on every 400, 401 and 403).
@@ -45,9 +51,13 @@ func (s *suite) resourceMetadata(t *testing.T) {
 			"other.example:8443": "http://other.example:8443" + core.ProtectedResourcePath,
 			"Other.Example":      "http://other.example" + core.ProtectedResourcePath,
 			"bad_host.example":   "", // not a plain host name: no parameter rather than a reflected forgery
-			"evil.example:1:2":   "",
+			invalidHost:          "",
 		} {
 			resp := s.do(t, request{method: http.MethodGet, path: "/me", host: host})
+			if host == invalidHost && resp.status == http.StatusBadRequest {
+				assert.Empty(t, resp.header.Values("WWW-Authenticate"), "the server's own refusal carries no challenge; answer: %s", resp)
+				continue
+			}
 			resp.metadata = want
 			expectNoCredentials(t, resp)
 		}
