@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	fiber3 "github.com/gofiber/fiber/v3"
 	"github.com/labstack/echo/v4"
 	echo5 "github.com/labstack/echo/v5"
 	"github.com/stretchr/testify/require"
@@ -21,7 +22,9 @@ import (
 	"github.com/axiomsgo/axioms/examples/internal/chiapp"
 	"github.com/axiomsgo/axioms/examples/internal/echo5app"
 	"github.com/axiomsgo/axioms/examples/internal/echoapp"
+	"github.com/axiomsgo/axioms/examples/internal/fiber3app"
 	"github.com/axiomsgo/axioms/examples/internal/fiberapp"
+	"github.com/axiomsgo/axioms/fiber3auth"
 	"github.com/axiomsgo/axioms/fiberauth"
 )
 
@@ -80,6 +83,18 @@ var inProcess = map[string]struct {
 			fiberauth.Middleware(v, nil, fiberauth.WithSkipper(nil), fiberauth.WithErrorHandler(nil), fiberauth.WithResourceMetadata(nil))
 		},
 	},
+	"fiber3": {
+		serve: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) string {
+			var opts []fiber3auth.Option
+			if hook != conformance.NoHook {
+				opts = append(opts, fiber3auth.WithErrorHandler(fiber3Hook(hook)))
+			}
+			return serveFiber3(tb, fiber3app.New(v, m, routes, opts...))
+		},
+		construct: func(v *core.Verifier) {
+			fiber3auth.Middleware(v, nil, fiber3auth.WithSkipper(nil), fiber3auth.WithErrorHandler(nil), fiber3auth.WithResourceMetadata(nil))
+		},
+	},
 }
 
 func serveHTTP(tb testing.TB, h http.Handler) string {
@@ -92,6 +107,14 @@ func serveFiber(tb testing.TB, app *fiber.App) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(tb, err)
 	go func() { _ = app.Listener(ln) }()
+	tb.Cleanup(func() { _ = app.ShutdownWithTimeout(time.Second) })
+	return "http://" + ln.Addr().String()
+}
+
+func serveFiber3(tb testing.TB, app *fiber3.App) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(tb, err)
+	go func() { _ = app.Listener(ln, fiber3.ListenConfig{DisableStartupMessage: true}) }()
 	tb.Cleanup(func() { _ = app.ShutdownWithTimeout(time.Second) })
 	return "http://" + ln.Addr().String()
 }
@@ -146,6 +169,25 @@ func fiberHook(hook conformance.Hook) func(*fiber.Ctx, error) {
 				c.Set("X-Dropped", "1")
 			}
 			c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+			_ = c.Status(conformance.HookStatus(hook)).SendString(conformance.TeapotBody)
+		}
+	}
+}
+
+// fiber3Hook implements a conformance hook with Fiber v3's types.
+func fiber3Hook(hook conformance.Hook) func(fiber3.Ctx, error) {
+	return func(c fiber3.Ctx, err error) {
+		switch hook {
+		case conformance.Observe:
+			c.Set("X-Observed", conformance.Category(err))
+		case conformance.Add:
+			c.Set("X-Added", "1")
+			_ = fiber3auth.WriteError(c, err)
+		case conformance.Replace, conformance.Succeed:
+			if hook == conformance.Succeed {
+				c.Set("X-Dropped", "1")
+			}
+			c.Set(fiber3.HeaderContentType, fiber3.MIMEApplicationJSON)
 			_ = c.Status(conformance.HookStatus(hook)).SendString(conformance.TeapotBody)
 		}
 	}

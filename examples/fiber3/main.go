@@ -1,0 +1,35 @@
+// Command fiber3 serves the example API (package exampleapi: the routes of
+// the behaviour contract) with Fiber v3 and fiber3auth. Configure it with
+// the AXIOMS_* variables and ADDR (default 127.0.0.1:8080); with no issuer
+// configured it trusts an embedded development issuer and prints curl
+// commands with tokens.
+//
+// Every challenge carries resource_metadata="..." (RFC 9728), the URL of
+// the metadata document served without authentication at
+// /.well-known/oauth-protected-resource: PUBLIC_URL + that path when
+// PUBLIC_URL is set (the URL clients reach the server at, such as
+// https://api.example.com behind a proxy; https, or http on loopback),
+// otherwise the scheme and Host header each request arrived with
+// (X-Forwarded-* headers are not trusted).
+package main
+
+import (
+	"context"
+	"net"
+
+	"github.com/gofiber/fiber/v3"
+
+	"github.com/axiomsgo/axioms/adapters/exampleapi"
+	"github.com/axiomsgo/axioms/examples/internal/fiber3app"
+	"github.com/axiomsgo/axioms/examples/internal/server"
+)
+
+func main() {
+	server.Main(func(s *server.App) (func(net.Listener) error, func(context.Context) error) {
+		app := fiber3app.New(s.Verifier, s.Metadata, exampleapi.Routes(s.Verifier))
+		serve := func(ln net.Listener) error {
+			return app.Listener(ln, fiber.ListenConfig{DisableStartupMessage: true})
+		}
+		return serve, app.ShutdownWithContext
+	})
+}

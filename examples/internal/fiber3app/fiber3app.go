@@ -1,0 +1,92 @@
+// Package fiber3app registers a table of exampleapi routes on a Fiber v3
+// app with fiber3auth: the example server's routes, and the conformance
+// suite's.
+package fiber3app
+
+import (
+	"bytes"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/gofiber/fiber/v3"
+
+	"github.com/axiomsgo/axioms/adapters/exampleapi"
+	"github.com/axiomsgo/axioms/core"
+	"github.com/axiomsgo/axioms/fiber3auth"
+)
+
+// New returns a Fiber v3 app serving routes, protected with v (one
+// Middleware for the whole app, see exampleapi.Stack), the RFC 9728
+// document of m at core.ProtectedResourcePath, and every challenge
+// pointing to it; opts are added to every Middleware. Its read buffer
+// takes request headers with tokens up to core's default limit of 16 KiB
+// (fasthttp's default of 4 KiB answers 431 to tokens over about 3 KiB).
+// The app-wide Middleware skips the unauthenticated paths, so the HEAD
+// routes Fiber adds after it for GET routes answer as those do.
+func New(v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, opts ...fiber3auth.Option) *fiber.App {
+	mw := func(more ...fiber3auth.Option) fiber.Handler {
+		return fiber3auth.Middleware(v, slices.Concat([]fiber3auth.Option{fiber3auth.WithResourceMetadata(m)}, opts, more)...)
+	}
+	stack := exampleapi.NewStack(mw, fiber3auth.WithAnonymousMethods(fiber.MethodGet),
+		fiber3auth.WithSkipper(func(fiber.Ctx) bool { return true }), fiber3auth.Require)
+	app := fiber.New(fiber.Config{
+		StrictRouting:  true,     // "/me/" is not "/me", as in Echo and chi
+		CaseSensitive:  true,     // nor is "/ME"
+		ReadBufferSize: 32 << 10, // request headers with tokens up to 16 KiB
+		ErrorHandler:   jsonError,
+	})
+	skip := exampleapi.Unauthenticated(routes)
+	bare, rest := exampleapi.Split(routes)
+	register(app, stack, bare) // first: Fiber runs handlers in registration order, so before every Middleware
+	app.Use(mw(fiber3auth.WithSkipper(func(c fiber.Ctx) bool { return skip(c.Path()) })))
+	app.Get(core.ProtectedResourcePath, fiber3auth.MetadataHandler(m))
+	register(app, stack, rest)
+	return app
+}
+
+func register(app *fiber.App, stack exampleapi.Stack[fiber.Handler], routes []exampleapi.Route) {
+	for _, rt := range routes {
+		path := strings.ReplaceAll(rt.Path, "{id}", ":id")
+		var handlers []any // run in order: the route's middlewares, then its handler
+		for _, h := range stack.For(rt) {
+			handlers = append(handlers, h)
+		}
+		handlers = append(handlers, handler(rt.Handle))
+		methods := []string{rt.Method}
+		if rt.Method == "" {
+			methods = app.Config().RequestMethods
+		}
+		app.Add(methods, path, handlers[0], handlers[1:]...)
+	}
+}
+
+// handler translates a table handler to Fiber. The id string aliases
+// fasthttp's buffer: the store never keeps it.
+func handler(handle func(exampleapi.Request) exampleapi.Reply) fiber.Handler {
+	return func(c fiber.Ctx) error {
+		rp := handle(exampleapi.Request{
+			Method: c.Method(), ID: c.Params("id"), Body: bytes.NewReader(c.Body()), Context: c.Context(),
+			Authorize: func(p core.Policy) bool { return fiber3auth.Authorize(c, p) },
+		})
+		switch rp.Status {
+		case 0:
+			return nil
+		case fiber.StatusNoContent:
+			return c.SendStatus(rp.Status)
+		}
+		return c.Status(rp.Status).JSON(rp.Body)
+	}
+}
+
+// jsonError answers Fiber's own errors (fiber.ErrNotFound for an unknown
+// route, 405, ...) as {"error": "not_found"}, the shape of every error of
+// the example API; fiber3auth answers its refusals before they get here.
+func jsonError(c fiber.Ctx, err error) error {
+	code := fiber.StatusInternalServerError
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		code = fe.Code
+	}
+	return c.Status(code).JSON(exampleapi.Error(code).Body)
+}
