@@ -60,5 +60,7 @@
 // the request header does not fit fiber.Config.ReadBufferSize (default
 // 4096 bytes). Tokens larger than about 3 KiB thus need a larger buffer,
 // for example ReadBufferSize: 32 << 10 to accept tokens up to core's
-// default limit of 16 KiB (core.Config.MaxTokenBytes).
+// default limit of 16 KiB (core.Config.MaxTokenBytes). fasthttp also
+// refuses a Host header that is no valid host[:port] itself, with 400
+// through fiber.Config.ErrorHandler (RFC 9112 §3.2), before any handler.
 package fiber3auth
