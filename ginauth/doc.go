@@ -1,0 +1,60 @@
+// Package ginauth protects Gin routes with OAuth 2.0 / OpenID Connect JWT
+// access tokens verified by core.Verifier. It only translates: it reads
+// the Authorization header, asks core.Guard, puts the claims into the
+// request's context.Context (c.Request.Context()) and writes the RFC 6750
+// answer core computed. Every token and policy decision is core's, and the
+// adapter contract (see package github.com/axiomsgo/axioms/adapters/httpauth)
+// is the same as in every other adapter of this project.
+//
+// Quick start:
+//
+//	v, err := core.NewVerifier(cfg) // cfg from core.ConfigFromEnv()
+//	if err != nil { log.Fatal(err) }
+//	r := gin.New()
+//	r.GET("/health", health)    // registered before Use: not authenticated
+//	r.Use(ginauth.Middleware(v)) // every route registered below needs a valid token
+//	r.GET("/api/read", ginauth.Require(core.AnyScope("read:data")), read)
+//
+// Gin copies a group's middleware into a route when the route is
+// registered: routes registered before r.Use(ginauth.Middleware(v)) are
+// not authenticated, routes registered after it are, and so are unknown
+// paths and methods (r.NoRoute, r.NoMethod), so that an anonymous request
+// for an unknown path gets 401 rather than 404. Public routes are
+// registered first, on another group, or skipped with WithSkipper (their
+// Authorization header is not read).
+//
+// Handlers read the claims with Claims(c), and the code they call with
+// core.ClaimsFromContext(c.Request.Context()); c itself is a
+// context.Context that finds them only with gin.Engine.ContextWithFallback
+// set. The claims own their memory: they may be kept after the handler
+// returns, and c.Copy() keeps them. Ownership is decided in the handler
+// once the object is loaded:
+//
+//	if !ginauth.Authorize(c, core.Owner(item.Owner)) {
+//		return // 403 insufficient_scope written, c aborted
+//	}
+//
+// Method- and action-level policies (the DRF ViewSet case) are one Require
+// per route, or one core.ByMethod on a group. Safe methods (OPTIONS by
+// default) pass Middleware without credentials, but no policy is met
+// without a verified token: a route registered with r.Any and a Require
+// answers an anonymous OPTIONS with 401.
+//
+// Refusals are answered by the adapter itself, in Gin's idiom: core's
+// status, WWW-Authenticate, Retry-After, Content-Type and JSON body are
+// written, then c.Abort() stops the handler chain (later handlers do not
+// run; c.IsAborted() is true for the middleware around it). Nothing is
+// added to c.Errors. A WithErrorHandler handler may answer instead (see
+// there); its writes pass a gate, so that a refusal is never answered with
+// a success.
+//
+// RFC 9728 (protected-resource metadata, required by the MCP authorization
+// spec): build a core.ResourceMetadata, serve it with MetadataHandler
+// (registered before or outside Middleware, or skipped by it) and give it
+// to every Middleware with WithResourceMetadata; every challenge then
+// carries resource_metadata="..." pointing to the document:
+//
+//	m, err := core.NewResourceMetadata(v.ProtectedResource(), publicURL) // "" derives it per request
+//	r.GET(core.ProtectedResourcePath, ginauth.MetadataHandler(m))       // before r.Use
+//	r.Use(ginauth.Middleware(v, ginauth.WithResourceMetadata(m)))
+package ginauth
