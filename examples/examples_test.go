@@ -27,7 +27,7 @@ import (
 )
 
 // frameworks are the example servers, one directory each.
-var frameworks = []string{"echo", "fiber", "chi", "echo5", "fiber3"}
+var frameworks = []string{"echo", "fiber", "chi", "echo5", "fiber3", "gin"}
 
 const (
 	readyTimeout = 20 * time.Second // from start to the ready line

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/gofiber/fiber/v2"
 	fiber3 "github.com/gofiber/fiber/v3"
 	"github.com/labstack/echo/v4"
@@ -24,8 +25,10 @@ import (
 	"github.com/axiomsgo/axioms/examples/internal/echoapp"
 	"github.com/axiomsgo/axioms/examples/internal/fiber3app"
 	"github.com/axiomsgo/axioms/examples/internal/fiberapp"
+	"github.com/axiomsgo/axioms/examples/internal/ginapp"
 	"github.com/axiomsgo/axioms/fiber3auth"
 	"github.com/axiomsgo/axioms/fiberauth"
+	"github.com/axiomsgo/axioms/ginauth"
 )
 
 // inProcess is, per framework, how the conformance suite runs the example
@@ -93,6 +96,19 @@ var inProcess = map[string]struct {
 		},
 		construct: func(v *core.Verifier) {
 			fiber3auth.Middleware(v, nil, fiber3auth.WithSkipper(nil), fiber3auth.WithErrorHandler(nil), fiber3auth.WithResourceMetadata(nil))
+		},
+	},
+	"gin": {
+		serve: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) string {
+			gin.SetMode(gin.ReleaseMode) // no debug line per route
+			var opts []ginauth.Option
+			if hook != conformance.NoHook {
+				opts = append(opts, ginauth.WithErrorHandler(ginHook(hook)))
+			}
+			return serveHTTP(tb, ginapp.New(v, m, routes, opts...))
+		},
+		construct: func(v *core.Verifier) {
+			ginauth.Middleware(v, nil, ginauth.WithSkipper(nil), ginauth.WithErrorHandler(nil), ginauth.WithResourceMetadata(nil))
 		},
 	},
 }
@@ -189,6 +205,24 @@ func fiber3Hook(hook conformance.Hook) func(fiber3.Ctx, error) {
 			}
 			c.Set(fiber3.HeaderContentType, fiber3.MIMEApplicationJSON)
 			_ = c.Status(conformance.HookStatus(hook)).SendString(conformance.TeapotBody)
+		}
+	}
+}
+
+// ginHook implements a conformance hook with Gin's types.
+func ginHook(hook conformance.Hook) func(*gin.Context, error) {
+	return func(c *gin.Context, err error) {
+		switch hook {
+		case conformance.Observe:
+			c.Header("X-Observed", conformance.Category(err))
+		case conformance.Add:
+			c.Header("X-Added", "1")
+			ginauth.WriteError(c, err)
+		case conformance.Replace, conformance.Succeed:
+			if hook == conformance.Succeed {
+				c.Header("X-Dropped", "1")
+			}
+			c.Data(conformance.HookStatus(hook), "application/json", []byte(conformance.TeapotBody))
 		}
 	}
 }

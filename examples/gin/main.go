@@ -1,0 +1,36 @@
+// Command gin serves the example API (package exampleapi: the routes of
+// the behaviour contract) with Gin and ginauth. Configure it with the
+// AXIOMS_* variables and ADDR (default 127.0.0.1:8080); with no issuer
+// configured it trusts an embedded development issuer and prints curl
+// commands with tokens.
+//
+// Every challenge carries resource_metadata="..." (RFC 9728), the URL of
+// the metadata document served without authentication at
+// /.well-known/oauth-protected-resource: PUBLIC_URL + that path when
+// PUBLIC_URL is set (the URL clients reach the server at, such as
+// https://api.example.com behind a proxy; https, or http on loopback),
+// otherwise the scheme and Host header each request arrived with
+// (X-Forwarded-* headers are not trusted).
+package main
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/axiomsgo/axioms/adapters/exampleapi"
+	"github.com/axiomsgo/axioms/examples/internal/ginapp"
+	"github.com/axiomsgo/axioms/examples/internal/server"
+)
+
+func main() {
+	gin.SetMode(gin.ReleaseMode) // no debug lines (one per route) before the ready line
+	server.Main(func(s *server.App) (func(net.Listener) error, func(context.Context) error) {
+		e := ginapp.New(s.Verifier, s.Metadata, exampleapi.Routes(s.Verifier))
+		srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
+		return srv.Serve, srv.Shutdown
+	})
+}
