@@ -1,0 +1,205 @@
+package grpcauth
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	"github.com/axiomsgo/axioms/core"
+	"github.com/axiomsgo/axioms/internal/option"
+)
+
+// UnaryServerInterceptor authenticates every unary RPC with v and applies
+// its policy (WithPolicies, WithDefaultPolicy): a valid bearer token in
+// the authorization metadata is required, except for the RPCs of
+// WithAnonymousMethods and WithSkipper; gRPC has no safe methods, so
+// core.Config.SafeMethods never apply. On success the claims are in the
+// handler's context.Context (core.ClaimsFromContext, or Claims); refused
+// RPCs fail with the status of the package documentation. It panics if v
+// is nil.
+func UnaryServerInterceptor(v *core.Verifier, opts ...Option) grpc.UnaryServerInterceptor {
+	m := newInterceptor(v, opts)
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		ctx, err := m.check(ctx, info.FullMethod)
+		if err != nil {
+			return nil, err
+		}
+		return handler(ctx, req)
+	}
+}
+
+// StreamServerInterceptor is UnaryServerInterceptor for streaming RPCs:
+// the call is checked once, before the handler runs, and the handler's
+// ss.Context() carries the claims. It panics if v is nil.
+func StreamServerInterceptor(v *core.Verifier, opts ...Option) grpc.StreamServerInterceptor {
+	m := newInterceptor(v, opts)
+	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+		ctx, err := m.check(ss.Context(), info.FullMethod)
+		if err != nil {
+			return err
+		}
+		return handler(srv, &stream{ServerStream: ss, ctx: ctx})
+	}
+}
+
+// stream is a grpc.ServerStream whose context carries the claims.
+type stream struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+func (s *stream) Context() context.Context { return s.ctx }
+
+// interceptor is one interceptor, built once.
+type interceptor struct {
+	cfg   config
+	guard *core.Guard // every RPC but the anonymous ones
+	// open is the Guard of the anonymous RPCs, nil without any: anonymous
+	// maps each exact full method name to the method core compares with
+	// GuardOptions.AnonymousMethods (upper-cased), so that
+	// "/pkg.S/Public" does not open "/PKG.S/PUBLIC".
+	open      *core.Guard
+	anonymous map[string]string
+	fallback  core.Policy // of the RPCs WithPolicies does not name
+}
+
+// denyUnlisted is the policy of the RPCs a policy map leaves out when no
+// default is given: core.ByMethod of no method refuses every call
+// (ErrMethodDenied with a token, ErrNoCredentials without).
+var denyUnlisted = core.ByMethod(nil)
+
+func newInterceptor(v *core.Verifier, opts []Option) *interceptor {
+	m := &interceptor{cfg: option.Apply(opts), fallback: denyUnlisted}
+	strict := m.cfg.GuardOptions
+	strict.AnonymousMethods = nil
+	m.guard = option.NewGuard(v, strict, m)
+	if len(m.cfg.AnonymousMethods) > 0 {
+		m.open = option.NewGuard(v, m.cfg.GuardOptions, m)
+		m.anonymous = make(map[string]string, len(m.cfg.AnonymousMethods))
+		for _, name := range m.cfg.AnonymousMethods {
+			m.anonymous[name] = strings.ToUpper(name)
+		}
+	}
+	switch {
+	case m.cfg.defaultPolicy != nil:
+		m.fallback = m.cfg.defaultPolicy
+	case len(m.cfg.policies) == 0:
+		m.fallback = nil // a valid token
+	}
+	return m
+}
+
+// check is the whole decision for one RPC: core authenticates the call's
+// credentials (the method core sees is the full method name, which no
+// safe method ever equals), then evaluates the RPC's policy. It returns
+// the context for the handler, or the error to fail the RPC with.
+func (m *interceptor) check(ctx context.Context, fullMethod string) (context.Context, error) {
+	if m.cfg.skip != nil && m.cfg.skip(ctx, fullMethod) {
+		return m.guard.Skip(ctx), nil
+	}
+	md, _ := metadata.FromIncomingContext(ctx)
+	creds := core.Credentials{Authorization: md["authorization"]}
+	g, method := m.guard, fullMethod
+	key, anonymous := m.anonymous[fullMethod]
+	if anonymous {
+		g, method = m.open, key
+	}
+	ctx, err := g.Authenticate(ctx, method, creds)
+	if err == nil {
+		if p, ok := m.policy(fullMethod, anonymous); ok {
+			err = g.Authorize(ctx, fullMethod, p)
+		}
+	}
+	if err != nil {
+		return ctx, m.fail(ctx, err)
+	}
+	return ctx, nil
+}
+
+// policy returns the policy of fullMethod, and false for an anonymous RPC
+// without an entry of its own.
+func (m *interceptor) policy(fullMethod string, anonymous bool) (core.Policy, bool) {
+	if p, ok := m.cfg.policies[fullMethod]; ok {
+		return p, true
+	}
+	return m.fallback, !anonymous
+}
+
+// Authorize evaluates p inside a handler, typically core.Owner(item.Owner)
+// once the object is loaded, with the claims the interceptor put into ctx
+// (for a stream, ss.Context()). It returns nil when p allows the call,
+// else the error to return from the handler (PermissionDenied, or
+// Unauthenticated without a token), after the error handler and with the
+// challenge in the response header metadata:
+//
+//	if err := grpcauth.Authorize(ctx, core.Owner(item.Owner)); err != nil {
+//		return nil, err
+//	}
+//
+// The policy sees the RPC's full method name (grpc.Method). Without the
+// interceptor (or in a skipped RPC) every call is Unauthenticated.
+func Authorize(ctx context.Context, p core.Policy) error {
+	g := core.GuardFromContext(ctx)
+	method, _ := grpc.Method(ctx)
+	if err := g.Authorize(ctx, method, p); err != nil {
+		m, _ := g.Adapter().(*interceptor)
+		return m.fail(ctx, err)
+	}
+	return nil
+}
+
+// Claims returns the verified claims of the call whose context is ctx
+// (core.ClaimsFromContext), or (nil, false) when it is anonymous, skipped
+// or did not pass through an interceptor of this package.
+func Claims(ctx context.Context) (*core.Claims, bool) { return core.ClaimsFromContext(ctx) }
+
+// WriteError sets the standard answer to err and returns it: core's RFC
+// 6750 challenge in the www-authenticate response header metadata
+// (retry-after for Unavailable), with the realm and resource_metadata of
+// the interceptor the call passed (realm "api" and none without one), and
+// the status error to fail the RPC with, whose message is core's fixed
+// error description. Use it inside a WithErrorHandler handler that adds to
+// the standard answer.
+func WriteError(ctx context.Context, err error) error {
+	resp := core.GuardFromContext(ctx).Response(err, false, "") // host "": resource_metadata only from a public URL
+	md := metadata.MD{}
+	if resp.WWWAuthenticate != "" {
+		md.Set("www-authenticate", resp.WWWAuthenticate)
+	}
+	if resp.RetryAfter != "" {
+		md.Set("retry-after", resp.RetryAfter)
+	}
+	_ = grpc.SetHeader(ctx, md) // fails only outside an RPC
+	var body struct {
+		Description string `json:"error_description"`
+	}
+	_ = json.Unmarshal(resp.Body, &body) // core's body: two JSON strings
+	return status.Error(codeOf[resp.Status], body.Description)
+}
+
+// codeOf maps core's HTTP statuses to gRPC codes (the inverse of the
+// mapping in google.rpc.Code).
+var codeOf = map[int]codes.Code{
+	http.StatusBadRequest:         codes.InvalidArgument,
+	http.StatusUnauthorized:       codes.Unauthenticated,
+	http.StatusForbidden:          codes.PermissionDenied,
+	http.StatusServiceUnavailable: codes.Unavailable,
+}
+
+// fail answers a refusal: the error handler first; unless its answer may
+// stand (see hookgate), the standard one. m may be nil (no interceptor
+// ran).
+func (m *interceptor) fail(ctx context.Context, err error) error {
+	if m != nil && m.cfg.onError != nil {
+		if answer := m.hook(ctx, err); answer != nil {
+			return answer
+		}
+	}
+	return WriteError(ctx, err)
+}
