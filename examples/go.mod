@@ -10,6 +10,7 @@ require (
 	github.com/axiomsgo/axioms/fiber3auth v0.1.0
 	github.com/axiomsgo/axioms/fiberauth v0.1.0
 	github.com/axiomsgo/axioms/ginauth v0.1.0
+	github.com/axiomsgo/axioms/grpcauth v0.1.0
 	github.com/gin-gonic/gin v1.12.0
 	github.com/go-chi/chi/v5 v5.5.0
 	github.com/gofiber/fiber/v2 v2.52.15
@@ -17,6 +18,8 @@ require (
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/labstack/echo/v5 v5.4.4
 	github.com/stretchr/testify v1.12.1
+	google.golang.org/grpc v1.85.0
+	google.golang.org/protobuf v1.36.12
 )
 
 require (

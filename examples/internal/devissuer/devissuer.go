@@ -50,6 +50,27 @@ var personas = []persona{
 // each persona. stop closes the issuer; it does nothing when none was
 // started.
 func ConfigFromEnv(baseURL string, w io.Writer) (cfg core.Config, stop func(), err error) {
+	curl := func(p persona, token string) string {
+		method := ""
+		if p.method != "GET" {
+			method = " -X " + p.method
+		}
+		return fmt.Sprintf("curl -i%s %s%s -H 'Authorization: Bearer %s'", method, baseURL, p.path, token)
+	}
+	return configFromEnv(w, curl, "Other routes take the same tokens: the reader gets 403 on /admin/users.")
+}
+
+// ConfigFromEnvFor is ConfigFromEnv for a server that does not serve the
+// HTTP example API (the gRPC example): the banner gives, under each
+// persona's "# name (grants)" line, what command returns for its name and
+// fresh token, and ends with footer.
+func ConfigFromEnvFor(w io.Writer, command func(name, token string) string, footer string) (cfg core.Config, stop func(), err error) {
+	return configFromEnv(w, func(p persona, token string) string { return command(p.name, token) }, footer)
+}
+
+// configFromEnv is ConfigFromEnv with the banner's command for each
+// persona and its last line.
+func configFromEnv(w io.Writer, command func(p persona, token string) string, footer string) (cfg core.Config, stop func(), err error) {
 	if configured() {
 		cfg, err = core.ConfigFromEnv()
 		return cfg, func() {}, err
@@ -73,7 +94,7 @@ func ConfigFromEnv(baseURL string, w io.Writer) (cfg core.Config, stop func(), e
 		return os.LookupEnv(name)
 	})
 	if err == nil {
-		err = printBanner(w, iss, cfg.Audiences[0], baseURL)
+		err = printBanner(w, iss, cfg.Audiences[0], command, footer)
 	}
 	if err != nil {
 		_ = iss.Close()
@@ -93,9 +114,10 @@ func configured() bool {
 	return false
 }
 
-// printBanner writes the development banner with one curl command per
-// persona, each calling a route the persona may use.
-func printBanner(w io.Writer, iss *authtest.Issuer, aud, baseURL string) error {
+// printBanner writes the development banner with one command per persona
+// (for ConfigFromEnv, a curl command calling a route the persona may use),
+// then footer.
+func printBanner(w io.Writer, iss *authtest.Issuer, aud string, command func(persona, string) string, footer string) error {
 	var b strings.Builder
 	line := strings.Repeat("=", 24)
 	fmt.Fprintf(&b, "%s %s %s\n", line, Marker, line)
@@ -109,13 +131,9 @@ func printBanner(w io.Writer, iss *authtest.Issuer, aud, baseURL string) error {
 		if err != nil {
 			return err
 		}
-		method := ""
-		if p.method != "GET" {
-			method = " -X " + p.method
-		}
-		fmt.Fprintf(&b, "\n# %s (%s)\ncurl -i%s %s%s -H 'Authorization: Bearer %s'\n", p.name, p.grants, method, baseURL, p.path, token)
+		fmt.Fprintf(&b, "\n# %s (%s)\n%s\n", p.name, p.grants, command(p, token))
 	}
-	fmt.Fprintf(&b, "\nOther routes take the same tokens: the reader gets 403 on /admin/users.\n")
+	fmt.Fprintf(&b, "\n%s\n", footer)
 	fmt.Fprintf(&b, "%s %s %s\n", line, Marker, line)
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -104,21 +105,29 @@ type App struct {
 // configured, trusts a development issuer and prints curl commands to
 // stderr — and the RFC 9728 metadata from PUBLIC_URL. Close releases what
 // it started.
-func Setup() (*App, error) {
+func Setup() (*App, error) { return SetupWith(devissuer.ConfigFromEnv) }
+
+// ConfigFunc returns the Config of a server reached at baseURL, writing
+// the development banner, if any, to w: devissuer.ConfigFromEnv, or a
+// variant with another banner.
+type ConfigFunc func(baseURL string, w io.Writer) (cfg core.Config, stop func(), err error)
+
+// SetupWith is Setup with config in place of devissuer.ConfigFromEnv.
+func SetupWith(config ConfigFunc) (*App, error) {
 	ln, err := Listen()
 	if err != nil {
 		return nil, err
 	}
 	app := &App{Listener: ln, stopDev: func() {}}
-	if err := app.build(); err != nil {
+	if err := app.build(config); err != nil {
 		app.Close()
 		return nil, err
 	}
 	return app, nil
 }
 
-func (a *App) build() error {
-	cfg, stopDev, err := devissuer.ConfigFromEnv(BaseURL(a.Listener), os.Stderr)
+func (a *App) build(config ConfigFunc) error {
+	cfg, stopDev, err := config(BaseURL(a.Listener), os.Stderr)
 	if err != nil {
 		return err
 	}
@@ -144,7 +153,12 @@ func (a *App) Close() {
 // what build returns (its serve and graceful-shutdown functions) with Run;
 // a failure is logged and exits with status 1.
 func Main(build func(*App) (serve func(net.Listener) error, shutdown func(context.Context) error)) {
-	app, err := Setup() // ADDR, AXIOMS_* (or a development issuer), PUBLIC_URL
+	MainWith(devissuer.ConfigFromEnv, build)
+}
+
+// MainWith is Main with config in place of devissuer.ConfigFromEnv.
+func MainWith(config ConfigFunc, build func(*App) (serve func(net.Listener) error, shutdown func(context.Context) error)) {
+	app, err := SetupWith(config) // ADDR, AXIOMS_* (or a development issuer), PUBLIC_URL
 	if err == nil {
 		serve, shutdown := build(app)
 		err = Run(app.Listener, serve, shutdown)
