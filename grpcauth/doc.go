@@ -51,7 +51,8 @@
 //
 // A refused RPC fails with the gRPC status that corresponds to core's
 // RFC 6750 answer, whose challenge goes in the www-authenticate response
-// header metadata (RFC 6750 §3):
+// header metadata (RFC 6750 §3; in the trailer for an Authorize refusal in
+// a stream that has already sent its headers):
 //
 //	no credentials       Unauthenticated   www-authenticate: Bearer realm="api"
 //	invalid token        Unauthenticated   ..., error="invalid_token", error_description="..."

@@ -143,7 +143,9 @@ func (m *interceptor) policy(fullMethod string, anonymous bool) (core.Policy, bo
 //	}
 //
 // The policy sees the RPC's full method name (grpc.Method). Without the
-// interceptor (or in a skipped RPC) every call is Unauthenticated.
+// interceptor (or in a skipped RPC) every call is Unauthenticated. In a
+// stream, call it before sending anything: once the response headers are
+// sent, the challenge can only go in the trailer metadata.
 func Authorize(ctx context.Context, p core.Policy) error {
 	g := core.GuardFromContext(ctx)
 	method, _ := grpc.Method(ctx)
@@ -160,8 +162,9 @@ func Authorize(ctx context.Context, p core.Policy) error {
 func Claims(ctx context.Context) (*core.Claims, bool) { return core.ClaimsFromContext(ctx) }
 
 // WriteError sets the standard answer to err and returns it: core's RFC
-// 6750 challenge in the www-authenticate response header metadata
-// (retry-after for Unavailable), with the realm and resource_metadata of
+// 6750 challenge in the www-authenticate response header metadata (in the
+// trailer once a stream has sent its headers; retry-after for
+// Unavailable), with the realm and resource_metadata of
 // the interceptor the call passed (realm "api" and none without one), and
 // the status error to fail the RPC with, whose message is core's fixed
 // error description. Use it inside a WithErrorHandler handler that adds to
@@ -175,12 +178,21 @@ func WriteError(ctx context.Context, err error) error {
 	if resp.RetryAfter != "" {
 		md.Set("retry-after", resp.RetryAfter)
 	}
-	_ = grpc.SetHeader(ctx, md) // fails only outside an RPC
+	setMetadata(ctx, md)
 	var body struct {
 		Description string `json:"error_description"`
 	}
 	_ = json.Unmarshal(resp.Body, &body) // core's body: two JSON strings
 	return status.Error(codeOf[resp.Status], body.Description)
+}
+
+// setMetadata sets md as response header metadata, or as trailer
+// metadata once the headers have been sent (Authorize in a stream that has
+// sent messages); outside an RPC it does nothing.
+func setMetadata(ctx context.Context, md metadata.MD) {
+	if grpc.SetHeader(ctx, md) != nil {
+		_ = grpc.SetTrailer(ctx, md)
+	}
 }
 
 // codeOf maps core's HTTP statuses to gRPC codes (the inverse of the

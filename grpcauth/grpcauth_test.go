@@ -12,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	"github.com/axiomsgo/axioms/authtest"
@@ -151,4 +152,23 @@ func TestStreamContextKeepsTheCall(t *testing.T) {
 	// reads the claims from it.
 	expectOK(t, callStream(t, conn, mChat, bearer(iss.MustToken(t, "owner")), "x"), "owner:x")
 	expectOK(t, callStream(t, conn, mWatch, bearer(iss.MustToken(t, "r", authtest.Scopes("read:data"))), "x"), "r", "r")
+}
+
+// Authorize in a stream that has sent its headers puts the challenge in
+// the trailer; the error handler's metadata follows it there.
+func TestAuthorizeAfterTheHeaders(t *testing.T) {
+	iss, v := newVerifier(t)
+	observe := grpcauth.WithErrorHandler(func(ctx context.Context, err error) error {
+		_ = grpc.SetHeader(ctx, metadata.Pairs("x-observed", "1"))
+		return nil
+	})
+	conn := serveBufconn(t, newServer(v, probeOptions(observe)))
+	a := callStream(t, conn, mLate, bearer(iss.MustToken(t, "alice")), "x")
+	assert.Equal(t, []string{"alice"}, a.values)
+	require.Equal(t, codes.PermissionDenied, a.status.Code(), "answer: %s", a)
+	assert.Equal(t, "not the resource owner", a.status.Message())
+	assert.Empty(t, a.header.Get("www-authenticate"), "the headers went out with the first message")
+	assert.Equal(t, []string{`Bearer realm="api", error="insufficient_scope", error_description="not the resource owner"`}, a.trailer.Get("www-authenticate"))
+	assert.Equal(t, []string{"1"}, a.trailer.Get("x-observed"))
+	expectOK(t, callStream(t, conn, mLate, bearer(iss.MustToken(t, "owner")), "x"), "owner")
 }

@@ -24,7 +24,7 @@ func (m *interceptor) hook(ctx context.Context, err error) error {
 	if answer != nil && !hookgate.Allowed(httpStatus(answer), standard) {
 		return nil // dropped, with its metadata
 	}
-	_ = grpc.SetHeader(ctx, held.header)
+	setMetadata(ctx, held.header)
 	_ = grpc.SetTrailer(ctx, held.trailer)
 	return answer
 }

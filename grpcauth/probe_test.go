@@ -44,6 +44,7 @@ const (
 	mContext  = "/" + probe + "/Context"     // "sub sha256(token)" from core's context accessors
 	mWatch    = "/" + probe + "/Watch"       // server stream, AnyScope("read:data"): the sub twice
 	mChat     = "/" + probe + "/Chat"        // bidi stream, a valid token; Authorize(Owner("owner")) first; echoes "sub:msg"
+	mLate     = "/" + probe + "/Late"        // server stream, a valid token: sends the sub, then Authorize(Owner("owner"))
 )
 
 // probePolicies is the policy map of the probe service.
@@ -59,6 +60,7 @@ func probePolicies() map[string]core.Policy {
 		mContext:  nil,
 		mWatch:    core.AnyScope("read:data"),
 		mChat:     nil,
+		mLate:     nil,
 	}
 }
 
@@ -117,6 +119,15 @@ func probeService() *grpc.ServiceDesc {
 				}
 			}
 			return nil
+		}},
+		{StreamName: "Late", ServerStreams: true, Handler: func(_ any, ss grpc.ServerStream) error {
+			if err := ss.RecvMsg(new(wrapperspb.StringValue)); err != nil {
+				return err
+			}
+			if err := ss.SendMsg(wrapperspb.String(sub(ss.Context()))); err != nil {
+				return err
+			}
+			return grpcauth.Authorize(ss.Context(), core.Owner("owner"))
 		}},
 		{StreamName: "Chat", ServerStreams: true, ClientStreams: true, Handler: func(_ any, ss grpc.ServerStream) error {
 			if err := grpcauth.Authorize(ss.Context(), core.Owner("owner")); err != nil {
@@ -253,7 +264,7 @@ func call(tb testing.TB, conn *grpc.ClientConn, method string, authorization []s
 func callStream(tb testing.TB, conn *grpc.ClientConn, method string, authorization []string, msgs ...string) answer {
 	tb.Helper()
 	var a answer
-	desc := &grpc.StreamDesc{ServerStreams: true, ClientStreams: method != mWatch}
+	desc := &grpc.StreamDesc{ServerStreams: true, ClientStreams: method == mChat}
 	cs, err := conn.NewStream(outgoing(tb.Context(), authorization), desc, method)
 	require.NoError(tb, err)
 	if !desc.ClientStreams && len(msgs) > 1 {
