@@ -68,4 +68,14 @@
 //
 // WithErrorHandler observes or replaces refusals; see its documentation
 // for which answers may stand.
+//
+// # Names
+//
+// Authorize, Claims, WriteError and the options WithSkipper,
+// WithAnonymousMethods, WithErrorHandler and WithResourceMetadata mean
+// what they mean in the HTTP adapters. The two interceptors take the place
+// of Middleware, and WithPolicies and WithDefaultPolicy that of Require
+// (gRPC has no per-route middleware). There is no WithTokenFromQuery (no
+// query string) and no MetadataHandler (a gRPC server serves no GET: an
+// HTTP adapter's MetadataHandler serves the RFC 9728 document).
 package grpcauth

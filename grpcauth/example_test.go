@@ -2,6 +2,7 @@ package grpcauth_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"net"
@@ -83,4 +84,47 @@ func Example() {
 	// List without a token: Unauthenticated [Bearer realm="api"]
 	// List with read:data: PermissionDenied [Bearer realm="api", error="insufficient_scope", error_description="insufficient scope", scope="health:list"]
 	// List with health:list: OK []
+}
+
+// An error handler that only observes (it returns nil) keeps the standard
+// answer; its metadata is added to it. Here it counts refusals by
+// category, as a metrics hook would.
+func ExampleWithErrorHandler() {
+	iss, err := authtest.NewIssuer()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer iss.Close()
+	v, err := core.NewVerifier(iss.Config())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer v.Close()
+
+	observe := grpcauth.WithErrorHandler(func(ctx context.Context, err error) error {
+		method, _ := grpc.Method(ctx)
+		fmt.Println("refused:", method, errors.Is(err, core.ErrNoCredentials))
+		_ = grpc.SetHeader(ctx, metadata.Pairs("x-request-refused", "1"))
+		return nil // the standard answer follows
+	})
+	srv := grpc.NewServer(grpc.ChainUnaryInterceptor(grpcauth.UnaryServerInterceptor(v, observe)))
+	healthpb.RegisterHealthServer(srv, health.NewServer())
+	ln := bufconn.Listen(1 << 20)
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Stop()
+	conn, err := grpc.NewClient("passthrough:///bufconn",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return ln.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer conn.Close()
+
+	var header metadata.MD
+	_, err = healthpb.NewHealthClient(conn).Check(context.Background(), &healthpb.HealthCheckRequest{}, grpc.Header(&header))
+	st := status.Convert(err)
+	fmt.Println(st.Code(), st.Message(), header.Get("x-request-refused"), header.Get("www-authenticate"))
+	// Output:
+	// refused: /grpc.health.v1.Health/Check true
+	// Unauthenticated authentication required [1] [Bearer realm="api"]
 }
