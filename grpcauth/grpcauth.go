@@ -96,15 +96,15 @@ func newInterceptor(v *core.Verifier, opts []Option) *interceptor {
 }
 
 // check is the whole decision for one RPC: core authenticates the call's
-// credentials (the method core sees is the full method name, which no
-// safe method ever equals), then evaluates the RPC's policy. It returns
-// the context for the handler, or the error to fail the RPC with.
+// credentials, then evaluates the RPC's policy. The method core sees is
+// the full method name, which no safe method ever equals (upper-cased, for
+// an anonymous RPC's Authenticate, as core compares AnonymousMethods). It
+// returns the context for the handler, or the error to fail the RPC with.
 func (m *interceptor) check(ctx context.Context, fullMethod string) (context.Context, error) {
 	if m.cfg.skip != nil && m.cfg.skip(ctx, fullMethod) {
 		return m.guard.Skip(ctx), nil
 	}
-	md, _ := metadata.FromIncomingContext(ctx)
-	creds := core.Credentials{Authorization: md["authorization"]}
+	creds := core.Credentials{Authorization: metadata.ValueFromIncomingContext(ctx, "authorization")}
 	g, method := m.guard, fullMethod
 	key, anonymous := m.anonymous[fullMethod]
 	if anonymous {
