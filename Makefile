@@ -6,8 +6,9 @@ SHELL := /usr/bin/env bash
 GO          ?= go
 # Every module of the workspace (each directory with a go.mod listed in go.work).
 MODULES     := $(shell $(GO) work edit -json | sed -n 's/.*"DiskPath": "\(.*\)".*/\1/p')
-# Framework of `make demo`: echo, echo5, fiber or chi.
+# Framework of `make demo`: one of DEMOS.
 FRAMEWORK   ?= chi
+DEMOS       := chi echo echo5 fiber fiber3 gin
 # Nested modules outside the workspace, each built with GOWORK=off: benchmarks
 # against peers, interop tests, the release tool and the pin of the Wycheproof
 # test vectors. None is published.
@@ -25,8 +26,8 @@ help: ## Show the targets
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
 .PHONY: demo
-demo: ## Run an example server (FRAMEWORK=echo|echo5|fiber|chi, default chi) on an embedded development issuer
-	@case "$(FRAMEWORK)" in echo|echo5|fiber|chi) ;; *) echo "FRAMEWORK must be echo, echo5, fiber or chi, not '$(FRAMEWORK)'" >&2; exit 2;; esac
+demo: ## Run an example server (FRAMEWORK=chi|echo|echo5|fiber|fiber3|gin, default chi) on an embedded development issuer
+	@case " $(DEMOS) " in *" $(FRAMEWORK) "*) ;; *) echo "FRAMEWORK must be one of: $(DEMOS); not '$(FRAMEWORK)'" >&2; exit 2;; esac
 	cd examples && $(GO) run ./$(FRAMEWORK)
 
 .PHONY: test
