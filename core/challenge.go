@@ -26,6 +26,20 @@ type Response struct {
 // ContentType is the media type of Response.Body.
 const ContentType = "application/json"
 
+// SetHeaders calls set with each header field of the answer, in order:
+// WWW-Authenticate and Retry-After when they have a value, then
+// Content-Type (ContentType). An adapter passes its header setter, such as
+// w.Header().Set.
+func (r Response) SetHeaders(set func(name, value string)) {
+	if r.WWWAuthenticate != "" {
+		set("WWW-Authenticate", r.WWWAuthenticate)
+	}
+	if r.RetryAfter != "" {
+		set("Retry-After", r.RetryAfter)
+	}
+	set("Content-Type", ContentType)
+}
+
 // errorResponse turns an error from this package into its RFC 6750 answer
 // (RFC 6750 §3, §3.1), in realm, with resource_metadata="<metadataURL>"
 // (RFC 9728 §5.1) when metadataURL is not empty:

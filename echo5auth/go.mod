@@ -3,7 +3,7 @@ module github.com/axiomsgo/axioms/echo5auth
 go 1.26.4
 
 require (
-	github.com/axiomsgo/axioms v0.1.0
+	github.com/axiomsgo/axioms v0.2.0
 	github.com/labstack/echo/v5 v5.4.4
 	github.com/stretchr/testify v1.12.1
 )

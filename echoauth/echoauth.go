@@ -8,6 +8,7 @@ import (
 
 	"github.com/axiomsgo/axioms/core"
 	"github.com/axiomsgo/axioms/internal/hookgate"
+	"github.com/axiomsgo/axioms/internal/httpreq"
 	"github.com/axiomsgo/axioms/internal/option"
 )
 
@@ -41,21 +42,11 @@ func (m *mw) serve(next echo.HandlerFunc, c echo.Context) error {
 		c.SetRequest(r.WithContext(m.guard.Skip(r.Context())))
 		return next(c)
 	}
-	creds := core.Credentials{Authorization: r.Header.Values(echo.HeaderAuthorization)}
-	if m.cfg.fromQuery {
-		creds.Query = c.QueryParams()["access_token"]
-	}
-	ctx, err := m.guard.Authenticate(r.Context(), r.Method, creds)
+	ctx, err := m.guard.Authenticate(r.Context(), r.Method, httpreq.Credentials(r, m.cfg.fromQuery))
 	if c.SetRequest(r.WithContext(ctx)); err != nil {
 		return m.fail(c, err)
 	}
 	return next(c)
-}
-
-// stateOf returns the Middleware the request passed, or nil.
-func stateOf(c echo.Context) *mw {
-	m, _ := core.GuardFromContext(c.Request().Context()).Adapter().(*mw)
-	return m
 }
 
 // Require enforces p (nil: a valid token) on the routes it guards: per
@@ -82,8 +73,9 @@ func Require(p core.Policy) echo.MiddlewareFunc {
 //		return err // 403 insufficient_scope
 //	}
 func Authorize(c echo.Context, p core.Policy) error {
-	m, r := stateOf(c), c.Request()
-	if err := m.guardOrNil().Authorize(r.Context(), r.Method, p); err != nil {
+	r := c.Request()
+	g, m := option.Of[mw](r.Context())
+	if err := g.Authorize(r.Context(), r.Method, p); err != nil {
 		return m.fail(c, err)
 	}
 	return nil
@@ -101,7 +93,7 @@ func Claims(c echo.Context) (*core.Claims, bool) {
 // request passed through (realm "api" and none without one). Use it inside
 // a WithErrorHandler handler that adds to the standard answer.
 func WriteError(c echo.Context, err error) error {
-	resp := setHeaders(c, stateOf(c), err)
+	resp := setHeaders(c, err)
 	return c.Blob(resp.Status, core.ContentType, resp.Body)
 }
 
@@ -115,7 +107,7 @@ func (m *mw) fail(c echo.Context, err error) error {
 	if m != nil && m.cfg.onError != nil && m.hook(c, err) {
 		return err
 	}
-	resp := setHeaders(c, m, err)
+	resp := setHeaders(c, err)
 	var body map[string]string
 	_ = json.Unmarshal(resp.Body, &body) // core's body: two JSON strings
 	return &echo.HTTPError{Code: resp.Status, Message: body, Internal: err}
@@ -139,26 +131,13 @@ func (m *mw) hook(c echo.Context, err error) bool {
 	return false
 }
 
-// setHeaders computes core's answer to err and sets its headers.
-func setHeaders(c echo.Context, m *mw, err error) core.Response {
+// setHeaders computes core's answer to err, with the Guard that stamped
+// the request's context (none: realm "api"), and sets its headers.
+func setHeaders(c echo.Context, err error) core.Response {
 	r := c.Request()
-	resp := m.guardOrNil().Response(err, r.TLS != nil, r.Host)
-	h := c.Response().Header()
-	if resp.WWWAuthenticate != "" {
-		h.Set(echo.HeaderWWWAuthenticate, resp.WWWAuthenticate)
-	}
-	if resp.RetryAfter != "" {
-		h.Set(echo.HeaderRetryAfter, resp.RetryAfter)
-	}
-	h.Set(echo.HeaderContentType, core.ContentType)
+	resp := core.GuardFromContext(r.Context()).Response(err, r.TLS != nil, r.Host)
+	resp.SetHeaders(c.Response().Header().Set)
 	return resp
-}
-
-func (m *mw) guardOrNil() *core.Guard {
-	if m == nil {
-		return nil
-	}
-	return m.guard
 }
 
 // MetadataHandler serves m's RFC 9728 protected-resource metadata document

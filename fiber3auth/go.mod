@@ -3,7 +3,7 @@ module github.com/axiomsgo/axioms/fiber3auth
 go 1.26.4
 
 require (
-	github.com/axiomsgo/axioms v0.1.0
+	github.com/axiomsgo/axioms v0.2.0
 	github.com/gofiber/fiber/v3 v3.1.0
 	github.com/gofiber/utils/v2 v2.0.2
 	github.com/stretchr/testify v1.12.1

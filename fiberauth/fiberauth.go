@@ -2,10 +2,9 @@ package fiberauth
 
 import (
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/utils"
-	"github.com/valyala/fasthttp"
 
 	"github.com/axiomsgo/axioms/core"
+	"github.com/axiomsgo/axioms/internal/fastreq"
 	"github.com/axiomsgo/axioms/internal/hookgate"
 	"github.com/axiomsgo/axioms/internal/option"
 )
@@ -38,37 +37,12 @@ func (m *middleware) serve(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	var auth [2]string // room for the usual one header, and the second that makes a 400
-	ctx, err := m.guard.Authenticate(c.UserContext(), c.Method(), m.credentials(c, auth[:0]))
+	creds := fastreq.Credentials(c.Context(), &c.Request().Header, m.cfg.fromQuery, auth[:0])
+	ctx, err := m.guard.Authenticate(c.UserContext(), c.Method(), creds)
 	if c.SetUserContext(ctx); err != nil {
 		return m.fail(c, err)
 	}
 	return c.Next()
-}
-
-// stateOf returns the Middleware the request passed, or nil. (The user
-// context holds a context.Context, no io.Closer: fasthttp closes those it
-// finds among the user values when the request ends.)
-func stateOf(c *fiber.Ctx) *middleware {
-	m, _ := core.GuardFromContext(c.UserContext()).Adapter().(*middleware)
-	return m
-}
-
-// credentials views every Authorization header value (and, with
-// WithTokenFromQuery, every access_token query value) in fasthttp's request
-// buffers without copying, appending the header values to auth. That is
-// safe because core keeps no part of them (the claims and the token they
-// carry own their memory).
-func (m *middleware) credentials(c *fiber.Ctx, auth []string) core.Credentials {
-	cr := core.Credentials{Authorization: auth}
-	for _, h := range c.Request().Header.PeekAll(fiber.HeaderAuthorization) {
-		cr.Authorization = append(cr.Authorization, utils.UnsafeString(h))
-	}
-	if m.cfg.fromQuery {
-		for _, q := range c.Context().QueryArgs().PeekMulti("access_token") {
-			cr.Query = append(cr.Query, utils.UnsafeString(q))
-		}
-	}
-	return cr
 }
 
 // Require enforces p (nil: a valid token) on the routes it guards (a
@@ -93,8 +67,8 @@ func Require(p core.Policy) fiber.Handler {
 //		return nil // 403 insufficient_scope already written
 //	}
 func Authorize(c *fiber.Ctx, p core.Policy) bool {
-	m := stateOf(c)
-	if err := m.guardOrNil().Authorize(c.UserContext(), c.Method(), p); err != nil {
+	g, m := option.Of[middleware](c.UserContext())
+	if err := g.Authorize(c.UserContext(), c.Method(), p); err != nil {
 		_ = m.fail(c, err)
 		return false
 	}
@@ -114,14 +88,9 @@ func Claims(c *fiber.Ctx) (*core.Claims, bool) { return core.ClaimsFromContext(c
 // through (realm "api" and none without one). Use it inside a
 // WithErrorHandler handler that adds to the standard answer.
 func WriteError(c *fiber.Ctx, err error) error {
-	r := stateOf(c).guardOrNil().Response(err, c.Context().IsTLS(), string(c.Request().Host()))
-	if r.WWWAuthenticate != "" {
-		c.Set(fiber.HeaderWWWAuthenticate, r.WWWAuthenticate)
-	}
-	if r.RetryAfter != "" {
-		c.Set(fiber.HeaderRetryAfter, r.RetryAfter)
-	}
-	c.Set(fiber.HeaderContentType, core.ContentType)
+	g := core.GuardFromContext(c.UserContext())
+	r := g.Response(err, c.Context().IsTLS(), string(c.Request().Host()))
+	r.SetHeaders(c.Set)
 	return c.Status(r.Status).Send(r.Body)
 }
 
@@ -131,25 +100,10 @@ func WriteError(c *fiber.Ctx, err error) error {
 func (m *middleware) fail(c *fiber.Ctx, err error) error {
 	if m != nil && m.cfg.onError != nil {
 		res := c.Response()
-		status, size := res.StatusCode(), len(res.Body())
-		var saved fasthttp.ResponseHeader
-		res.Header.CopyTo(&saved)
-		m.cfg.onError(c, err)
-		if res.StatusCode() != status || len(res.Body()) != size { // it wrote an answer
-			std := m.guard.Response(err, c.Context().IsTLS(), string(c.Request().Host())).Status
-			if hookgate.Allowed(res.StatusCode(), std) {
-				return nil
-			}
-			res.ResetBody() // dropped, with the headers it set
-			saved.CopyTo(&res.Header)
+		std := m.guard.Response(err, c.Context().IsTLS(), string(c.Request().Host())).Status
+		if hookgate.InPlace(res, &res.Header, std, func() { m.cfg.onError(c, err) }) {
+			return nil
 		}
 	}
 	return WriteError(c, err)
-}
-
-func (m *middleware) guardOrNil() *core.Guard {
-	if m == nil {
-		return nil
-	}
-	return m.guard
 }

@@ -3,7 +3,7 @@ module github.com/axiomsgo/axioms/fiberauth
 go 1.26.4
 
 require (
-	github.com/axiomsgo/axioms v0.1.0
+	github.com/axiomsgo/axioms v0.2.0
 	github.com/gofiber/fiber/v2 v2.52.15
 	github.com/stretchr/testify v1.12.1
 	github.com/valyala/fasthttp v1.51.0

@@ -10,6 +10,7 @@ import (
 
 	"github.com/axiomsgo/axioms/core"
 	"github.com/axiomsgo/axioms/internal/hookgate"
+	"github.com/axiomsgo/axioms/internal/httpreq"
 	"github.com/axiomsgo/axioms/internal/option"
 )
 
@@ -45,20 +46,12 @@ func (m *middleware) serve(c *gin.Context) {
 		c.Next()
 		return
 	}
-	ctx, err := m.guard.Authenticate(r.Context(), r.Method, m.credentials(c))
+	ctx, err := m.guard.Authenticate(r.Context(), r.Method, httpreq.Credentials(r, m.cfg.fromQuery))
 	if c.Request = r.WithContext(ctx); err != nil {
 		m.fail(c, err)
 		return
 	}
 	c.Next()
-}
-
-func (m *middleware) credentials(c *gin.Context) core.Credentials {
-	creds := core.Credentials{Authorization: c.Request.Header.Values("Authorization")}
-	if m.cfg.fromQuery {
-		creds.Query = c.QueryArray("access_token")
-	}
-	return creds
 }
 
 // Require enforces p (nil: a valid token) on the routes it guards: in a
@@ -83,8 +76,9 @@ func Require(p core.Policy) gin.HandlerFunc {
 //		return // 403 insufficient_scope written
 //	}
 func Authorize(c *gin.Context, p core.Policy) bool {
-	m, r := stateOf(c), c.Request
-	if err := m.guardOrNil().Authorize(r.Context(), r.Method, p); err != nil {
+	r := c.Request
+	g, m := option.Of[middleware](r.Context())
+	if err := g.Authorize(r.Context(), r.Method, p); err != nil {
 		m.fail(c, err)
 		return false
 	}
@@ -105,18 +99,11 @@ func Claims(c *gin.Context) (*core.Claims, bool) {
 // WithErrorHandler handler that adds to the standard answer. It does not
 // abort the chain.
 func WriteError(c *gin.Context, err error) {
-	writeResponse(c, stateOf(c).response(c, err))
+	writeResponse(c, response(c, err))
 }
 
 func writeResponse(c *gin.Context, resp core.Response) {
-	h := c.Writer.Header()
-	if resp.WWWAuthenticate != "" {
-		h.Set("WWW-Authenticate", resp.WWWAuthenticate)
-	}
-	if resp.RetryAfter != "" {
-		h.Set("Retry-After", resp.RetryAfter)
-	}
-	h.Set("Content-Type", core.ContentType)
+	resp.SetHeaders(c.Writer.Header().Set)
 	c.Data(resp.Status, core.ContentType, resp.Body)
 }
 
@@ -125,16 +112,17 @@ func writeResponse(c *gin.Context, resp core.Response) {
 // standard answer. m may be nil (no Middleware ran).
 func (m *middleware) fail(c *gin.Context, err error) {
 	defer c.Abort()
-	resp := m.response(c, err)
+	resp := response(c, err)
 	if m != nil && m.cfg.onError != nil && m.hook(c, err, resp.Status) {
 		return
 	}
 	writeResponse(c, resp)
 }
 
-// response is core's answer to err for the request; m may be nil.
-func (m *middleware) response(c *gin.Context, err error) core.Response {
-	return m.guardOrNil().Response(err, c.Request.TLS != nil, c.Request.Host)
+// response is core's answer to err with the Guard that stamped the
+// request's context (none: realm "api").
+func response(c *gin.Context, err error) core.Response {
+	return core.GuardFromContext(c.Request.Context()).Response(err, c.Request.TLS != nil, c.Request.Host)
 }
 
 // hook runs the error handler with c.Writer gated, and reports whether it
@@ -205,19 +193,6 @@ func (w *hookWriter) Status() int { return w.status }
 func (w *hookWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) { return nil, nil, errHijack }
 
 func (w *hookWriter) Pusher() http.Pusher { return nil }
-
-// stateOf returns the Middleware the request passed, or nil.
-func stateOf(c *gin.Context) *middleware {
-	m, _ := core.GuardFromContext(c.Request.Context()).Adapter().(*middleware)
-	return m
-}
-
-func (m *middleware) guardOrNil() *core.Guard {
-	if m == nil {
-		return nil
-	}
-	return m.guard
-}
 
 // MetadataHandler serves m's RFC 9728 protected-resource metadata document
 // (200, Content-Type core.ContentType) without authentication; 404 with no

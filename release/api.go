@@ -17,7 +17,7 @@ import (
 // modules import. A user may pair an adapter with a newer root module, so
 // these must stay compatible like public API, with no way to declare a
 // break: a change adds a name and keeps the old one.
-var sharedInternal = []string{"internal/option", "internal/hookgate"}
+var sharedInternal = []string{"internal/option", "internal/hookgate", "internal/httpreq", "internal/fastreq"}
 
 // apiOf loads the API of module m in the checkout at tree: its packages,
 // minus internal ones other than sharedInternal, type-checked in the

@@ -246,3 +246,33 @@ func TestCountModules(t *testing.T) {
 		t.Errorf("countModules = %d, want 2 (github.com/a/b, github.com/c/d)", n)
 	}
 }
+
+// The workspace check names a published module go.work does not use, and
+// a requirement on one of ours that go.work does not map to its directory
+// or that no proxy has.
+func TestCheckWorkspace(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "go.mod", "module example.com/m\n\ngo 1.26\n")
+	write(t, root, "a/go.mod", "module example.com/m/a\n\ngo 1.26\n\nrequire example.com/m v0.2.0\n")
+	write(t, root, "b/go.mod", "module example.com/m/b\n\ngo 1.26\n\nrequire example.com/m v0.9.0\n")
+	write(t, root, "go.work", "go 1.26\n\nuse (\n\t.\n\t./a\n\t./b\n)\n\nreplace example.com/m v0.2.0 => ./\n")
+	mods := []mod{
+		{Dir: ".", Path: "example.com/m", Next: "v0.2.0", Released: "v0.1.0"},
+		{Dir: "a", Path: "example.com/m/a", Next: "v0.1.0"},
+		{Dir: "b", Path: "example.com/m/b", Next: "v0.1.0"},
+		{Dir: "c", Path: "example.com/m/c", Next: "v0.1.0"},
+	}
+	var failures []string
+	if err := checkWorkspace(root, mods, func(f string, a ...any) { failures = append(failures, fmt.Sprintf(f, a...)) }); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"does not use ./c", "b requires example.com/m v0.9.0, which go.work does not replace", "b requires example.com/m v0.9.0, which is neither"}
+	if len(failures) != len(want) {
+		t.Fatalf("failures = %q, want %d", failures, len(want))
+	}
+	for i, w := range want {
+		if !strings.Contains(failures[i], w) {
+			t.Errorf("failure %d = %q, want it to contain %q", i, failures[i], w)
+		}
+	}
+}

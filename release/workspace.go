@@ -9,7 +9,8 @@ import (
 )
 
 // checkWorkspace reports what would break the workspace or the consumers
-// before either runs: every requirement of a workspace go.mod on one of
+// before either runs: every published module must be in go.work's use
+// list (make test runs the tests of those only); every requirement of a workspace go.mod on one of
 // the published modules must be mapped to its directory by go.work (the
 // go command reads the go.mod of each required version, even of a module
 // the workspace uses), and an adapter must require a version of the root
@@ -26,6 +27,15 @@ func checkWorkspace(root string, mods []mod, fail func(string, ...any)) error {
 	dirOf := map[string]string{}
 	for _, m := range mods {
 		dirOf[m.Path] = filepath.Clean(m.Dir)
+	}
+	used := map[string]bool{}
+	for _, u := range work.Use {
+		used[filepath.Clean(u.Path)] = true
+	}
+	for _, m := range mods {
+		if !used[filepath.Clean(m.Dir)] {
+			fail("go.work does not use ./%s, so make test skips its tests: go work use ./%s", m.Dir, m.Dir)
+		}
 	}
 	mapped := map[string]string{} // path@version -> directory
 	for _, r := range work.Replace {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/axiomsgo/axioms/core"
 	"github.com/axiomsgo/axioms/internal/hookgate"
+	"github.com/axiomsgo/axioms/internal/httpreq"
 	"github.com/axiomsgo/axioms/internal/option"
 )
 
@@ -36,20 +37,12 @@ func (m *middleware) serve(next http.Handler, w http.ResponseWriter, r *http.Req
 		next.ServeHTTP(w, r.WithContext(m.guard.Skip(r.Context())))
 		return
 	}
-	ctx, err := m.guard.Authenticate(r.Context(), r.Method, m.credentials(r))
+	ctx, err := m.guard.Authenticate(r.Context(), r.Method, httpreq.Credentials(r, m.cfg.fromQuery))
 	if r = r.WithContext(ctx); err != nil {
 		m.fail(w, r, err)
 		return
 	}
 	next.ServeHTTP(w, r)
-}
-
-func (m *middleware) credentials(r *http.Request) core.Credentials {
-	creds := core.Credentials{Authorization: r.Header.Values("Authorization")}
-	if m.cfg.fromQuery {
-		creds.Query = r.URL.Query()["access_token"]
-	}
-	return creds
 }
 
 // Require enforces p (nil: a valid token) on the handlers it wraps. A
@@ -70,8 +63,8 @@ func Require(p core.Policy) func(http.Handler) http.Handler {
 // once the object is loaded. On denial it answers as Require does and
 // returns false; the handler then returns without writing.
 func Authorize(w http.ResponseWriter, r *http.Request, p core.Policy) bool {
-	m := stateOf(r)
-	if err := m.guardOrNil().Authorize(r.Context(), r.Method, p); err != nil {
+	g, m := option.Of[middleware](r.Context())
+	if err := g.Authorize(r.Context(), r.Method, p); err != nil {
 		m.fail(w, r, err)
 		return false
 	}
@@ -87,18 +80,17 @@ func Claims(r *http.Request) (*core.Claims, bool) { return core.ClaimsFromContex
 // through (realm "api" and none without one), its status, WWW-Authenticate,
 // Retry-After, Content-Type and JSON body.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
-	writeResponse(w, stateOf(r).guardOrNil().Response(err, r.TLS != nil, r.Host))
+	writeResponse(w, response(r, err))
+}
+
+// response is core's answer to err with the Guard that stamped r's
+// context (none: realm "api").
+func response(r *http.Request, err error) core.Response {
+	return core.GuardFromContext(r.Context()).Response(err, r.TLS != nil, r.Host)
 }
 
 func writeResponse(w http.ResponseWriter, resp core.Response) {
-	h := w.Header()
-	if resp.WWWAuthenticate != "" {
-		h.Set("WWW-Authenticate", resp.WWWAuthenticate)
-	}
-	if resp.RetryAfter != "" {
-		h.Set("Retry-After", resp.RetryAfter)
-	}
-	h.Set("Content-Type", core.ContentType)
+	resp.SetHeaders(w.Header().Set)
 	w.WriteHeader(resp.Status)
 	_, _ = w.Write(resp.Body)
 }
@@ -107,7 +99,7 @@ func writeResponse(w http.ResponseWriter, resp core.Response) {
 // an answer that may stand (hookgate), the standard answer. m may be nil
 // (no Middleware ran).
 func (m *middleware) fail(w http.ResponseWriter, r *http.Request, err error) {
-	resp := m.guardOrNil().Response(err, r.TLS != nil, r.Host)
+	resp := response(r, err)
 	if m != nil && m.cfg.onError != nil {
 		hw := hookgate.NewWriter(w, resp.Status)
 		if m.cfg.onError(hw, r, err); hw.Answered() {
@@ -115,17 +107,4 @@ func (m *middleware) fail(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	}
 	writeResponse(w, resp)
-}
-
-// stateOf returns the Middleware r passed, or nil.
-func stateOf(r *http.Request) *middleware {
-	m, _ := core.GuardFromContext(r.Context()).Adapter().(*middleware)
-	return m
-}
-
-func (m *middleware) guardOrNil() *core.Guard {
-	if m == nil {
-		return nil
-	}
-	return m.guard
 }

@@ -99,3 +99,38 @@ func RestoreHeader(h, saved http.Header) {
 		h[k] = v
 	}
 }
+
+// InPlace runs hook, an error handler that writes the response in place
+// (fasthttp: res and its header are the response itself), and reports
+// whether it answered with a status that may stand. A dropped answer is
+// undone: its body goes, and the header is put back as it was before hook.
+// Headers set by a hook that writes nothing are kept.
+func InPlace[H any, PH headerCopier[H]](res inPlaceResponse, header PH, standard int, hook func()) bool {
+	status, size := res.StatusCode(), len(res.Body())
+	var saved H
+	header.CopyTo(&saved)
+	hook()
+	if res.StatusCode() == status && len(res.Body()) == size { // it wrote nothing
+		return false
+	}
+	if Allowed(res.StatusCode(), standard) {
+		return true
+	}
+	res.ResetBody()
+	PH(&saved).CopyTo((*H)(header))
+	return false
+}
+
+// inPlaceResponse is what InPlace needs of fasthttp's *Response.
+type inPlaceResponse interface {
+	StatusCode() int
+	Body() []byte
+	ResetBody()
+}
+
+// headerCopier is a pointer to a header type that copies itself, as
+// fasthttp's *ResponseHeader does.
+type headerCopier[H any] interface {
+	*H
+	CopyTo(dst *H)
+}
