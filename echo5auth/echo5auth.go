@@ -36,13 +36,8 @@ type mw struct {
 }
 
 func (m *mw) serve(next echo.HandlerFunc, c *echo.Context) error {
-	r := c.Request()
-	if m.cfg.skip != nil && m.cfg.skip(c) {
-		c.SetRequest(r.WithContext(m.guard.Skip(r.Context())))
-		return next(c)
-	}
-	ctx, err := m.guard.Authenticate(r.Context(), r.Method, httpreq.Credentials(r, m.cfg.fromQuery))
-	if c.SetRequest(r.WithContext(ctx)); err != nil {
+	r, err := httpreq.Authenticate(m.guard, c.Request(), m.cfg.skip != nil && m.cfg.skip(c), m.cfg.fromQuery)
+	if c.SetRequest(r); err != nil {
 		return m.fail(c, err)
 	}
 	return next(c)

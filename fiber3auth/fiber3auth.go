@@ -32,13 +32,8 @@ func Middleware(v *core.Verifier, opts ...Option) fiber.Handler {
 // serve runs core's decision. c.Method() is one of the app's own method
 // strings, never fasthttp's buffer.
 func (m *middleware) serve(c fiber.Ctx) error {
-	if m.cfg.skip != nil && m.cfg.skip(c) {
-		c.SetContext(m.guard.Skip(c.Context()))
-		return c.Next()
-	}
-	var auth [2]string // room for the usual one header, and the second that makes a 400
-	creds := fastreq.Credentials(c.RequestCtx(), &c.Request().Header, m.cfg.fromQuery, auth[:0])
-	ctx, err := m.guard.Authenticate(c.Context(), c.Method(), creds)
+	skip := m.cfg.skip != nil && m.cfg.skip(c)
+	ctx, err := fastreq.Authenticate(m.guard, c.Context(), c.Method(), c.RequestCtx(), &c.Request().Header, skip, m.cfg.fromQuery)
 	if c.SetContext(ctx); err != nil {
 		return m.fail(c, err)
 	}

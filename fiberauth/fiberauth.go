@@ -32,13 +32,8 @@ func Middleware(v *core.Verifier, opts ...Option) fiber.Handler {
 // serve runs core's decision. The method string aliases fasthttp's buffer
 // (unless fiber.Config.Immutable); core only compares it.
 func (m *middleware) serve(c *fiber.Ctx) error {
-	if m.cfg.skip != nil && m.cfg.skip(c) {
-		c.SetUserContext(m.guard.Skip(c.UserContext()))
-		return c.Next()
-	}
-	var auth [2]string // room for the usual one header, and the second that makes a 400
-	creds := fastreq.Credentials(c.Context(), &c.Request().Header, m.cfg.fromQuery, auth[:0])
-	ctx, err := m.guard.Authenticate(c.UserContext(), c.Method(), creds)
+	skip := m.cfg.skip != nil && m.cfg.skip(c)
+	ctx, err := fastreq.Authenticate(m.guard, c.UserContext(), c.Method(), c.Context(), &c.Request().Header, skip, m.cfg.fromQuery)
 	if c.SetUserContext(ctx); err != nil {
 		return m.fail(c, err)
 	}

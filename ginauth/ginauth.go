@@ -40,14 +40,8 @@ func Middleware(v *core.Verifier, opts ...Option) gin.HandlerFunc {
 }
 
 func (m *middleware) serve(c *gin.Context) {
-	r := c.Request
-	if m.cfg.skip != nil && m.cfg.skip(c) {
-		c.Request = r.WithContext(m.guard.Skip(r.Context()))
-		c.Next()
-		return
-	}
-	ctx, err := m.guard.Authenticate(r.Context(), r.Method, httpreq.Credentials(r, m.cfg.fromQuery))
-	if c.Request = r.WithContext(ctx); err != nil {
+	r, err := httpreq.Authenticate(m.guard, c.Request, m.cfg.skip != nil && m.cfg.skip(c), m.cfg.fromQuery)
+	if c.Request = r; err != nil {
 		m.fail(c, err)
 		return
 	}

@@ -33,12 +33,8 @@ func Middleware(v *core.Verifier, opts ...Option) func(http.Handler) http.Handle
 }
 
 func (m *middleware) serve(next http.Handler, w http.ResponseWriter, r *http.Request) {
-	if m.cfg.skip != nil && m.cfg.skip(r) {
-		next.ServeHTTP(w, r.WithContext(m.guard.Skip(r.Context())))
-		return
-	}
-	ctx, err := m.guard.Authenticate(r.Context(), r.Method, httpreq.Credentials(r, m.cfg.fromQuery))
-	if r = r.WithContext(ctx); err != nil {
+	r, err := httpreq.Authenticate(m.guard, r, m.cfg.skip != nil && m.cfg.skip(r), m.cfg.fromQuery)
+	if err != nil {
 		m.fail(w, r, err)
 		return
 	}

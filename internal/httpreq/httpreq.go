@@ -1,5 +1,5 @@
-// Package httpreq reads the credentials of a net/http request, for every
-// adapter over net/http (httpauth, chiauth, echoauth, echo5auth, ginauth).
+// Package httpreq is the Middleware step of every adapter over net/http
+// (httpauth, chiauth, echoauth, echo5auth, ginauth).
 package httpreq
 
 import (
@@ -8,12 +8,20 @@ import (
 	"github.com/axiomsgo/axioms/core"
 )
 
-// Credentials returns r's Authorization header values and, with fromQuery,
-// its access_token query values.
-func Credentials(r *http.Request, fromQuery bool) core.Credentials {
+// Authenticate runs g's decision for r and returns r with the context g
+// stamped, for the handlers after the Middleware (on a refusal too, for
+// the error path). A skipped request gets g.Skip and no error; its
+// credentials are not read. Otherwise the credentials are r's
+// Authorization header values and, with fromQuery, its access_token query
+// values.
+func Authenticate(g *core.Guard, r *http.Request, skip, fromQuery bool) (*http.Request, error) {
+	if skip {
+		return r.WithContext(g.Skip(r.Context())), nil
+	}
 	creds := core.Credentials{Authorization: r.Header.Values("Authorization")}
 	if fromQuery {
 		creds.Query = r.URL.Query()["access_token"]
 	}
-	return creds
+	ctx, err := g.Authenticate(r.Context(), r.Method, creds)
+	return r.WithContext(ctx), err
 }
