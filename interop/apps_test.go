@@ -31,28 +31,58 @@ const (
 	writeChallenge = "write:data openid"
 )
 
-// app is one adapter serving the routes below over real HTTP, with a
-// Verifier of its own (so that each adapter goes through its own key set
-// life cycle, unknown-kid refresh included):
+// route is one route every app guards with the same policy, answering
+// 200 {"sub": "<sub>"}:
 //
-//	GET  /me         any valid token       200 {"sub": "<sub>"}
-//	GET  /api/read   scopes any of read:data, admin     200
-//	POST /api/write  scopes all of write:data, openid   200
-type app struct {
-	name string
-	url  string
+//	GET  /me         any valid token
+//	GET  /api/read   scopes any of read:data, admin
+//	POST /api/write  scopes all of write:data, openid
+type route struct {
+	method, path string
+	policy       core.Policy
 }
 
-// newApps builds the Echo, Fiber and chi apps, each with its own
+var routes = []route{
+	{http.MethodGet, "/me", core.Authenticated()},
+	{http.MethodGet, "/api/read", readPolicy},
+	{http.MethodPost, "/api/write", writePolicy},
+}
+
+// reply is the body of every route.
+func reply(c *core.Claims) map[string]string { return map[string]string{"sub": c.Subject()} }
+
+// app is one adapter serving the routes over real HTTP, with a
+// Verifier of its own, so that each adapter goes through its own key set
+// life cycle, unknown-kid refresh included.
+type app struct {
+	name string
+	send transport
+}
+
+// transport sends one request for the route method and path with the
+// token as a bearer credential ("" for none).
+type transport func(t testing.TB, method, path, token string) answer
+
+// adapters are the apps newApps starts, one per adapter module.
+var adapters = []struct {
+	name  string
+	serve func(testing.TB, *core.Verifier) transport
+}{
+	{"echo", overHTTP(serveEcho)},
+	{"fiber", overHTTP(serveFiber)},
+	{"chi", overHTTP(serveChi)},
+}
+
+// newApps starts every adapter's app, each with its own
 // core.NewVerifier(cfg), listening on 127.0.0.1; all are closed in
 // t.Cleanup.
 func newApps(t testing.TB, cfg core.Config) []app {
 	t.Helper()
-	return []app{
-		{"echo", serveEcho(t, newVerifier(t, cfg))},
-		{"fiber", serveFiber(t, newVerifier(t, cfg))},
-		{"chi", serveChi(t, newVerifier(t, cfg))},
+	apps := make([]app, 0, len(adapters))
+	for _, a := range adapters {
+		apps = append(apps, app{a.name, a.serve(t, newVerifier(t, cfg))})
 	}
+	return apps
 }
 
 func newVerifier(t testing.TB, cfg core.Config) *core.Verifier {
@@ -70,18 +100,34 @@ func serveHTTP(t testing.TB, h http.Handler) string {
 	return srv.URL
 }
 
+// serveListener serves on a new 127.0.0.1 listener until t ends, then
+// stops with shutdown, and returns the listener's address.
+func serveListener(t testing.TB, serve func(net.Listener) error, shutdown func(context.Context) error) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	served := make(chan error, 1)
+	go func() { served <- serve(ln) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = shutdown(ctx)
+		<-served
+	})
+	return ln.Addr().String()
+}
+
 func serveEcho(t testing.TB, v *core.Verifier) string {
 	t.Helper()
 	e := echo.New()
-	e.HideBanner, e.HidePort = true, true
-	g := e.Group("", echoauth.Middleware(v))
-	g.GET("/me", func(c echo.Context) error {
+	e.Use(echoauth.Middleware(v))
+	handle := func(c echo.Context) error {
 		claims, _ := echoauth.Claims(c)
-		return c.JSON(http.StatusOK, map[string]string{"sub": claims.Subject()})
-	})
-	okEcho := func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]bool{"ok": true}) }
-	g.GET("/api/read", okEcho, echoauth.Require(readPolicy))
-	g.POST("/api/write", okEcho, echoauth.Require(writePolicy))
+		return c.JSON(http.StatusOK, reply(claims))
+	}
+	for _, rt := range routes {
+		e.Add(rt.method, rt.path, handle, echoauth.Require(rt.policy))
+	}
 	return serveHTTP(t, e)
 }
 
@@ -89,37 +135,26 @@ func serveFiber(t testing.TB, v *core.Verifier) string {
 	t.Helper()
 	f := fiber.New(fiber.Config{DisableStartupMessage: true})
 	f.Use(fiberauth.Middleware(v))
-	f.Get("/me", func(c *fiber.Ctx) error {
+	handle := func(c *fiber.Ctx) error {
 		claims, _ := fiberauth.Claims(c)
-		return c.JSON(map[string]string{"sub": claims.Subject()})
-	})
-	okFiber := func(c *fiber.Ctx) error { return c.JSON(map[string]bool{"ok": true}) }
-	f.Get("/api/read", fiberauth.Require(readPolicy), okFiber)
-	f.Post("/api/write", fiberauth.Require(writePolicy), okFiber)
-
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	served := make(chan error, 1)
-	go func() { served <- f.Listener(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = f.ShutdownWithContext(ctx)
-		<-served
-	})
-	return "http://" + ln.Addr().String()
+		return c.JSON(reply(claims))
+	}
+	for _, rt := range routes {
+		f.Add(rt.method, rt.path, fiberauth.Require(rt.policy), handle)
+	}
+	return "http://" + serveListener(t, f.Listener, f.ShutdownWithContext)
 }
 
 func serveChi(t testing.TB, v *core.Verifier) string {
 	t.Helper()
 	r := chi.NewRouter()
 	r.Use(chiauth.Middleware(v))
-	r.Get("/me", func(w http.ResponseWriter, r *http.Request) {
+	handle := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		claims, _ := chiauth.Claims(r)
-		writeJSON(w, map[string]string{"sub": claims.Subject()})
+		writeJSON(w, reply(claims))
 	})
-	okChi := func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, map[string]bool{"ok": true}) }
-	r.With(chiauth.Require(readPolicy)).Get("/api/read", okChi)
-	r.With(chiauth.Require(writePolicy)).Post("/api/write", okChi)
+	for _, rt := range routes {
+		r.With(chiauth.Require(rt.policy)).Method(rt.method, rt.path, handle)
+	}
 	return serveHTTP(t, r)
 }

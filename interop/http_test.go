@@ -2,6 +2,7 @@ package interop
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/axiomsgo/axioms/core"
 )
 
 // client sends every request of the tests; nothing is shared with the
@@ -30,60 +33,81 @@ func writeJSON(w http.ResponseWriter, v any) {
 type call struct {
 	method, path string
 	status       int
-	err          string // RFC 6750 error code in the challenge and the body; "" on success
+	err          string // RFC 6750 error code of the challenge; "" on success and for no credentials
 	scope        string // scope="..." of the challenge, for insufficient_scope
 	sub          string // for GET /me: the expected {"sub": ...}
 }
 
 // answer is an app's response, reduced to what the contract speaks of.
 type answer struct {
-	status    int
-	challenge map[string]string // WWW-Authenticate parameters; nil without the header
-	body      map[string]any
+	status      int
+	challenge   map[string]string // WWW-Authenticate parameters; nil without the header
+	sub         string            // "sub" of the body
+	description string            // error_description of the body
+	body        map[string]any    // the JSON body
 }
 
-// send makes the request with the token as a bearer credential.
-func send(t testing.TB, a app, method, path, token string) answer {
-	t.Helper()
-	req, err := http.NewRequest(method, a.url+path, nil)
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := client.Do(req)
-	require.NoError(t, err, "%s %s via %s", method, path, a.name)
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	ans := answer{status: resp.StatusCode}
-	if h := resp.Header.Get("WWW-Authenticate"); h != "" {
-		ans.challenge = parseChallenge(t, h)
+// overHTTP makes an HTTP server of serve a transport: each request goes to
+// its URL with the token as a bearer credential.
+func overHTTP(serve func(testing.TB, *core.Verifier) string) func(testing.TB, *core.Verifier) transport {
+	return func(t testing.TB, v *core.Verifier) transport {
+		t.Helper()
+		return httpTransport(serve(t, v))
 	}
-	if len(data) > 0 {
-		require.NoError(t, json.Unmarshal(data, &ans.body), "%s %s via %s: body %q is not JSON", method, path, a.name, data)
+}
+
+func httpTransport(base string) transport {
+	return func(t testing.TB, method, path, token string) answer {
+		t.Helper()
+		req, err := http.NewRequest(method, base+path, nil)
+		require.NoError(t, err)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := client.Do(req)
+		require.NoError(t, err, "%s %s", method, base+path)
+		defer resp.Body.Close()
+		data, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		ans := answer{status: resp.StatusCode}
+		if h := resp.Header.Get("WWW-Authenticate"); h != "" {
+			ans.challenge = parseChallenge(t, h)
+		}
+		if len(data) > 0 {
+			require.NoError(t, json.Unmarshal(data, &ans.body), "%s %s: body %q is not JSON", method, base+path, data)
+		}
+		ans.sub, _ = ans.body["sub"].(string)
+		ans.description, _ = ans.body["error_description"].(string)
+		return ans
 	}
-	return ans
 }
 
 // check sends the call with token to a and asserts the answer.
 func (c call) check(t *testing.T, a app, token string) {
 	t.Helper()
-	got := send(t, a, c.method, c.path, token)
+	got := a.send(t, c.method, c.path, token)
 	where := fmt.Sprintf("%s %s via %s", c.method, c.path, a.name)
-	if !assert.Equal(t, c.status, got.status, "%s: status (body %v)", where, got.body) {
+	if !assert.Equal(t, c.status, got.status, "%s: status (body %v, %q)", where, got.body, got.description) {
 		return
 	}
-	if c.err == "" {
+	if c.status == http.StatusOK {
 		assert.Nil(t, got.challenge, "%s: no challenge on success", where)
 		if c.sub != "" {
-			assert.Equal(t, c.sub, got.body["sub"], "%s: sub", where)
+			assert.Equal(t, c.sub, got.sub, "%s: sub", where)
 		}
 		return
 	}
 	require.NotNil(t, got.challenge, "%s: WWW-Authenticate missing", where)
 	assert.Equal(t, "api", got.challenge["realm"], "%s: realm", where)
 	assert.Equal(t, c.err, got.challenge["error"], "%s: challenge error", where)
-	assert.Equal(t, c.err, got.body["error"], "%s: body error", where)
-	assert.NotEmpty(t, got.challenge["error_description"], "%s: error_description", where)
 	assert.Equal(t, c.scope, got.challenge["scope"], "%s: challenge scope", where)
+	assert.NotEmpty(t, got.description, "%s: error description", where)
+	if c.err != "" { // without credentials the challenge has no error (RFC 6750 §3.1)
+		assert.Equal(t, got.description, got.challenge["error_description"], "%s: error_description", where)
+	}
+	if got.body != nil {
+		assert.Equal(t, cmp.Or(c.err, "unauthorized"), got.body["error"], "%s: body error", where)
+	}
 }
 
 // checkAll runs every call through every app, in subtests named
@@ -95,6 +119,26 @@ func checkAll(t *testing.T, apps []app, token string, calls ...call) {
 			t.Run(a.name+"/"+c.method+" "+c.path, func(t *testing.T) { c.check(t, a, token) })
 		}
 	}
+}
+
+// everyRoute returns a call of every route expecting status and err.
+func everyRoute(status int, err string) []call {
+	calls := make([]call, 0, len(routes))
+	for _, rt := range routes {
+		calls = append(calls, call{method: rt.method, path: rt.path, status: status, err: err})
+	}
+	return calls
+}
+
+// checkRefusals sends no token, then token tampered with (tamper), to
+// every route of every app: both are refused with 401, the first with a
+// bare challenge, the second as an invalid token.
+func checkRefusals(t *testing.T, apps []app, token string) {
+	t.Helper()
+	t.Run("no token", func(t *testing.T) { checkAll(t, apps, "", everyRoute(http.StatusUnauthorized, "")...) })
+	t.Run("tampered token", func(t *testing.T) {
+		checkAll(t, apps, tamper(t, token), everyRoute(http.StatusUnauthorized, "invalid_token")...)
+	})
 }
 
 var challengeParam = regexp.MustCompile(`([A-Za-z_]+)="((?:[^"\\]|\\.)*)"`)
@@ -125,6 +169,19 @@ func jwtParts(t testing.TB, token string) (header, payload map[string]any) {
 		return m
 	}
 	return decode(parts[0]), decode(parts[1])
+}
+
+// tamper returns token with every scope added to its payload after
+// signing, header and signature unchanged: the signature no longer
+// matches.
+func tamper(t testing.TB, token string) string {
+	t.Helper()
+	_, claims := jwtParts(t, token)
+	claims["scope"] = "read:data write:data openid admin"
+	payload, err := json.Marshal(claims)
+	require.NoError(t, err)
+	parts := strings.Split(token, ".")
+	return parts[0] + "." + base64.RawURLEncoding.EncodeToString(payload) + "." + parts[2]
 }
 
 // getJSON fetches url and decodes its JSON body.

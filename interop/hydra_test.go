@@ -193,6 +193,8 @@ func TestHydra(t *testing.T) {
 		)
 	})
 
+	t.Run("no token, tampered token", func(t *testing.T) { checkRefusals(t, apps, readTok) })
+
 	t.Run("aud [] refused", func(t *testing.T) {
 		tok := h.token(t, id, secret, "read:data", "")
 		_, claims := jwtParts(t, tok)
@@ -252,7 +254,7 @@ func TestHydraKeyRotation(t *testing.T) {
 		t.Run(a.name, func(t *testing.T) {
 			start := time.Now()
 			attempts, err := eventually(15*time.Second, func() error {
-				got := send(t, a, "GET", "/api/read", newTok)
+				got := a.send(t, "GET", "/api/read", newTok)
 				switch {
 				case got.status == http.StatusOK:
 					return nil

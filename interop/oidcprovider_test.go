@@ -127,6 +127,8 @@ func TestOIDCProvider(t *testing.T) {
 		)
 	})
 
+	t.Run("no token, tampered token", func(t *testing.T) { checkRefusals(t, apps, esTok) })
+
 	t.Run("HS256 without kid refused", func(t *testing.T) {
 		checkAll(t, apps, hsTok,
 			call{method: "GET", path: "/me", status: 401, err: "invalid_token"},
