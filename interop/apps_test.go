@@ -8,15 +8,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/go-chi/chi/v5"
 	"github.com/gofiber/fiber/v2"
+	fiber3 "github.com/gofiber/fiber/v3"
 	"github.com/labstack/echo/v4"
+	echo5 "github.com/labstack/echo/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/axiomsgo/axioms/chiauth"
 	"github.com/axiomsgo/axioms/core"
+	"github.com/axiomsgo/axioms/echo5auth"
 	"github.com/axiomsgo/axioms/echoauth"
+	"github.com/axiomsgo/axioms/fiber3auth"
 	"github.com/axiomsgo/axioms/fiberauth"
+	"github.com/axiomsgo/axioms/ginauth"
 )
 
 // The policies every app enforces, with the challenge scope lists they
@@ -69,8 +75,11 @@ var adapters = []struct {
 	serve func(testing.TB, *core.Verifier) transport
 }{
 	{"echo", overHTTP(serveEcho)},
+	{"echo5", overHTTP(serveEcho5)},
 	{"fiber", overHTTP(serveFiber)},
+	{"fiber3", overHTTP(serveFiber3)},
 	{"chi", overHTTP(serveChi)},
+	{"gin", overHTTP(serveGin)},
 }
 
 // newApps starts every adapter's app, each with its own
@@ -131,6 +140,20 @@ func serveEcho(t testing.TB, v *core.Verifier) string {
 	return serveHTTP(t, e)
 }
 
+func serveEcho5(t testing.TB, v *core.Verifier) string {
+	t.Helper()
+	e := echo5.New()
+	e.Use(echo5auth.Middleware(v))
+	handle := func(c *echo5.Context) error {
+		claims, _ := echo5auth.Claims(c)
+		return c.JSON(http.StatusOK, reply(claims))
+	}
+	for _, rt := range routes {
+		e.Add(rt.method, rt.path, handle, echo5auth.Require(rt.policy))
+	}
+	return serveHTTP(t, e)
+}
+
 func serveFiber(t testing.TB, v *core.Verifier) string {
 	t.Helper()
 	f := fiber.New(fiber.Config{DisableStartupMessage: true})
@@ -145,6 +168,21 @@ func serveFiber(t testing.TB, v *core.Verifier) string {
 	return "http://" + serveListener(t, f.Listener, f.ShutdownWithContext)
 }
 
+func serveFiber3(t testing.TB, v *core.Verifier) string {
+	t.Helper()
+	f := fiber3.New()
+	f.Use(fiber3auth.Middleware(v))
+	handle := func(c fiber3.Ctx) error {
+		claims, _ := fiber3auth.Claims(c)
+		return c.JSON(reply(claims))
+	}
+	for _, rt := range routes {
+		f.Add([]string{rt.method}, rt.path, fiber3auth.Require(rt.policy), handle)
+	}
+	listen := func(ln net.Listener) error { return f.Listener(ln, fiber3.ListenConfig{DisableStartupMessage: true}) }
+	return "http://" + serveListener(t, listen, f.ShutdownWithContext)
+}
+
 func serveChi(t testing.TB, v *core.Verifier) string {
 	t.Helper()
 	r := chi.NewRouter()
@@ -155,6 +193,22 @@ func serveChi(t testing.TB, v *core.Verifier) string {
 	})
 	for _, rt := range routes {
 		r.With(chiauth.Require(rt.policy)).Method(rt.method, rt.path, handle)
+	}
+	return serveHTTP(t, r)
+}
+
+func init() { gin.SetMode(gin.ReleaseMode) } // once, before any test: SetMode is not safe for concurrent use
+
+func serveGin(t testing.TB, v *core.Verifier) string {
+	t.Helper()
+	r := gin.New()
+	r.Use(ginauth.Middleware(v))
+	handle := func(c *gin.Context) {
+		claims, _ := ginauth.Claims(c)
+		c.JSON(http.StatusOK, reply(claims))
+	}
+	for _, rt := range routes {
+		r.Handle(rt.method, rt.path, ginauth.Require(rt.policy), handle)
 	}
 	return serveHTTP(t, r)
 }

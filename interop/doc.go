@@ -1,8 +1,8 @@
 // Package interop proves the library against real authorization servers:
 // Ory Hydra v2.3.0 and node oidc-provider 9.13.3, both started on loopback
 // by the tests, whose client-credentials tokens are sent over real HTTP
-// through each adapter (echoauth, fiberauth, chiauth) guarding the same
-// routes with scope policies.
+// through each HTTP adapter (echoauth, echo5auth, fiberauth, fiber3auth,
+// chiauth, ginauth) guarding the same routes with scope policies.
 //
 // The tests need two things that `make interop` prepares and passes in the
 // environment:
