@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 	echo5 "github.com/labstack/echo/v5"
 	"github.com/stretchr/testify/require"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/axiomsgo/axioms/chiauth"
 	"github.com/axiomsgo/axioms/core"
@@ -38,26 +39,30 @@ const (
 )
 
 // route is one route every app guards with the same policy, answering
-// 200 {"sub": "<sub>"}:
+// 200 {"sub": "<sub>"}. The gRPC app serves each as an RPC of the standard
+// health service (grpc.health.v1.Health), Check answering the subject in
+// its x-subject header and Watch, a server stream, going through the
+// stream interceptor:
 //
-//	GET  /me         any valid token
-//	GET  /api/read   scopes any of read:data, admin
-//	POST /api/write  scopes all of write:data, openid
+//	GET  /me         any valid token                    Check
+//	GET  /api/read   scopes any of read:data, admin     List
+//	POST /api/write  scopes all of write:data, openid   Watch
 type route struct {
 	method, path string
 	policy       core.Policy
+	rpc          string // the full method name standing for it over gRPC
 }
 
 var routes = []route{
-	{http.MethodGet, "/me", core.Authenticated()},
-	{http.MethodGet, "/api/read", readPolicy},
-	{http.MethodPost, "/api/write", writePolicy},
+	{http.MethodGet, "/me", core.Authenticated(), healthpb.Health_Check_FullMethodName},
+	{http.MethodGet, "/api/read", readPolicy, healthpb.Health_List_FullMethodName},
+	{http.MethodPost, "/api/write", writePolicy, healthpb.Health_Watch_FullMethodName},
 }
 
 // reply is the body of every route.
 func reply(c *core.Claims) map[string]string { return map[string]string{"sub": c.Subject()} }
 
-// app is one adapter serving the routes over real HTTP, with a
+// app is one adapter serving the routes over real HTTP (or gRPC), with a
 // Verifier of its own, so that each adapter goes through its own key set
 // life cycle, unknown-kid refresh included.
 type app struct {
@@ -80,6 +85,7 @@ var adapters = []struct {
 	{"fiber3", overHTTP(serveFiber3)},
 	{"chi", overHTTP(serveChi)},
 	{"gin", overHTTP(serveGin)},
+	{"grpc", serveGRPC},
 }
 
 // newApps starts every adapter's app, each with its own

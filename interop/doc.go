@@ -2,7 +2,10 @@
 // Ory Hydra v2.3.0 and node oidc-provider 9.13.3, both started on loopback
 // by the tests, whose client-credentials tokens are sent over real HTTP
 // through each HTTP adapter (echoauth, echo5auth, fiberauth, fiber3auth,
-// chiauth, ginauth) guarding the same routes with scope policies.
+// chiauth, ginauth) guarding the same routes with scope policies, and over
+// gRPC (HTTP/2 on loopback TCP, the token in the authorization metadata)
+// through grpcauth's unary and stream interceptors guarding the standard
+// health service's RPCs with the same policies.
 //
 // The tests need two things that `make interop` prepares and passes in the
 // environment:

@@ -15,6 +15,7 @@ require (
 	github.com/axiomsgo/axioms/fiber3auth v0.0.0
 	github.com/axiomsgo/axioms/fiberauth v0.0.0
 	github.com/axiomsgo/axioms/ginauth v0.0.0
+	github.com/axiomsgo/axioms/grpcauth v0.0.0
 	github.com/gin-gonic/gin v1.12.0
 	github.com/go-chi/chi/v5 v5.5.0
 	github.com/gofiber/fiber/v2 v2.52.15
@@ -22,6 +23,7 @@ require (
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/labstack/echo/v5 v5.4.4
 	github.com/stretchr/testify v1.12.1
+	google.golang.org/grpc v1.85.0
 )
 
 require (
@@ -77,6 +79,7 @@ require (
 	golang.org/x/sys v0.48.0 // indirect
 	golang.org/x/text v0.42.0 // indirect
 	golang.org/x/time v0.15.0 // indirect
+	google.golang.org/genproto/googleapis/rpc v0.0.0-20260817212433-ac3dfec99bb1 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
 
@@ -88,4 +91,5 @@ replace (
 	github.com/axiomsgo/axioms/fiber3auth => ../fiber3auth
 	github.com/axiomsgo/axioms/fiberauth => ../fiberauth
 	github.com/axiomsgo/axioms/ginauth => ../ginauth
+	github.com/axiomsgo/axioms/grpcauth => ../grpcauth
 )

@@ -32,7 +32,7 @@ func writeJSON(w http.ResponseWriter, v any) {
 // call is one request to an app and what must come back.
 type call struct {
 	method, path string
-	status       int
+	status       int    // HTTP status; over gRPC the status its code stands for (see grpcStatus)
 	err          string // RFC 6750 error code of the challenge; "" on success and for no credentials
 	scope        string // scope="..." of the challenge, for insufficient_scope
 	sub          string // for GET /me: the expected {"sub": ...}
@@ -40,11 +40,11 @@ type call struct {
 
 // answer is an app's response, reduced to what the contract speaks of.
 type answer struct {
-	status      int
+	status      int               // HTTP status; over gRPC the one its status code stands for
 	challenge   map[string]string // WWW-Authenticate parameters; nil without the header
-	sub         string            // "sub" of the body
-	description string            // error_description of the body
-	body        map[string]any    // the JSON body
+	sub         string            // "sub" of the body (over gRPC, the x-subject header)
+	description string            // error_description of the body (over gRPC, the status message)
+	body        map[string]any    // the JSON body; nil over gRPC, which has none
 }
 
 // overHTTP makes an HTTP server of serve a transport: each request goes to
