@@ -28,18 +28,30 @@ func newGolangJWT(tb testing.TB, k *keyPair, size int) verifier {
 	for _, kid := range fillerKIDs(size) {
 		keys[kid] = k.pub
 	}
-	p := jwt.NewParser(jwt.WithValidMethods([]string{k.alg}), jwt.WithIssuer(issuer),
-		jwt.WithAudience(audience), jwt.WithExpirationRequired())
-	keyfunc := func(t *jwt.Token) (any, error) {
+	p, keyfunc := jwt.NewParser(golangJWTOptions(k.alg)...), kidKeyfunc(keys)
+	return func(token string) error {
+		_, err := p.Parse(token, keyfunc)
+		return err
+	}
+}
+
+// golangJWTOptions are the golang-jwt v5 parser options of every row built
+// on golang-jwt that lets them be set: the algorithm pinned, iss, aud and
+// exp required.
+func golangJWTOptions(alg string) []jwt.ParserOption {
+	return []jwt.ParserOption{jwt.WithValidMethods([]string{alg}), jwt.WithIssuer(issuer),
+		jwt.WithAudience(audience), jwt.WithExpirationRequired()}
+}
+
+// kidKeyfunc is a golang-jwt Keyfunc that picks the key named by the
+// token's kid in keys.
+func kidKeyfunc(keys map[string]any) jwt.Keyfunc {
+	return func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)
 		if key, ok := keys[kid]; ok {
 			return key, nil
 		}
 		return nil, errors.New("unknown kid")
-	}
-	return func(token string) error {
-		_, err := p.Parse(token, keyfunc)
-		return err
 	}
 }
 
