@@ -6,19 +6,28 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	ginjwt "github.com/appleboy/gin-jwt/v3"
+	"github.com/gin-gonic/gin"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/jwtauth/v5"
 	jwtware "github.com/gofiber/contrib/jwt"
+	jwtware3 "github.com/gofiber/contrib/v3/jwt"
 	"github.com/gofiber/fiber/v2"
+	fiber3 "github.com/gofiber/fiber/v3"
 	echojwt "github.com/labstack/echo-jwt/v4"
+	echojwt5 "github.com/labstack/echo-jwt/v5"
 	"github.com/labstack/echo/v4"
+	echo5 "github.com/labstack/echo/v5"
 	jwxv2 "github.com/lestrrat-go/jwx/v2/jwt"
 	"github.com/valyala/fasthttp"
 
 	"github.com/axiomsgo/axioms/chiauth"
 	"github.com/axiomsgo/axioms/core"
+	"github.com/axiomsgo/axioms/echo5auth"
 	"github.com/axiomsgo/axioms/echoauth"
+	"github.com/axiomsgo/axioms/fiber3auth"
 	"github.com/axiomsgo/axioms/fiberauth"
+	"github.com/axiomsgo/axioms/ginauth"
 )
 
 // End to end: one GET with a bearer token through each framework's router,
@@ -54,9 +63,9 @@ func netHTTP(h http.Handler, token string) server {
 	}
 }
 
-// fiberServe serves app with one reused fasthttp.RequestCtx.
-func fiberServe(app *fiber.App, token string) server {
-	h := app.Handler()
+// fiberServe serves a Fiber app (v2 or v3: both run on fasthttp) through
+// its handler h with one reused fasthttp.RequestCtx.
+func fiberServe(h fasthttp.RequestHandler, token string) server {
 	ctx := &fasthttp.RequestCtx{}
 	return func() int {
 		ctx.Request.Reset()
@@ -82,14 +91,46 @@ func echoApp(mw echo.MiddlewareFunc) http.Handler {
 	return e
 }
 
+// echo5App builds an Echo v5 router with mw (nil: none).
+func echo5App(mw echo5.MiddlewareFunc) http.Handler {
+	e := echo5.New()
+	if mw != nil {
+		e.Use(mw)
+	}
+	e.GET("/api/items", func(c *echo5.Context) error { return c.NoContent(http.StatusNoContent) })
+	return e
+}
+
 // fiberApp builds a Fiber v2 app with mw (nil: none).
-func fiberApp(mw fiber.Handler) *fiber.App {
+func fiberApp(mw fiber.Handler) fasthttp.RequestHandler {
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
 	if mw != nil {
 		app.Use(mw)
 	}
 	app.Get("/api/items", func(c *fiber.Ctx) error { return c.SendStatus(fiber.StatusNoContent) })
-	return app
+	return app.Handler()
+}
+
+// fiber3App builds a Fiber v3 app with mw (nil: none).
+func fiber3App(mw fiber3.Handler) fasthttp.RequestHandler {
+	app := fiber3.New()
+	if mw != nil {
+		app.Use(mw)
+	}
+	app.Get("/api/items", func(c fiber3.Ctx) error { return c.SendStatus(fiber3.StatusNoContent) })
+	return app.Handler()
+}
+
+// ginApp builds a Gin engine (release mode, no default middleware, as
+// gin.New) with mw (nil: none).
+func ginApp(mw gin.HandlerFunc) http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	if mw != nil {
+		r.Use(mw)
+	}
+	r.GET("/api/items", func(c *gin.Context) { c.Status(http.StatusNoContent) })
+	return r
 }
 
 // chiApp builds a chi router with mws.
@@ -100,13 +141,43 @@ func chiApp(mws ...func(http.Handler) http.Handler) http.Handler {
 	return r
 }
 
-// usual returns each framework's usual JWT middleware for k.
+// echoJWT is labstack/echo-jwt (Echo v4) as its README shows: the
+// algorithm and a kid → key map.
 func echoJWT(k *keyPair) echo.MiddlewareFunc {
 	return echojwt.WithConfig(echojwt.Config{SigningMethod: k.alg, SigningKeys: map[string]any{k.kid: k.pub}})
 }
 
+// echoJWT5 is the same with labstack/echo-jwt/v5 (Echo v5).
+func echoJWT5(k *keyPair) echo5.MiddlewareFunc {
+	return echojwt5.WithConfig(echojwt5.Config{SigningMethod: k.alg, SigningKeys: map[string]any{k.kid: k.pub}})
+}
+
+// fiberJWT is gofiber/contrib/jwt (Fiber v2) with a kid → key map.
 func fiberJWT(k *keyPair) fiber.Handler {
 	return jwtware.New(jwtware.Config{SigningKeys: map[string]jwtware.SigningKey{k.kid: {JWTAlg: k.alg, Key: k.pub}}})
+}
+
+// fiber3JWT is the same with gofiber/contrib/v3/jwt (Fiber v3).
+func fiber3JWT(k *keyPair) fiber3.Handler {
+	return jwtware3.New(jwtware3.Config{SigningKeys: map[string]jwtware3.SigningKey{k.kid: {JWTAlg: k.alg, Key: k.pub}}})
+}
+
+// ginJWT is appleboy/gin-jwt v3 as a resource server uses it (no login
+// handler): its KeyFunc picks the key by kid (its PubKeyFile/PubKeyBytes
+// cover RS256/384/512 only, and only beside a private key), and its
+// ParseOptions pin the algorithm and require iss, aud and exp as the
+// golang-jwt row does.
+func ginJWT(k *keyPair) gin.HandlerFunc {
+	mw, err := ginjwt.New(&ginjwt.GinJWTMiddleware{
+		Realm:            "api",
+		SigningAlgorithm: k.alg,
+		KeyFunc:          kidKeyfunc(map[string]any{k.kid: k.pub}),
+		ParseOptions:     golangJWTOptions(k.alg),
+	})
+	if err != nil {
+		panic(err) // a fixed configuration: a failure is a bug of this file
+	}
+	return mw.MiddlewareFunc()
 }
 
 func chiJWTAuth(k *keyPair) []func(http.Handler) http.Handler {
@@ -114,48 +185,87 @@ func chiJWTAuth(k *keyPair) []func(http.Handler) http.Handler {
 	return []func(http.Handler) http.Handler{jwtauth.Verifier(ja), jwtauth.Authenticator(ja)}
 }
 
-// servers returns the end-to-end rows of one framework for k and v.
-func servers(framework string, k *keyPair, v *core.Verifier, token string) map[string]server {
-	switch framework {
-	case "echo":
+// e2e builds each framework's end-to-end rows for k, v and token, by row
+// name: bare, axioms (the adapter over v) and the framework's usual JWT
+// middleware.
+var e2e = map[string]func(k *keyPair, v *core.Verifier, token string) map[string]server{
+	"echo": func(k *keyPair, v *core.Verifier, token string) map[string]server {
 		return map[string]server{
 			"bare":     netHTTP(echoApp(nil), token),
 			"axioms":   netHTTP(echoApp(echoauth.Middleware(v)), token),
 			"echo-jwt": netHTTP(echoApp(echoJWT(k)), token),
 		}
-	case "fiber":
+	},
+	"echo5": func(k *keyPair, v *core.Verifier, token string) map[string]server {
+		return map[string]server{
+			"bare":     netHTTP(echo5App(nil), token),
+			"axioms":   netHTTP(echo5App(echo5auth.Middleware(v)), token),
+			"echo-jwt": netHTTP(echo5App(echoJWT5(k)), token),
+		}
+	},
+	"fiber": func(k *keyPair, v *core.Verifier, token string) map[string]server {
 		return map[string]server{
 			"bare":        fiberServe(fiberApp(nil), token),
 			"axioms":      fiberServe(fiberApp(fiberauth.Middleware(v)), token),
 			"contrib-jwt": fiberServe(fiberApp(fiberJWT(k)), token),
 		}
-	default:
+	},
+	"fiber3": func(k *keyPair, v *core.Verifier, token string) map[string]server {
+		return map[string]server{
+			"bare":        fiberServe(fiber3App(nil), token),
+			"axioms":      fiberServe(fiber3App(fiber3auth.Middleware(v)), token),
+			"contrib-jwt": fiberServe(fiber3App(fiber3JWT(k)), token),
+		}
+	},
+	"gin": func(k *keyPair, v *core.Verifier, token string) map[string]server {
+		return map[string]server{
+			"bare":    netHTTP(ginApp(nil), token),
+			"axioms":  netHTTP(ginApp(ginauth.Middleware(v)), token),
+			"gin-jwt": netHTTP(ginApp(ginJWT(k)), token),
+		}
+	},
+	"chi": func(k *keyPair, v *core.Verifier, token string) map[string]server {
 		return map[string]server{
 			"bare":    netHTTP(chiApp(), token),
 			"axioms":  netHTTP(chiApp(chiauth.Middleware(v)), token),
 			"jwtauth": netHTTP(chiApp(chiJWTAuth(k)...), token),
 		}
-	}
+	},
 }
 
-var frameworks = []string{"echo", "fiber", "chi"}
+// servers returns the end-to-end rows of one framework for k and v.
+func servers(framework string, k *keyPair, v *core.Verifier, token string) map[string]server {
+	return e2e[framework](k, v, token)
+}
+
+// httpFrameworks are the frameworks of BenchmarkHTTP, frameworks all, in
+// table order.
+var (
+	httpFrameworks = []string{"echo", "echo5", "fiber", "fiber3", "gin", "chi"}
+	frameworks     = httpFrameworks
+)
 
 // rowOrder lists each framework's rows in table order.
 var rowOrder = map[string][]string{
-	"echo":  {"bare", "axioms", "echo-jwt"},
-	"fiber": {"bare", "axioms", "contrib-jwt"},
-	"chi":   {"bare", "axioms", "jwtauth"},
+	"echo":   {"bare", "axioms", "echo-jwt"},
+	"echo5":  {"bare", "axioms", "echo-jwt"},
+	"fiber":  {"bare", "axioms", "contrib-jwt"},
+	"fiber3": {"bare", "axioms", "contrib-jwt"},
+	"gin":    {"bare", "axioms", "gin-jwt"},
+	"chi":    {"bare", "axioms", "jwtauth"},
 }
 
-// BenchmarkHTTP is every framework × {bare, axioms, usual} × algorithm,
-// with the axioms-go token cache off, plus the axioms adapters with the
-// cache on (a hit on every request after the first).
-func BenchmarkHTTP(b *testing.B) {
+// BenchmarkHTTP is every HTTP framework × {bare, axioms, usual} ×
+// algorithm, with the axioms-go token cache off, plus the axioms adapters
+// with the cache on (a hit on every request after the first).
+func BenchmarkHTTP(b *testing.B) { benchE2E(b, httpFrameworks) }
+
+func benchE2E(b *testing.B, fws []string) {
 	for _, alg := range algs {
 		k := keyFor(b, alg)
 		tok := k.sign(b, baseClaims(nil))
 		v := newCoreVerifier(b, k, 1, false)
-		for _, fw := range frameworks {
+		for _, fw := range fws {
 			rows := servers(fw, k, v, tok)
 			for _, name := range rowOrder[fw] {
 				if name == "bare" && alg != algs[0] {
@@ -168,7 +278,7 @@ func BenchmarkHTTP(b *testing.B) {
 	k := keyFor(b, "RS256")
 	tok := k.sign(b, baseClaims(nil))
 	cached := newCoreVerifier(b, k, 1, true)
-	for _, fw := range frameworks {
+	for _, fw := range fws {
 		s := servers(fw, k, cached, tok)["axioms"]
 		b.Run(fmt.Sprintf("RS256/%s-axioms-cache-hit", fw), func(b *testing.B) { serve(b, s) })
 	}
