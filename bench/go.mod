@@ -10,6 +10,7 @@ replace (
 	github.com/axiomsgo/axioms/fiber3auth => ../fiber3auth
 	github.com/axiomsgo/axioms/fiberauth => ../fiberauth
 	github.com/axiomsgo/axioms/ginauth => ../ginauth
+	github.com/axiomsgo/axioms/grpcauth => ../grpcauth
 )
 
 require (
@@ -22,6 +23,7 @@ require (
 	github.com/axiomsgo/axioms/fiber3auth v0.0.0
 	github.com/axiomsgo/axioms/fiberauth v0.0.0
 	github.com/axiomsgo/axioms/ginauth v0.0.0
+	github.com/axiomsgo/axioms/grpcauth v0.0.0
 	github.com/gin-gonic/gin v1.12.0
 	github.com/go-chi/chi/v5 v5.5.0
 	github.com/go-chi/jwtauth/v5 v5.3.3
@@ -31,6 +33,7 @@ require (
 	github.com/gofiber/fiber/v2 v2.52.15
 	github.com/gofiber/fiber/v3 v3.1.0
 	github.com/golang-jwt/jwt/v5 v5.3.1
+	github.com/grpc-ecosystem/go-grpc-middleware/v2 v2.3.4
 	github.com/labstack/echo-jwt/v4 v4.4.0
 	github.com/labstack/echo-jwt/v5 v5.0.1
 	github.com/labstack/echo/v4 v4.16.0
@@ -38,6 +41,7 @@ require (
 	github.com/lestrrat-go/jwx/v2 v2.1.3
 	github.com/lestrrat-go/jwx/v3 v3.4.0
 	github.com/valyala/fasthttp v1.70.0
+	google.golang.org/grpc v1.85.0
 )
 
 require (
@@ -98,5 +102,6 @@ require (
 	golang.org/x/sys v0.48.0 // indirect
 	golang.org/x/text v0.42.0 // indirect
 	golang.org/x/time v0.15.0 // indirect
+	google.golang.org/genproto/googleapis/rpc v0.0.0-20260817212433-ac3dfec99bb1 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )

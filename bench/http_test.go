@@ -36,6 +36,7 @@ import (
 // asymmetric keys. The handler answers 204. Requests are served in process
 // (ServeHTTP, or Fiber's fasthttp handler on a reused RequestCtx): no
 // network, so the figures are the router's and the middleware's own cost.
+// gRPC is the same in grpc_test.go.
 
 // server serves one request and reports the status.
 type server func() int
@@ -231,6 +232,7 @@ var e2e = map[string]func(k *keyPair, v *core.Verifier, token string) map[string
 			"jwtauth": netHTTP(chiApp(chiJWTAuth(k)...), token),
 		}
 	},
+	"grpc": grpcServers,
 }
 
 // servers returns the end-to-end rows of one framework for k and v.
@@ -238,11 +240,12 @@ func servers(framework string, k *keyPair, v *core.Verifier, token string) map[s
 	return e2e[framework](k, v, token)
 }
 
-// httpFrameworks are the frameworks of BenchmarkHTTP, frameworks all, in
-// table order.
+// httpFrameworks are the frameworks of BenchmarkHTTP, grpcFrameworks
+// those of BenchmarkGRPC, frameworks both, in table order.
 var (
 	httpFrameworks = []string{"echo", "echo5", "fiber", "fiber3", "gin", "chi"}
-	frameworks     = httpFrameworks
+	grpcFrameworks = []string{"grpc"}
+	frameworks     = append(append([]string{}, httpFrameworks...), grpcFrameworks...)
 )
 
 // rowOrder lists each framework's rows in table order.
@@ -253,6 +256,7 @@ var rowOrder = map[string][]string{
 	"fiber3": {"bare", "axioms", "contrib-jwt"},
 	"gin":    {"bare", "axioms", "gin-jwt"},
 	"chi":    {"bare", "axioms", "jwtauth"},
+	"grpc":   {"bare", "axioms", "go-grpc-middleware"},
 }
 
 // BenchmarkHTTP is every HTTP framework × {bare, axioms, usual} ×
