@@ -215,6 +215,40 @@ func maxSamples(res map[string]*result) int {
 
 var algs = []string{"RS256", "PS256", "ES256", "EdDSA"}
 
+// e2eFramework is one framework of the end-to-end rows: the benchmark that
+// runs it, its name in the benchmark names, its label, the axioms-go
+// adapter, and the usual middleware beside it (name, label).
+type e2eFramework struct {
+	benchmark, fw, label, adapter, peer, peerLabel string
+}
+
+// e2eFrameworks are the end-to-end rows of the tables, in table order
+// (bench/http_test.go and bench/grpc_test.go).
+var e2eFrameworks = []e2eFramework{
+	{"BenchmarkHTTP", "echo", "echo v4", "echoauth", "echo-jwt", "echo-jwt v4"},
+	{"BenchmarkHTTP", "echo5", "echo v5", "echo5auth", "echo-jwt", "echo-jwt v5"},
+	{"BenchmarkHTTP", "fiber", "fiber v2", "fiberauth", "contrib-jwt", "contrib jwt"},
+	{"BenchmarkHTTP", "fiber3", "fiber v3", "fiber3auth", "contrib-jwt", "contrib v3 jwt"},
+	{"BenchmarkHTTP", "gin", "gin", "ginauth", "gin-jwt", "appleboy/gin-jwt v3"},
+	{"BenchmarkHTTP", "chi", "chi", "chiauth", "jwtauth", "jwtauth v5"},
+	{"BenchmarkGRPC", "grpc", "grpc", "grpcauth", "go-grpc-middleware", "go-grpc-middleware v2 auth + golang-jwt v5"},
+}
+
+// bench is the name of the row of f for alg.
+func (f e2eFramework) bench(alg, row string) string {
+	return f.benchmark + "/" + alg + "/" + f.fw + "-" + row
+}
+
+// bare is the bare row of f, measured once (RS256: it verifies nothing).
+func (f e2eFramework) bare() string { return f.bench("RS256", "bare") }
+
+func (f e2eFramework) bareLabel() string {
+	if f.benchmark == "BenchmarkGRPC" {
+		return "bare unary call"
+	}
+	return "bare router"
+}
+
 // row is one table line: a label and the benchmark it shows.
 type row struct{ label, bench string }
 
@@ -228,30 +262,22 @@ func buildTables(res map[string]*result) []table {
 	var ts []table
 	for _, alg := range algs {
 		v := func(r string) string { return "BenchmarkVerify/" + alg + "/" + r }
-		h := func(r string) string { return "BenchmarkHTTP/" + alg + "/" + r }
-		bare := func(fw string) string { return "BenchmarkHTTP/RS256/" + fw + "-bare" }
-		ts = append(ts, table{
-			title: alg, floor: v("floor"),
-			rows: []row{
-				{"signature check alone", v("floor-sig")},
-				{"**floor (full)**", v("floor")},
-				{"**axioms-go core**", v("core")},
-				{"golang-jwt v5 (kid → key map)", v("golang-jwt")},
-				{"go-jose v4", v("go-jose")},
-				{"jwx v3 `jwt.Parse` + key set", v("jwx")},
-				{"auth0 go-jwt-middleware v3 validator", v("auth0")},
-				{"axioms-go core, token cache hit", "BenchmarkCacheHit/" + alg + "/core-cache-hit"},
-				{"echo, bare router", bare("echo")},
-				{"echo + axioms-go echoauth", h("echo-axioms")},
-				{"echo + echo-jwt", h("echo-echo-jwt")},
-				{"fiber v2, bare router", bare("fiber")},
-				{"fiber + axioms-go fiberauth", h("fiber-axioms")},
-				{"fiber + contrib jwt", h("fiber-contrib-jwt")},
-				{"chi, bare router", bare("chi")},
-				{"chi + axioms-go chiauth", h("chi-axioms")},
-				{"chi + jwtauth v5", h("chi-jwtauth")},
-			},
-		})
+		rows := []row{
+			{"signature check alone", v("floor-sig")},
+			{"**floor (full)**", v("floor")},
+			{"**axioms-go core**", v("core")},
+			{"golang-jwt v5 (kid → key map)", v("golang-jwt")},
+			{"go-jose v4", v("go-jose")},
+			{"jwx v3 `jwt.Parse` + key set", v("jwx")},
+			{"auth0 go-jwt-middleware v3 validator", v("auth0")},
+			{"axioms-go core, token cache hit", "BenchmarkCacheHit/" + alg + "/core-cache-hit"},
+		}
+		for _, f := range e2eFrameworks {
+			rows = append(rows, row{f.label + ", " + f.bareLabel(), f.bare()},
+				row{f.label + " + axioms-go " + f.adapter, f.bench(alg, "axioms")},
+				row{f.label + " + " + f.peerLabel, f.bench(alg, f.peer)})
+		}
+		ts = append(ts, table{title: alg, floor: v("floor"), rows: rows})
 	}
 	var ks []row
 	for _, n := range []string{"1", "10", "100"} {
@@ -272,9 +298,9 @@ func buildTables(res map[string]*result) []table {
 	for _, alg := range algs {
 		cache = append(cache, row{"core, " + alg, "BenchmarkCacheHit/" + alg + "/core-cache-hit"})
 	}
-	for _, fw := range []string{"echo", "fiber", "chi"} {
-		cache = append(cache, row{fw + ", bare router", "BenchmarkHTTP/RS256/" + fw + "-bare"},
-			row{fw + " + axioms-go adapter, cache hit", "BenchmarkHTTP/RS256/" + fw + "-axioms-cache-hit"})
+	for _, f := range e2eFrameworks {
+		cache = append(cache, row{f.label + ", " + f.bareLabel(), f.bare()},
+			row{f.label + " + axioms-go " + f.adapter + ", cache hit", f.bench("RS256", "axioms-cache-hit")})
 	}
 	ts = append(ts, table{title: "Token cache hits (RS256 token)", floor: "BenchmarkVerify/RS256/floor", rows: cache})
 	for _, form := range []string{"single", "multi"} {
@@ -385,17 +411,16 @@ func targets() string {
 		g, _ := get("BenchmarkVerify/" + alg + "/golang-jwt")
 		fmt.Fprintf(&b, "| %s core allocs < golang-jwt | %s vs %s | %s |\n", alg, thousands(c.allocs), thousands(g.allocs), yes(c.allocs < g.allocs))
 	}
-	for _, fw := range []string{"echo", "fiber", "chi"} {
-		bare := "BenchmarkHTTP/RS256/" + fw + "-bare"
-		over := overhead("BenchmarkHTTP/RS256/"+fw+"-axioms-cache-hit", bare, "BenchmarkCacheHit/RS256/core-cache-hit") / 1000
-		fmt.Fprintf(&b, "| %s adapter adds ≤ 2 µs over the bare router (with a cache hit: e2e − bare − core hit) | %.2f µs | %s |\n",
-			fw, over, yes(over <= 2))
+	for _, f := range e2eFrameworks {
+		over := overhead(f.bench("RS256", "axioms-cache-hit"), f.bare(), "BenchmarkCacheHit/RS256/core-cache-hit") / 1000
+		fmt.Fprintf(&b, "| %s %s adds ≤ 2 µs over the %s (with a cache hit: e2e − bare − core hit) | %.2f µs | %s |\n",
+			f.label, f.adapter, f.bareLabel(), over, yes(over <= 2))
 		var diffs []string
 		for _, alg := range algs {
-			d := overhead("BenchmarkHTTP/"+alg+"/"+fw+"-axioms", bare, "BenchmarkVerify/"+alg+"/core")
+			d := overhead(f.bench(alg, "axioms"), f.bare(), "BenchmarkVerify/"+alg+"/core")
 			diffs = append(diffs, fmt.Sprintf("%s %+.1f", alg, d/1000))
 		}
-		fmt.Fprintf(&b, "| %s adapter, full verification (e2e − bare − core, noisy) | %s µs | |\n", fw, strings.Join(diffs, ", "))
+		fmt.Fprintf(&b, "| %s %s, full verification (e2e − bare − core, noisy) | %s µs | |\n", f.label, f.adapter, strings.Join(diffs, ", "))
 	}
 	for _, alg := range algs {
 		h, _ := get("BenchmarkCacheHit/" + alg + "/core-cache-hit")
