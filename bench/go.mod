@@ -16,7 +16,7 @@ replace (
 require (
 	github.com/appleboy/gin-jwt/v3 v3.5.1
 	github.com/auth0/go-jwt-middleware/v3 v3.1.0
-	github.com/axiomsgo/axioms v0.1.0
+	github.com/axiomsgo/axioms v0.2.0
 	github.com/axiomsgo/axioms/chiauth v0.0.0
 	github.com/axiomsgo/axioms/echo5auth v0.0.0
 	github.com/axiomsgo/axioms/echoauth v0.0.0

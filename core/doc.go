@@ -10,10 +10,11 @@
 //
 // and on error the caller writes v.ErrorResponse(err): the RFC 6750 status,
 // WWW-Authenticate challenge and JSON body. The framework adapters of this
-// module (httpauth, chiauth, echoauth, fiberauth) do this through a Guard,
-// which decides for every one of them alike, and put the claims into the
-// request's context.Context: ClaimsFromContext and TokenFromContext read
-// them in any handler or service layer.
+// repository (httpauth, chiauth, echoauth, echo5auth, fiberauth,
+// fiber3auth, ginauth, grpcauth) do this through a Guard, which decides for
+// every one of them alike, and put the claims into the request's
+// context.Context: ClaimsFromContext and TokenFromContext read them in any
+// handler or service layer.
 //
 // What is checked (RFC 7515, RFC 7519, RFC 8725, RFC 9068): the compact JWS
 // form and strict base64url before any parsing; a strict protected header

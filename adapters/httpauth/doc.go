@@ -18,8 +18,9 @@
 //
 // # The adapter contract
 //
-// These rules hold, alike, for every adapter of this project (httpauth,
-// chiauth, echoauth, fiberauth), and one conformance suite checks them:
+// These rules hold, alike, for every HTTP adapter of this project
+// (httpauth, chiauth, echoauth, echo5auth, fiberauth, fiber3auth,
+// ginauth), and one conformance suite checks them:
 //
 //   - Middleware(v) panics when v is nil (a programmer error, reported when
 //     the middleware is built); nil options, and options given nil, keep
