@@ -4,11 +4,26 @@ import (
 	"bytes"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"strings"
 )
 
-// repo is the git repository the modules are released from.
-type repo struct{ root string }
+// repo is the git repository the modules are released from. Without git
+// (a checkout that is only files), the dry run publishes the next versions
+// from the files as they are, and nothing released can be compared.
+type repo struct {
+	root  string
+	noGit bool
+}
+
+// openRepo returns the repository at root, noting whether root is the top
+// of a git work tree.
+func openRepo(root string) repo {
+	r := repo{root: root}
+	top, err := r.git("rev-parse", "--show-toplevel")
+	r.noGit = err != nil || filepath.Clean(top) != filepath.Clean(root)
+	return r
+}
 
 // git runs git in the repository and returns its output without the
 // surrounding white space.
@@ -44,7 +59,7 @@ func (r repo) worktree() (string, error) {
 // checkout has it, else the commit versions.txt records, if present.
 // ok is false when neither is in this checkout (a shallow clone, say).
 func (r repo) released(m mod) (commit string, ok bool) {
-	if m.Released == "" {
+	if m.Released == "" || r.noGit {
 		return "", false
 	}
 	if c, err := r.git("rev-parse", "--verify", "--quiet", "refs/tags/"+m.Tag(m.Released)+"^{commit}"); err == nil && c != "" {

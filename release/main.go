@@ -39,7 +39,10 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	r := repo{root: abs}
+	r := openRepo(abs)
+	if r.noGit {
+		log.Print("WARNING not a git checkout: the next versions are made from the files as they are; released versions cannot be compared")
+	}
 	mods, err := readVersions(abs)
 	if err != nil {
 		log.Fatal(err)

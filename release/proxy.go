@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/semver"
@@ -24,9 +25,12 @@ type published struct {
 // (when its commit is in this checkout) and its next version, made from the
 // working tree.
 func releases(r repo, mods []mod) ([]published, error) {
-	tree, err := r.worktree()
-	if err != nil {
-		return nil, err
+	tree := "" // no git: the files as they are
+	if !r.noGit {
+		var err error
+		if tree, err = r.worktree(); err != nil {
+			return nil, err
+		}
 	}
 	var out []published
 	for _, m := range mods {
@@ -75,23 +79,23 @@ func writeVersion(r repo, dir string, p published) error {
 	if err != nil {
 		return err
 	}
-	subdir := strings.TrimPrefix(p.m.Dir, ".")
-	err = zip.CreateFromVCS(z, module.Version{Path: p.m.Path, Version: p.v}, r.root, p.rev, subdir)
+	mv := module.Version{Path: p.m.Path, Version: p.v}
+	if p.rev == "" {
+		err = zip.CreateFromDir(z, mv, filepath.Join(r.root, p.m.Dir))
+	} else {
+		err = zip.CreateFromVCS(z, mv, r.root, p.rev, strings.TrimPrefix(p.m.Dir, "."))
+	}
 	if cerr := z.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return err
 	}
-	gomod, err := r.gitBytes("show", p.rev+":"+filepath.ToSlash(filepath.Join(p.m.Dir, "go.mod")))
+	gomod, when, err := r.goModAndTime(p)
 	if err != nil {
 		return err
 	}
 	if err := os.WriteFile(base+".mod", gomod, 0o644); err != nil {
-		return err
-	}
-	when, err := r.commitTime(p.rev)
-	if err != nil {
 		return err
 	}
 	info, err := json.Marshal(struct{ Version, Time string }{p.v, when})
@@ -108,4 +112,19 @@ func versionDir(dir, path string) (string, error) {
 		return "", err
 	}
 	return filepath.Join(dir, filepath.FromSlash(esc), "@v"), nil
+}
+
+// goModAndTime returns p's go.mod and the time of its version: from the
+// commit, or from the files and the present without git.
+func (r repo) goModAndTime(p published) ([]byte, string, error) {
+	if p.rev == "" {
+		gomod, err := os.ReadFile(filepath.Join(r.root, p.m.Dir, "go.mod"))
+		return gomod, time.Now().UTC().Format(time.RFC3339), err
+	}
+	gomod, err := r.gitBytes("show", p.rev+":"+filepath.ToSlash(filepath.Join(p.m.Dir, "go.mod")))
+	if err != nil {
+		return nil, "", err
+	}
+	when, err := r.commitTime(p.rev)
+	return gomod, when, err
 }

@@ -276,3 +276,31 @@ func TestCheckWorkspace(t *testing.T) {
 		}
 	}
 }
+
+// Without git (a checkout that is only files) the next version is zipped
+// from the directory, and nothing released is compared.
+func TestProxyWithoutGit(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "go.mod", "module example.com/m\n\ngo 1.26\n")
+	write(t, root, "p/p.go", "package p\n\nconst V = 3\n")
+	r := openRepo(root)
+	if !r.noGit {
+		t.Fatal("a plain directory is taken for a git checkout")
+	}
+	mods := []mod{{Dir: ".", Path: "example.com/m", Next: "v0.2.0", Released: "v0.1.0", Commit: "0123456789ab"}}
+	pubs, err := releases(r, mods)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pubs) != 1 || pubs[0].v != "v0.2.0" {
+		t.Fatalf("published %v, want the next version only", pubs)
+	}
+	proxy := t.TempDir()
+	if err := writeProxy(r, proxy, pubs); err != nil {
+		t.Fatal(err)
+	}
+	zipFile := filepath.Join(proxy, "example.com", "m", "@v", "v0.2.0.zip")
+	if _, err := zip.CheckZip(module.Version{Path: "example.com/m", Version: "v0.2.0"}, zipFile); err != nil {
+		t.Error(err)
+	}
+}
