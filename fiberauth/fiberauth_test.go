@@ -19,11 +19,22 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/axiomsgo/axioms/authtest"
 	"github.com/axiomsgo/axioms/core"
 	"github.com/axiomsgo/axioms/fiberauth"
 )
+
+// Every test leaves no goroutine behind, but fasthttp's two background
+// ones: the idle-worker cleaner of a stopped server (it notices the stop
+// only after its sleep) and the Date-header updater, which lives as long
+// as the process.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m,
+		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*workerPool).Start.func2"),
+		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.updateServerDate.func1"))
+}
 
 // The conformance suite runs against fiberauth through the Fiber example
 // server (module examples: the binary, and its router in process); these
