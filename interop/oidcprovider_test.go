@@ -30,11 +30,16 @@ type oidcProvider struct {
 	TokenEndpoint string `json:"token_endpoint"`
 	ClientID      string `json:"client_id"`
 	ClientSecret  string `json:"client_secret"`
+	// The client of the MCP resource, when MCP_RESOURCE was set.
+	MCPClientID     string `json:"mcp_client_id"`
+	MCPClientSecret string `json:"mcp_client_secret"`
+	MCPResource     string `json:"mcp_resource"`
 }
 
 // startOIDCProvider runs node provider.mjs from OIDC_PROVIDER_DIR (after
-// `npm ci`) on a free loopback port and waits for its READY line.
-func startOIDCProvider(t testing.TB) *oidcProvider {
+// `npm ci`) on a free loopback port and waits for its READY line. env
+// (NAME=value) is added to its environment, such as MCP_RESOURCE.
+func startOIDCProvider(t testing.TB, env ...string) *oidcProvider {
 	t.Helper()
 	dir := requireEnv(t, "OIDC_PROVIDER_DIR", "interop/node after `npm ci`")
 	for _, f := range []string{"provider.mjs", "node_modules/oidc-provider/package.json"} {
@@ -48,7 +53,7 @@ func startOIDCProvider(t testing.TB) *oidcProvider {
 	}
 	cmd := exec.Command(node, "provider.mjs")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "PORT=0", "NODE_ENV=test")
+	cmd.Env = append(append(os.Environ(), "PORT=0", "NODE_ENV=test"), env...)
 	start := time.Now()
 	proc := startProcess(t, "oidc-provider", cmd)
 	var op oidcProvider

@@ -13,6 +13,16 @@
 //   https://hs256.interop.test  signed HS256 with a shared secret: no kid and
 //                               no JWKS key, a token a resource server must refuse
 //
+// With MCP_RESOURCE set (the MCP server's URL, such as http://127.0.0.1:<port>/mcp)
+// a second confidential client, MCP_CLIENT_ID, may ask for ES256 JWT access
+// tokens for that resource alone, with the scopes mcp:tools, mcp:resources,
+// mcp:prompts and mcp:admin; their aud is MCP_RESOURCE, whether the client
+// sends it as its RFC 8707 resource indicator or sends none (it is that
+// client's default resource: the Go MCP SDK's client-credentials handler
+// sends none). Every client authenticates with client_secret_basic, the only
+// method the RFC 8414 metadata (/.well-known/oauth-authorization-server)
+// lists.
+//
 // The signing keys are generated at start, so every run has fresh ones.
 // Development only: the secrets below are fixed and public.
 import * as crypto from 'node:crypto';
@@ -23,6 +33,11 @@ import Provider, { errors } from 'oidc-provider';
 export const CLIENT_ID = process.env.CLIENT_ID || 'interop-client';
 export const CLIENT_SECRET = process.env.CLIENT_SECRET || 'interop-client-secret-for-loopback-tests';
 const SCOPES = ['read:data', 'write:data', 'openid', 'profile', 'admin'];
+
+export const MCP_CLIENT_ID = process.env.MCP_CLIENT_ID || 'interop-mcp-client';
+export const MCP_CLIENT_SECRET = process.env.MCP_CLIENT_SECRET || 'interop-mcp-client-secret-for-loopback-tests';
+const MCP_RESOURCE = process.env.MCP_RESOURCE || '';
+const MCP_SCOPES = ['mcp:tools', 'mcp:resources', 'mcp:prompts', 'mcp:admin'];
 
 const resourceServers = {
   'https://rs256.interop.test': { alg: 'RS256' },
@@ -35,7 +50,19 @@ function privateJWK(type, options, kid) {
   return { ...privateKey.export({ format: 'jwk' }), kid, use: 'sig' };
 }
 
-function resourceServerInfo(resource) {
+function resourceServerInfo(resource, client) {
+  if (client?.clientId === MCP_CLIENT_ID) {
+    if (!MCP_RESOURCE || resource !== MCP_RESOURCE) {
+      throw new errors.InvalidTarget();
+    }
+    return {
+      audience: MCP_RESOURCE,
+      scope: MCP_SCOPES.join(' '),
+      accessTokenTTL: 5 * 60,
+      accessTokenFormat: 'jwt',
+      jwt: { sign: { alg: 'ES256' } },
+    };
+  }
   const rs = resourceServers[resource];
   if (!rs) {
     throw new errors.InvalidTarget();
@@ -62,8 +89,17 @@ server.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
       redirect_uris: [],
       token_endpoint_auth_method: 'client_secret_basic',
       scope: SCOPES.join(' '),
+    }, {
+      client_id: MCP_CLIENT_ID,
+      client_secret: MCP_CLIENT_SECRET,
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      token_endpoint_auth_method: 'client_secret_basic',
+      scope: MCP_SCOPES.join(' '),
     }],
-    scopes: SCOPES,
+    scopes: [...SCOPES, ...MCP_SCOPES],
+    clientAuthMethods: ['client_secret_basic'],
     jwks: {
       keys: [
         privateJWK('rsa', { modulusLength: 2048 }, 'interop-rs256'),
@@ -78,9 +114,9 @@ server.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
       revocation: { enabled: false },
       resourceIndicators: {
         enabled: true,
-        defaultResource: () => 'https://rs256.interop.test',
+        defaultResource: (_ctx, client) => (client?.clientId === MCP_CLIENT_ID ? MCP_RESOURCE || undefined : 'https://rs256.interop.test'),
         useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx, resource) => resourceServerInfo(resource),
+        getResourceServerInfo: (_ctx, resource, client) => resourceServerInfo(resource, client),
       },
     },
   });
@@ -92,6 +128,9 @@ server.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
     token_endpoint: `${issuer}/token`,
     client_id: CLIENT_ID,
     client_secret: CLIENT_SECRET,
+    mcp_client_id: MCP_CLIENT_ID,
+    mcp_client_secret: MCP_CLIENT_SECRET,
+    mcp_resource: MCP_RESOURCE,
   };
   process.stdout.write(`READY ${JSON.stringify(ready)}\n`);
 });
