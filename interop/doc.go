@@ -7,6 +7,15 @@
 // through grpcauth's unary and stream interceptors guarding the standard
 // health service's RPCs with the same policies.
 //
+// The MCP tests (mcp_test.go) run real MCP clients, the official Go SDK's
+// (github.com/modelcontextprotocol/go-sdk) and the TypeScript SDK's
+// (@modelcontextprotocol/sdk, node/mcp-client.mjs), with their
+// client-credentials support, against an MCP server behind chiauth
+// (mcpserver_test.go), node oidc-provider being the authorization server:
+// 401, protected-resource metadata, authorization-server metadata, token,
+// calls, and a 403 insufficient_scope step-up for each operation that needs
+// a scope the client does not hold yet.
+//
 // The tests need two things that `make interop` prepares and passes in the
 // environment:
 //
@@ -14,7 +23,8 @@
 //     sqlite,sqlite_omit_load_extension (scripts/hydra.sh builds it once per
 //     version into ${XDG_CACHE_HOME:-$HOME/.cache}/axioms-interop);
 //   - OIDC_PROVIDER_DIR: the node directory after `npm ci` (it holds
-//     provider.mjs and node_modules/oidc-provider), and node on PATH.
+//     provider.mjs, mcp-client.mjs, node_modules/oidc-provider and
+//     node_modules/@modelcontextprotocol/sdk), and node on PATH.
 //
 // When a variable is missing the tests fail if CI or AXIOMS_INTEROP is set,
 // and are skipped with a message otherwise, so that a plain `go test` in

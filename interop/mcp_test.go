@@ -8,6 +8,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -121,6 +124,46 @@ func TestMCPGoSDK(t *testing.T) {
 		// It asks for the scopes it was granted plus the challenge's
 		// (SEP-2350), so a step-up keeps what the client had.
 		accumulates: true,
+	})
+}
+
+// TestMCPTypeScriptSDK runs the official TypeScript MCP SDK's client
+// (node/mcp-client.mjs: ClientCredentialsProvider over
+// StreamableHTTPClientTransport) through the same flow, and asserts the
+// transcript of exchanges it prints as TestMCPGoSDK asserts its own.
+func TestMCPTypeScriptSDK(t *testing.T) {
+	t.Parallel()
+	srv, op := startMCPWithProvider(t)
+	dir := requireEnv(t, "OIDC_PROVIDER_DIR", "interop/node after `npm ci`")
+	_, err := os.Stat(filepath.Join(dir, "node_modules/@modelcontextprotocol/sdk/package.json"))
+	require.NoError(t, err, "the TypeScript MCP SDK is not installed in %s (run `npm ci` there)", dir)
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", "mcp-client.mjs")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "NODE_ENV=test", "MCP_URL="+srv.resource, "ISSUER="+op.Issuer,
+		"CLIENT_ID="+op.MCPClientID, "CLIENT_SECRET="+op.MCPClientSecret)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, runErr := cmd.Output()
+	var transcript struct {
+		Exchanges []exchange        `json:"exchanges"`
+		Results   map[string]string `json:"results"`
+		Error     string            `json:"error"`
+	}
+	line, ok := strings.CutPrefix(strings.TrimSpace(string(out)), "TRANSCRIPT ")
+	require.True(t, ok, "no TRANSCRIPT line (%v); stdout:\n%s\nstderr:\n%s", runErr, out, stderr.String())
+	require.NoError(t, json.Unmarshal([]byte(line), &transcript))
+	require.Empty(t, transcript.Error, "the TypeScript client failed; exchanges so far: %+v", transcript.Exchanges)
+	require.NoError(t, runErr, "stderr:\n%s", stderr.String())
+
+	checkMCPFlow(t, srv, op, transcript.Exchanges, transcript.Results, mcpClientBehaviour{
+		opening: []string{"initialize"},
+		// It sends the metadata's resource as its RFC 8707 indicator.
+		resource: []string{srv.resource},
+		// A step-up asks for the challenge's scopes alone.
+		accumulates: false,
 	})
 }
 

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# node.sh installs node oidc-provider into interop/node from the committed
-# package-lock.json with `npm ci` (npm registry only, about 3 s and 3.4 MB)
-# and prints that directory. A later run whose node_modules was installed
-# from the same lockfile skips npm entirely.
+# node.sh installs node oidc-provider and the TypeScript MCP SDK
+# (@modelcontextprotocol/sdk, for the MCP client of mcp-client.mjs) into
+# interop/node from the committed package-lock.json with `npm ci` (npm
+# registry only, about 20 s and 31 MB cold) and prints that directory. A
+# later run whose node_modules was installed from the same lockfile skips
+# npm entirely.
 set -euo pipefail
 
 dir=$(cd "$(dirname "$0")/../node" && pwd)
