@@ -40,11 +40,11 @@ type exchange struct {
 	AccessToken     string     `json:"access_token"` // of a token response
 }
 
-// mcpOperation is one call of the flow: what it needs beyond what the
-// client holds, and the text its result carries.
+// mcpOperation is one call of the flow: the scope of the 403 it first
+// gets, and the text its result carries.
 type mcpOperation struct {
 	rpc    string // as exchange.RPC
-	scope  string // the scope of the 403 it first gets: every scope it needs (§10)
+	scope  string // every scope it needs (§10); "" for none beyond the first token's
 	result string
 }
 
@@ -217,13 +217,14 @@ type mcpClientBehaviour struct {
 
 // checkMCPFlow asserts the exchanges of one client run of the
 // mcpOperations: its first request (initialize, or server/discover) gets
-// 401 (scope="mcp:tools"); the client
-// fetches the metadata the challenge names, then the authorization
-// server's, gets a token for mcp:tools and initializes; echo passes; each
-// further operation gets 403 insufficient_scope naming every scope it
-// needs, the client fetches both documents again, gets a new token with
-// those scopes and repeats the call, which passes. The client's standalone
-// SSE stream (GET /mcp) and its session end (DELETE /mcp) are left out.
+// 401 with scope="mcp:tools"; the client fetches the metadata the
+// challenge names, then the authorization server's, gets a token for
+// mcp:tools and initializes; echo passes; each further operation gets 403
+// insufficient_scope naming every scope it needs, the client fetches both
+// documents again, gets a new token with those scopes (and, if it
+// accumulates, those it held) and repeats the call, which passes. The
+// client's standalone SSE stream (GET /mcp) and its session end (DELETE
+// /mcp) are left out.
 func checkMCPFlow(t *testing.T, srv *mcpServer, op *oidcProvider, log []exchange, results map[string]string, b mcpClientBehaviour) {
 	t.Helper()
 	log = slices.DeleteFunc(log, func(e exchange) bool { return e.URL == srv.resource && e.Method != http.MethodPost })

@@ -70,6 +70,7 @@ func listenMCP(t testing.TB) (net.Listener, *mcpServer) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
+	t.Cleanup(func() { _ = ln.Close() }) // when the test ends before serving
 	base := "http://" + ln.Addr().String()
 	return ln, &mcpServer{base: base, resource: base + mcpPath}
 }
