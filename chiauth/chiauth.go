@@ -53,7 +53,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 // HEAD, 405 to other methods, 404 when m is nil). Register it outside the
 // authenticated group and give the same m to WithResourceMetadata:
 //
-//	r.Method(http.MethodGet, core.ProtectedResourcePath, chiauth.MetadataHandler(m))
+//	r.Method(http.MethodGet, m.Path(), chiauth.MetadataHandler(m))
 //
 // It sets no CORS header: wrap it with a CORS middleware (go-chi/cors) for
 // browser-based clients.

@@ -62,7 +62,7 @@
 // pointing to the document:
 //
 //	m, err := core.NewResourceMetadata(v.ProtectedResource(), publicURL) // "" derives it per request
-//	r.Method(http.MethodGet, core.ProtectedResourcePath, chiauth.MetadataHandler(m))
+//	r.Method(http.MethodGet, m.Path(), chiauth.MetadataHandler(m))
 //	r.With(chiauth.Middleware(v, chiauth.WithResourceMetadata(m))).Post("/mcp", serveMCP)
 //
 // Only chi's routing decides 404 and 405: routes registered outside any

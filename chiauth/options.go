@@ -56,7 +56,7 @@ func WithTokenFromQuery() Option {
 // public URL, else from the request's TLS state and Host header;
 // never from X-Forwarded-* headers, even behind chi's RealIP middleware;
 // behind a proxy give core.NewResourceMetadata a public URL). Serve the
-// document with MetadataHandler(m) at core.ProtectedResourcePath, outside
+// document with MetadataHandler(m) at m.Path(), outside
 // the authenticated group. Default: no parameter; a nil m keeps that.
 func WithResourceMetadata(m *core.ResourceMetadata) Option {
 	return httpauth.WithResourceMetadata(m)

@@ -6,9 +6,9 @@ import (
 	"github.com/axiomsgo/axioms/core"
 )
 
-// Publish RFC 9728 metadata: the document served at
-// core.ProtectedResourcePath, and the resource_metadata parameter added to
-// every challenge. Adapters do this with WithResourceMetadata and
+// Publish RFC 9728 metadata: the document served at m.Path() (the
+// path-inserted URL for a resource with a path), and the resource_metadata
+// parameter added to every challenge. Adapters do this with WithResourceMetadata and
 // MetadataHandler.
 func ExampleNewResourceMetadata() {
 	keys := core.NewStaticKeySet() // no keys: this example verifies no token
@@ -31,12 +31,14 @@ func ExampleNewResourceMetadata() {
 		fmt.Println(err)
 		return
 	}
+	fmt.Println(m.Path())
 	fmt.Println(string(m.Document()))
 
 	g := core.NewGuard(v, core.GuardOptions{ResourceMetadata: m})      // what an adapter's Middleware builds
 	resp := g.Response(core.ErrNoCredentials, true, "mcp.example.com") // TLS, Host header
 	fmt.Println(resp.Status, resp.WWWAuthenticate)
 	// Output:
+	// /.well-known/oauth-protected-resource/mcp
 	// {"resource":"https://mcp.example.com/mcp","authorization_servers":["https://issuer.example.com"],"scopes_supported":["mcp:tools"],"bearer_methods_supported":["header"],"resource_name":"Example MCP server"}
-	// 401 Bearer realm="api", resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource"
+	// 401 Bearer realm="api", resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp"
 }

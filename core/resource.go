@@ -9,12 +9,11 @@ import (
 )
 
 // ProtectedResourcePath is the well-known path of the protected-resource
-// metadata document (RFC 9728 §3). The adapters' MetadataHandler serves the
-// document at this path of the server, and every challenge points to it
-// (resource_metadata, §5.1), which is where MCP clients look first. The
-// path-insertion form of §3.1 for a resource with a path
-// (/.well-known/oauth-protected-resource/mcp for https://api.example.com/mcp)
-// is served only if MetadataHandler is registered there too.
+// metadata document (RFC 9728 §3) of a resource without a path, such as
+// https://api.example.com. For a resource with a path the document lives
+// at the path-inserted URL of §3.1 instead: ResourceMetadata.Path gives it
+// (/.well-known/oauth-protected-resource/mcp for
+// https://api.example.com/mcp), and every challenge points there.
 const ProtectedResourcePath = "/.well-known/oauth-protected-resource"
 
 // ProtectedResource is the protected-resource metadata document of RFC 9728
@@ -77,14 +76,14 @@ func (v *Verifier) ProtectedResource() ProtectedResource {
 }
 
 // ResourceMetadata publishes RFC 9728 protected-resource metadata: the JSON
-// document an adapter serves at ProtectedResourcePath without
-// authentication, and the absolute URL of that document that every
+// document an adapter serves at Path without authentication, and the absolute URL of that document that every
 // challenge carries as resource_metadata="..." (RFC 9728 §5.1). Build it
 // with NewResourceMetadata and hand it to an adapter's WithResourceMetadata
 // option and MetadataHandler. It is immutable and safe for concurrent use;
 // a nil *ResourceMetadata publishes nothing.
 type ResourceMetadata struct {
 	doc      []byte
+	path     string // the document's path on this server (Path)
 	fixedURL string // absolute URL of the document from the public URL; "" to derive it per request
 }
 
@@ -93,8 +92,8 @@ type ResourceMetadata struct {
 //
 // publicURL is the URL at which clients reach this server's root, as in
 // https://api.example.com (or https://example.com/api behind a proxy that
-// strips /api); the document's URL is then publicURL + ProtectedResourcePath
-// whatever the request. It must be https, or http on a loopback host, with
+// strips /api); the document's URL is then publicURL + Path() whatever
+// the request. It must be https, or http on a loopback host, with
 // no userinfo, query or fragment. Behind a reverse proxy or load balancer,
 // set it: forwarding headers (Forwarded, X-Forwarded-Host,
 // X-Forwarded-Proto) are never trusted.
@@ -105,18 +104,25 @@ type ResourceMetadata struct {
 // doc must have a Resource; BearerMethodsSupported may hold only "header",
 // "body" and "query"; the documentation, policy and terms URLs, when set,
 // must be absolute http(s) URLs. Resource itself is not required to be a
-// URL (the default is the first audience as configured).
+// URL (the default is the first audience as configured); when it is an
+// http(s) URL it must have no query or fragment (RFC 9728 §2 forbids the
+// fragment; §3.1 would move a query into the document's URL), and its path
+// decides Path.
 func NewResourceMetadata(doc ProtectedResource, publicURL string) (*ResourceMetadata, error) {
 	if err := doc.check(); err != nil {
 		return nil, fmt.Errorf("%w: resource metadata: %v", ErrConfig, err)
 	}
-	m := &ResourceMetadata{}
+	path, err := metadataPath(doc.Resource)
+	if err != nil {
+		return nil, fmt.Errorf("%w: resource metadata: %v", ErrConfig, err)
+	}
+	m := &ResourceMetadata{path: path}
 	if publicURL != "" {
 		base, err := parsePublicURL(publicURL)
 		if err != nil {
 			return nil, fmt.Errorf("%w: resource metadata: public URL %v", ErrConfig, err)
 		}
-		m.fixedURL = base + ProtectedResourcePath
+		m.fixedURL = base + path
 	}
 	b, err := json.Marshal(doc)
 	if err != nil {
@@ -124,6 +130,34 @@ func NewResourceMetadata(doc ProtectedResource, publicURL string) (*ResourceMeta
 	}
 	m.doc = b
 	return m, nil
+}
+
+// Path returns the path at which this server serves the document, to
+// register the adapter's MetadataHandler at: ProtectedResourcePath for a
+// resource without a path (https://api.example.com, or one that is not an
+// http(s) URL, such as api://default), and for one with a path the
+// path-inserted form of RFC 9728 §3.1, ProtectedResourcePath followed by
+// the resource's path without a trailing slash
+// (/.well-known/oauth-protected-resource/mcp for
+// https://api.example.com/mcp). Challenges point to publicURL (or the
+// request's scheme and host) + Path. A nil m returns ProtectedResourcePath.
+func (m *ResourceMetadata) Path() string {
+	if m == nil {
+		return ProtectedResourcePath
+	}
+	return m.path
+}
+
+// metadataPath is Path for the resource identifier resource.
+func metadataPath(resource string) (string, error) {
+	u, err := url.Parse(resource)
+	if err != nil || u.Host == "" || !strings.EqualFold(u.Scheme, "https") && !strings.EqualFold(u.Scheme, "http") {
+		return ProtectedResourcePath, nil // not an http(s) URL: nothing to insert
+	}
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(resource, "#") {
+		return "", fmt.Errorf("resource %q must not have a query or fragment (RFC 9728 §2, §3.1)", u.Redacted())
+	}
+	return ProtectedResourcePath + strings.TrimRight(u.EscapedPath(), "/"), nil
 }
 
 // Document returns the JSON metadata document (RFC 9728 §3.2), to be
@@ -139,8 +173,8 @@ func (m *ResourceMetadata) Document() []byte {
 // url returns the absolute URL of the metadata document for a request that
 // arrived over TLS (tls) or not, with Host header host; it is the value of
 // the resource_metadata challenge parameter. With a public URL it is
-// publicURL + ProtectedResourcePath and tls and host are ignored. Otherwise
-// it is scheme://host + ProtectedResourcePath, the host lower-cased, when
+// publicURL + Path() and tls and host are ignored. Otherwise it is
+// scheme://host + Path(), the host lower-cased, when
 // host is strictly a host with an optional port: a name of letters, digits,
 // '.' and '-' (labels of 1 to 63 characters) or an IPv4 address, or an
 // IPv6 address in brackets without a zone, then optionally ':' and a port
@@ -160,9 +194,9 @@ func (m *ResourceMetadata) url(tls bool, host string) string {
 	case !validHost(host):
 		return ""
 	case tls:
-		return "https://" + strings.ToLower(host) + ProtectedResourcePath
+		return "https://" + strings.ToLower(host) + m.path
 	}
-	return "http://" + strings.ToLower(host) + ProtectedResourcePath
+	return "http://" + strings.ToLower(host) + m.path
 }
 
 // check validates the fields NewResourceMetadata documents.

@@ -295,3 +295,29 @@ func FuzzResourceMetadataURL(f *testing.F) {
 		}
 	})
 }
+
+func TestResourceMetadataPath(t *testing.T) {
+	for _, tt := range []struct {
+		resource, publicURL, path, url string
+	}{
+		{"https://api.example.com", "", ProtectedResourcePath, "https://h.example" + ProtectedResourcePath},
+		{"https://api.example.com/", "", ProtectedResourcePath, "https://h.example" + ProtectedResourcePath},
+		{"api://default", "", ProtectedResourcePath, "https://h.example" + ProtectedResourcePath},
+		{"urn:example:api", "", ProtectedResourcePath, "https://h.example" + ProtectedResourcePath},
+		{"https://api.example.com/mcp", "", ProtectedResourcePath + "/mcp", "https://h.example" + ProtectedResourcePath + "/mcp"},
+		{"https://api.example.com/a/mcp/", "https://api.example.com", ProtectedResourcePath + "/a/mcp", "https://api.example.com" + ProtectedResourcePath + "/a/mcp"},
+		{"HTTP://127.0.0.1:8080/mcp", "http://127.0.0.1:8080/", ProtectedResourcePath + "/mcp", "http://127.0.0.1:8080" + ProtectedResourcePath + "/mcp"},
+		{"https://api.example.com/a%20b", "", ProtectedResourcePath + "/a%20b", "https://h.example" + ProtectedResourcePath + "/a%20b"},
+	} {
+		m, err := NewResourceMetadata(ProtectedResource{Resource: tt.resource}, tt.publicURL)
+		require.NoError(t, err, tt.resource)
+		assert.Equal(t, tt.path, m.Path(), tt.resource)
+		assert.Equal(t, tt.url, m.url(true, "h.example"), tt.resource)
+	}
+	for _, bad := range []string{"https://api.example.com/mcp?x=1", "https://api.example.com/mcp#f", "https://api.example.com/mcp?"} {
+		_, err := NewResourceMetadata(ProtectedResource{Resource: bad}, "")
+		assert.ErrorIs(t, err, ErrConfig, bad)
+	}
+	var nilM *ResourceMetadata
+	assert.Equal(t, ProtectedResourcePath, nilM.Path())
+}

@@ -37,7 +37,7 @@
 // pointing to the document:
 //
 //	m, err := core.NewResourceMetadata(v.ProtectedResource(), publicURL) // "" derives it per request
-//	e.GET(core.ProtectedResourcePath, echo5auth.MetadataHandler(m))
+//	e.GET(m.Path(), echo5auth.MetadataHandler(m))
 //	api := e.Group("/api", echo5auth.Middleware(v, echo5auth.WithResourceMetadata(m)))
 //
 // Errors follow Echo v5's idiom: a refused request returns an error, after

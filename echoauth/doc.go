@@ -37,7 +37,7 @@
 // pointing to the document:
 //
 //	m, err := core.NewResourceMetadata(v.ProtectedResource(), publicURL) // "" derives it per request
-//	e.GET(core.ProtectedResourcePath, echoauth.MetadataHandler(m))
+//	e.GET(m.Path(), echoauth.MetadataHandler(m))
 //	api := e.Group("/api", echoauth.Middleware(v, echoauth.WithResourceMetadata(m)))
 //
 // Errors follow Echo's idiom: a refused request returns an *echo.HTTPError

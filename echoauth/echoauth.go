@@ -137,11 +137,11 @@ func setHeaders(c echo.Context, err error) core.Response {
 
 // MetadataHandler serves m's RFC 9728 protected-resource metadata document
 // (200, Content-Type core.ContentType) without authentication;
-// echo.ErrNotFound when m is nil. Register it at core.ProtectedResourcePath
+// echo.ErrNotFound when m is nil. Register it at m.Path()
 // outside Middleware or skipped by it, and give the same m to
 // WithResourceMetadata:
 //
-//	e.GET(core.ProtectedResourcePath, echoauth.MetadataHandler(m))
+//	e.GET(m.Path(), echoauth.MetadataHandler(m))
 //
 // It sets no CORS header: wrap it with Echo's CORS middleware for
 // browser-based clients.

@@ -62,7 +62,7 @@ func WithTokenFromQuery() Option {
 // public URL, else from the request's TLS state and Host header (never
 // from c.Scheme() or X-Forwarded-* headers, which clients control; behind
 // a proxy give core.NewResourceMetadata a public URL). Serve the document
-// with MetadataHandler(m) at core.ProtectedResourcePath, skipped by or
+// with MetadataHandler(m) at m.Path(), skipped by or
 // outside Middleware. Default: no parameter; a nil m keeps that.
 func WithResourceMetadata(m *core.ResourceMetadata) Option {
 	return func(c *config) { c.ResourceMetadata = m }

@@ -48,7 +48,7 @@
 // then carries resource_metadata="..." pointing to the document:
 //
 //	m, err := core.NewResourceMetadata(v.ProtectedResource(), publicURL) // "" derives it per request
-//	app.Get(core.ProtectedResourcePath, fiber3auth.MetadataHandler(m)) // before app.Use
+//	app.Get(m.Path(), fiber3auth.MetadataHandler(m)) // before app.Use
 //	app.Use(fiber3auth.Middleware(v, fiber3auth.WithResourceMetadata(m)))
 //
 // Memory: fasthttp reuses its buffers once a handler returns. This package

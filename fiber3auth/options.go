@@ -64,7 +64,7 @@ func WithTokenFromQuery() Option {
 // Host (never from c.Scheme(), c.Host() or X-Forwarded-* headers, which
 // Fiber trusts with fiber.Config.TrustProxy and clients control; behind a
 // proxy give core.NewResourceMetadata a public URL). Serve the document
-// with MetadataHandler(m) at core.ProtectedResourcePath, registered before
+// with MetadataHandler(m) at m.Path(), registered before
 // or outside Middleware. Default: no parameter; a nil m keeps that.
 func WithResourceMetadata(m *core.ResourceMetadata) Option {
 	return func(cfg *config) { cfg.ResourceMetadata = m }
@@ -73,10 +73,10 @@ func WithResourceMetadata(m *core.ResourceMetadata) Option {
 // MetadataHandler serves m's RFC 9728 protected-resource metadata document
 // (200, Content-Type core.ContentType) without authentication;
 // fiber.ErrNotFound when m is nil. Register it at
-// core.ProtectedResourcePath before app.Use(Middleware) or outside it, and
+// m.Path() before app.Use(Middleware) or outside it, and
 // give the same m to WithResourceMetadata:
 //
-//	app.Get(core.ProtectedResourcePath, fiber3auth.MetadataHandler(m))
+//	app.Get(m.Path(), fiber3auth.MetadataHandler(m))
 //
 // Fiber v3 adds that route's HEAD twin after every app.Use (see the package
 // documentation): to answer HEAD without a token too, register both

@@ -33,7 +33,7 @@
 // then carries resource_metadata="..." pointing to the document:
 //
 //	m, err := core.NewResourceMetadata(v.ProtectedResource(), publicURL) // "" derives it per request
-//	app.Get(core.ProtectedResourcePath, fiberauth.MetadataHandler(m))  // before app.Use
+//	app.Get(m.Path(), fiberauth.MetadataHandler(m))  // before app.Use
 //	app.Use(fiberauth.Middleware(v, fiberauth.WithResourceMetadata(m)))
 //
 // Memory: fasthttp reuses its buffers once a handler returns. This package

@@ -64,7 +64,7 @@ func WithTokenFromQuery() Option {
 // Host (never from c.Protocol(), c.Hostname() or X-Forwarded-* headers,
 // which Fiber trusts by default and clients control; behind a proxy give
 // core.NewResourceMetadata a public URL). Serve the document with
-// MetadataHandler(m) at core.ProtectedResourcePath, registered before or
+// MetadataHandler(m) at m.Path(), registered before or
 // outside Middleware. Default: no parameter; a nil m keeps that.
 func WithResourceMetadata(m *core.ResourceMetadata) Option {
 	return func(cfg *config) { cfg.ResourceMetadata = m }
@@ -73,10 +73,10 @@ func WithResourceMetadata(m *core.ResourceMetadata) Option {
 // MetadataHandler serves m's RFC 9728 protected-resource metadata document
 // (200, Content-Type core.ContentType; Fiber answers HEAD too) without
 // authentication; fiber.ErrNotFound when m is nil. Register it at
-// core.ProtectedResourcePath before app.Use(Middleware) or outside it, and
+// m.Path() before app.Use(Middleware) or outside it, and
 // give the same m to WithResourceMetadata:
 //
-//	app.Get(core.ProtectedResourcePath, fiberauth.MetadataHandler(m))
+//	app.Get(m.Path(), fiberauth.MetadataHandler(m))
 //
 // It sets no CORS header: put Fiber's cors middleware before it for
 // browser-based clients.

@@ -55,6 +55,6 @@
 // carries resource_metadata="..." pointing to the document:
 //
 //	m, err := core.NewResourceMetadata(v.ProtectedResource(), publicURL) // "" derives it per request
-//	r.GET(core.ProtectedResourcePath, ginauth.MetadataHandler(m))       // before r.Use
+//	r.GET(m.Path(), ginauth.MetadataHandler(m))       // before r.Use
 //	r.Use(ginauth.Middleware(v, ginauth.WithResourceMetadata(m)))
 package ginauth

@@ -190,12 +190,12 @@ func (w *hookWriter) Pusher() http.Pusher { return nil }
 
 // MetadataHandler serves m's RFC 9728 protected-resource metadata document
 // (200, Content-Type core.ContentType) without authentication; 404 with no
-// body when m is nil. Register it at core.ProtectedResourcePath before or
+// body when m is nil. Register it at m.Path() before or
 // outside Middleware, or skipped by it, and give the same m to
 // WithResourceMetadata (Gin answers HEAD only where r.HEAD registers it
 // too):
 //
-//	r.GET(core.ProtectedResourcePath, ginauth.MetadataHandler(m))
+//	r.GET(m.Path(), ginauth.MetadataHandler(m))
 //
 // It sets no CORS header: put a CORS middleware (gin-contrib/cors) before
 // it for browser-based clients.

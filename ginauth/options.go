@@ -68,7 +68,7 @@ func WithTokenFromQuery() Option {
 // from Forwarded or X-Forwarded-* headers, which clients control, whatever
 // gin.Engine.SetTrustedProxies says; behind a proxy give
 // core.NewResourceMetadata a public URL). Serve the document with MetadataHandler(m) at
-// core.ProtectedResourcePath, registered before or outside Middleware, or
+// m.Path(), registered before or outside Middleware, or
 // skipped by it. Default: no parameter; a nil m keeps that.
 func WithResourceMetadata(m *core.ResourceMetadata) Option {
 	return func(cfg *config) { cfg.ResourceMetadata = m }

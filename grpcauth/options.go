@@ -103,7 +103,7 @@ func WithErrorHandler(h func(ctx context.Context, err error) error) Option {
 // it, when m was built with a public URL (core.NewResourceMetadata(doc,
 // "https://api.example.com")): the URL of m's document, which an HTTP
 // server serves (any adapter's MetadataHandler) at
-// core.ProtectedResourcePath. Without a public URL no parameter is added:
+// m.Path(). Without a public URL no parameter is added:
 // a gRPC server serves no GET, so the URL is not derived from the call's
 // :authority. Default: no parameter; a nil m keeps that.
 func WithResourceMetadata(m *core.ResourceMetadata) Option {

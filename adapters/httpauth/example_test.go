@@ -86,7 +86,7 @@ func ExampleMetadataHandler() {
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("GET "+core.ProtectedResourcePath, httpauth.MetadataHandler(m)) // public
+	mux.Handle("GET "+m.Path(), httpauth.MetadataHandler(m)) // public
 	auth := httpauth.Middleware(v, httpauth.WithResourceMetadata(m))
 	mux.Handle("POST /mcp", auth(httpauth.Require(core.AnyScope("mcp:tools"))(
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -115,7 +115,7 @@ func ExampleMetadataHandler() {
 	fmt.Println(resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
 
 	// 2. It reads the document: which resource, which authorization server.
-	_, body := call("GET", core.ProtectedResourcePath, "")
+	_, body := call("GET", m.Path(), "")
 	var meta core.ProtectedResource
 	_ = json.Unmarshal([]byte(body), &meta)
 	fmt.Println(meta.Resource, meta.AuthorizationServers[0] == iss.URL(), meta.ScopesSupported)
@@ -130,8 +130,8 @@ func ExampleMetadataHandler() {
 	resp, _ = call("POST", "/mcp", token)
 	fmt.Println(resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
 	// Output:
-	// 401 Bearer realm="api", resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource"
+	// 401 Bearer realm="api", resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp"
 	// https://mcp.example.com/mcp true [mcp:tools]
 	// 200 {"jsonrpc":"2.0","id":1,"result":{"tools":[]}}
-	// 403 Bearer realm="api", error="insufficient_scope", error_description="insufficient scope", scope="mcp:tools", resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource"
+	// 403 Bearer realm="api", error="insufficient_scope", error_description="insufficient scope", scope="mcp:tools", resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp"
 }

@@ -10,10 +10,10 @@ import (
 // MetadataHandler serves m's RFC 9728 protected-resource metadata document
 // without authentication: 200 with Content-Type core.ContentType to GET and
 // HEAD, 405 with Allow to other methods, 404 when m is nil. Register it at
-// core.ProtectedResourcePath outside Middleware (or skip that path), and
+// m.Path() outside Middleware (or skip that path), and
 // give the same m to WithResourceMetadata so that challenges point to it:
 //
-//	mux.Handle("GET "+core.ProtectedResourcePath, httpauth.MetadataHandler(m))
+//	mux.Handle("GET "+m.Path(), httpauth.MetadataHandler(m))
 //
 // Browser-based clients read it across origins only when a CORS middleware
 // around it allows them; it sets no CORS header itself.

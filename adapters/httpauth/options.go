@@ -56,7 +56,7 @@ func WithTokenFromQuery() Option { return func(c *config) { c.fromQuery = true }
 // public URL, else from the request's TLS state and Host header (forwarding
 // headers such as X-Forwarded-Host are never trusted; behind a proxy give
 // core.NewResourceMetadata a public URL). Serve the document with
-// MetadataHandler(m) at core.ProtectedResourcePath, outside Middleware or
+// MetadataHandler(m) at m.Path(), outside Middleware or
 // skipped. Default: no parameter; a nil m keeps it.
 func WithResourceMetadata(m *core.ResourceMetadata) Option {
 	return func(c *config) { c.ResourceMetadata = m }
