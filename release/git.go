@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -17,11 +18,14 @@ type repo struct {
 }
 
 // openRepo returns the repository at root, noting whether root is the top
-// of a git work tree.
+// of a git work tree with its own .git directory: golang.org/x/mod makes
+// zips from such a repository only, not from a linked worktree, which is
+// then taken as files.
 func openRepo(root string) repo {
 	r := repo{root: root}
 	top, err := r.git("rev-parse", "--show-toplevel")
-	r.noGit = err != nil || filepath.Clean(top) != filepath.Clean(root)
+	fi, statErr := os.Stat(filepath.Join(root, ".git"))
+	r.noGit = err != nil || filepath.Clean(top) != filepath.Clean(root) || statErr != nil || !fi.IsDir()
 	return r
 }
 
