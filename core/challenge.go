@@ -48,9 +48,14 @@ func (r Response) SetHeaders(set func(name, value string)) {
 //	ErrInvalidRequest    400 invalid_request
 //	ErrInvalidToken      401 invalid_token
 //	ErrInsufficientScope 403 insufficient_scope, with scope="..." for scope rules
+//	ErrInsufficientUserAuthentication
+//	                     401 insufficient_user_authentication, with acr_values="..."
+//	                     and max_age="N" (RFC 9470 §3)
 //	ErrKeysUnavailable   503 with Retry-After, no challenge
 //
-// The challenge is `Bearer realm="..."`, then error, error_description and
+// A 401 without credentials carries scope="..." when err names scopes (the
+// scopes the route's policy needs, or the metadata's scopes_supported; see
+// Guard.Response). The challenge is `Bearer realm="..."`, then error, error_description and
 // scope when they apply, then resource_metadata, for example
 //
 //	Bearer realm="api", error="invalid_token", error_description="token expired", resource_metadata="https://api.example.com/.well-known/oauth-protected-resource"
@@ -71,7 +76,7 @@ func errorResponse(err error, realm, metadataURL string) Response {
 	}
 	switch e.category {
 	case ErrNoCredentials:
-		return Response{Status: http.StatusUnauthorized, WWWAuthenticate: challenge + metadata,
+		return Response{Status: http.StatusUnauthorized, WWWAuthenticate: challenge + scopeParam(e.scopes) + metadata,
 			Body: errorBody("unauthorized", e.description)}
 	case ErrKeysUnavailable:
 		return Response{Status: http.StatusServiceUnavailable, RetryAfter: strconv.FormatInt(int64(e.retryAfter/time.Second), 10),
@@ -83,12 +88,38 @@ func errorResponse(err error, realm, metadataURL string) Response {
 		status, code = http.StatusBadRequest, "invalid_request"
 	case ErrInsufficientScope:
 		status, code = http.StatusForbidden, "insufficient_scope"
+	case ErrInsufficientUserAuthentication:
+		code = "insufficient_user_authentication"
 	}
-	challenge += ", error=" + quoteParam(code) + ", error_description=" + quoteParam(e.description)
-	if len(e.scopes) > 0 {
-		challenge += ", scope=" + quoteParam(joinScopes(e.scopes))
-	}
+	challenge += ", error=" + quoteParam(code) + ", error_description=" + quoteParam(e.description) +
+		scopeParam(e.scopes) + stepUpParams(e)
 	return Response{Status: status, WWWAuthenticate: challenge + metadata, Body: errorBody(code, e.description)}
+}
+
+// scopeParam renders `, scope="..."` (RFC 6750 §3) for a non-empty
+// scope list, else "".
+func scopeParam(scopes []string) string {
+	if len(scopes) == 0 {
+		return ""
+	}
+	return ", scope=" + quoteParam(joinScopes(scopes))
+}
+
+// stepUpParams renders the RFC 9470 §3 parameters of a step-up denial:
+// `, acr_values="..."` and `, max_age=N` (whole seconds, rounded down; the
+// spec's value is a plain number, quoted here as every other parameter).
+func stepUpParams(e *Error) string {
+	if e.category != ErrInsufficientUserAuthentication {
+		return ""
+	}
+	s := ""
+	if len(e.acrValues) > 0 {
+		s += ", acr_values=" + quoteParam(joinScopes(e.acrValues))
+	}
+	if d, ok := e.MaxAge(); ok {
+		s += ", max_age=" + quoteParam(strconv.FormatInt(int64(d/time.Second), 10))
+	}
+	return s
 }
 
 func errorBody(code, description string) []byte {
@@ -130,6 +161,8 @@ func categoryError(err error) *Error {
 		return newError(ErrInvalidRequest, "invalid request")
 	case errors.Is(err, ErrInsufficientScope):
 		return newError(ErrInsufficientScope, "insufficient scope")
+	case errors.Is(err, ErrInsufficientUserAuthentication):
+		return insufficientAuthentication(nil, -1)
 	case errors.Is(err, ErrKeysUnavailable):
 		return errKeysUnavailable
 	}

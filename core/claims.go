@@ -25,6 +25,7 @@ type Claims struct {
 	expiry, notBefore, issued  time.Time
 	scopes, roles, permissions *strictjson.Value
 	confirmation               *strictjson.Value // cnf (RFC 7800), nil when absent
+	now                        func() time.Time  // the Verifier's clock, for MaxAge; nil: time.Now
 }
 
 // rawToken returns the access token these claims were verified from,
@@ -79,6 +80,25 @@ func (c *Claims) HasRole(r string) bool { return contains(c.roles, r) }
 // HasPermission reports whether the token has permission p (exact,
 // case-sensitive).
 func (c *Claims) HasPermission(p string) bool { return contains(c.permissions, p) }
+
+// Actors returns the subjects of the RFC 8693 §4.1 "act" (actor) claim
+// chain of a delegated token, the current actor first, then each prior
+// actor of the nested act claims; nil when the token has no act claim.
+// The chain ends at the first level that is not a JSON object with a
+// string "sub" (RFC 8693 requires both). The token's own subject (the
+// party on whose behalf the actors act) is Subject. Actors only reports
+// the chain: it does NOT check that any actor may act for the subject.
+func (c *Claims) Actors() []string {
+	var chain []string
+	for v, ok := c.root.Get("act"); ok && v.Kind() == strictjson.Object; v, ok = v.Get("act") {
+		sub, ok := v.Get("sub")
+		if !ok || sub.Kind() != strictjson.String {
+			break
+		}
+		chain = append(chain, sub.Str())
+	}
+	return chain
+}
 
 // Get returns the claim called name (an exact top-level name, or a dotted
 // path when no top-level claim has that exact name) as plain Go values:

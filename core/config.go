@@ -148,6 +148,14 @@ type Config struct {
 	// most maxLeeway. Env: AXIOMS_LEEWAY.
 	Leeway time.Duration
 
+	// MaxTokenLifetime, when set, refuses tokens whose lifetime exp - iat
+	// is longer (ErrTokenLifetime, an invalid token), and tokens without
+	// iat, whose lifetime is unknown: a bound on how long a leaked token
+	// stays usable whatever the issuer grants. It is a rule on the token,
+	// not on the route, so it is a setting of the Verifier rather than a
+	// Policy. Leeway does not extend it. Default 0: no bound. Code only.
+	MaxTokenLifetime time.Duration
+
 	// RefreshInterval is the period of the background key set refresh.
 	// Default 1h. Env: AXIOMS_JWKS_REFRESH_INTERVAL.
 	RefreshInterval time.Duration

@@ -280,6 +280,9 @@ func (c *Config) checkLimits() error {
 	if c.Leeway < 0 || c.Leeway > maxLeeway {
 		return configErr("Leeway", "%s is out of range: must be between 0 and %s", fmtDuration(c.Leeway), fmtDuration(maxLeeway))
 	}
+	if c.MaxTokenLifetime < 0 {
+		return configErr("MaxTokenLifetime", "%s is negative", fmtDuration(c.MaxTokenLifetime))
+	}
 	return checkRange("MaxTokenBytes", int64(c.MaxTokenBytes), minTokenBytes, maxTokenBytes, " bytes (1 MiB)")
 }
 

@@ -2,6 +2,8 @@ package core
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"slices"
 )
 
@@ -66,6 +68,7 @@ type Guard struct {
 	v        *Verifier
 	pass     Policy // what Authenticate enforces
 	metadata *ResourceMetadata
+	scopes   []string // the metadata's scopes_supported, for a 401 that names none
 	adapter  any
 }
 
@@ -93,7 +96,8 @@ func NewGuard(v *Verifier, o GuardOptions) *Guard {
 		panic("axioms: a middleware needs a non-nil *core.Verifier")
 	}
 	open := slices.Concat(v.cfg.SafeMethods, o.AnonymousMethods)
-	return &Guard{v: v, pass: AllowAnonymous(authenticated, open...), metadata: o.ResourceMetadata, adapter: o.Adapter}
+	return &Guard{v: v, pass: AllowAnonymous(authenticated, open...), metadata: o.ResourceMetadata,
+		scopes: metadataScopes(o.ResourceMetadata), adapter: o.Adapter}
 }
 
 // Adapter returns GuardOptions.Adapter; nil for a nil g.
@@ -129,7 +133,9 @@ func (g *Guard) Skip(ctx context.Context) context.Context { return g.stamp(ctx, 
 // or skipped request, and none when ctx carries the stamp of another
 // Guard). Safe and anonymous methods are not exempt: only a verified token
 // meets a policy that needs one. A nil g refuses every request with
-// ErrNoCredentials.
+// ErrNoCredentials. A request without a token that p refuses gets
+// ErrNoCredentials naming the scopes p needs (see And), which Response
+// puts in the challenge's scope="...".
 func (g *Guard) Authorize(ctx context.Context, method string, p Policy) error {
 	if g == nil {
 		return errNoCredentials
@@ -138,7 +144,27 @@ func (g *Guard) Authorize(ctx context.Context, method string, p Policy) error {
 	if a := stampOf(ctx); a != nil && a.guard == g {
 		claims = a.claims
 	}
-	return authorize(p, method, claims)
+	err := authorize(p, method, claims)
+	if claims == nil && errors.Is(err, ErrNoCredentials) {
+		return withScopes(err, neededScopes(p, method))
+	}
+	return err
+}
+
+// withScopes returns the ErrNoCredentials error err naming scopes, the
+// scopes the route needs, for the scope="..." of its challenge (RFC 6750
+// §3); err itself when scopes is empty.
+func withScopes(err error, scopes []string) error {
+	if len(scopes) == 0 {
+		return err
+	}
+	e := *errNoCredentials
+	var own *Error
+	if errors.As(err, &own) {
+		e.description = own.description
+	}
+	e.scopes = scopes
+	return &e
 }
 
 // Response is the RFC 6750 answer to err (status, WWW-Authenticate,
@@ -146,11 +172,36 @@ func (g *Guard) Authorize(ctx context.Context, method string, p Policy) error {
 // with Host header host: the verifier's realm and, with
 // GuardOptions.ResourceMetadata, its resource_metadata parameter (see
 // ResourceMetadata for how tls and host are used; forwarding headers are
-// never trusted). A nil g answers with the default realm "api" and no
-// resource_metadata.
+// never trusted). A 401 without credentials names, in scope="..." (RFC
+// 6750 §3), the scopes of the route's policy when Authorize refused it, or
+// else the scopes_supported of GuardOptions.ResourceMetadata (none when it
+// has none): the scopes a client should ask the authorization server for.
+// Other 401 answers carry no scope. A nil g answers with the default realm
+// "api" and no resource_metadata.
 func (g *Guard) Response(err error, tls bool, host string) Response {
 	if g == nil {
 		return errorResponse(err, defaultRealm, "")
 	}
+	if errors.Is(err, ErrNoCredentials) && !namesScopes(err) {
+		err = withScopes(err, g.scopes)
+	}
 	return errorResponse(err, g.v.cfg.Realm, g.metadata.url(tls, host))
+}
+
+// namesScopes reports whether err is an *Error naming scopes.
+func namesScopes(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && len(e.scopes) > 0
+}
+
+// metadataScopes returns the scopes_supported of m's document (RFC 9728
+// §2), read once when a Guard is built; nil for a nil m.
+func metadataScopes(m *ResourceMetadata) []string {
+	var doc struct {
+		Scopes []string `json:"scopes_supported"`
+	}
+	if m == nil || json.Unmarshal(m.Document(), &doc) != nil {
+		return nil
+	}
+	return doc.Scopes
 }

@@ -23,6 +23,14 @@ var (
 	// ErrInsufficientScope: the token is valid but a policy is not met.
 	// RFC 6750 §3.1: 403.
 	ErrInsufficientScope = errors.New("insufficient scope")
+	// ErrInsufficientUserAuthentication: the token is valid but the user's
+	// authentication behind it is not strong or recent enough for the
+	// request (a step-up policy: ACR, MaxAge). RFC 9470 §3: 401
+	// insufficient_user_authentication, with acr_values and max_age in the
+	// challenge telling the client what to ask the authorization server
+	// for. It is an authentication error beside RFC 6750's three: a new
+	// token is needed, not another request.
+	ErrInsufficientUserAuthentication = errors.New("insufficient user authentication")
 	// ErrKeysUnavailable: no usable key set exists (the issuer has been
 	// unreachable since start, or for longer than the cache TTL), so no token
 	// can be judged. Answered with 503 and Retry-After, never invalid_token.
@@ -37,6 +45,8 @@ type Error struct {
 	category    error
 	description string
 	scopes      []string      // insufficient_scope: scopes named by the failed rule
+	acrValues   []string      // insufficient_user_authentication: acceptable acr values
+	maxAge      time.Duration // insufficient_user_authentication: allowed age of auth_time; <0 when none
 	retryAfter  time.Duration // keys unavailable: when a new fetch may be tried
 }
 
@@ -55,6 +65,18 @@ func (e *Error) Description() string { return e.description }
 // Scopes returns the scopes named by the unmet scope rule (a copy), or nil
 // when the failed rule was not a scope rule.
 func (e *Error) Scopes() []string { return append([]string(nil), e.scopes...) }
+
+// ACRValues returns, for ErrInsufficientUserAuthentication, the
+// authentication context class references the policy accepts (RFC 9470 §3
+// acr_values, a copy), or nil when it set none.
+func (e *Error) ACRValues() []string { return append([]string(nil), e.acrValues...) }
+
+// MaxAge returns, for ErrInsufficientUserAuthentication, the largest
+// allowed time since the user's authentication (RFC 9470 §3 max_age) and
+// true, or false when the policy set none.
+func (e *Error) MaxAge() (time.Duration, bool) {
+	return e.maxAge, e.category == ErrInsufficientUserAuthentication && e.maxAge >= 0
+}
 
 func newError(category error, description string) *Error {
 	return &Error{category: category, description: description}
@@ -77,6 +99,9 @@ var (
 	ErrAudienceMismatch     = newError(ErrInvalidToken, "audience not accepted")
 	ErrIssuerMismatch       = newError(ErrInvalidToken, "issuer not accepted")
 	ErrRequiredClaimMissing = newError(ErrInvalidToken, "required claim missing")
+	// ErrTokenLifetime: exp - iat exceeds Config.MaxTokenLifetime, or the
+	// token has no iat while a maximum lifetime is configured.
+	ErrTokenLifetime = newError(ErrInvalidToken, "token lifetime too long")
 	// ErrTokenBound: the token is sender-constrained (it has a cnf claim,
 	// RFC 7800) and no proof of possession was checked; a bound token is
 	// never accepted as a bearer token (RFC 9449 §7.2, RFC 8705 §3).
@@ -94,11 +119,21 @@ var (
 	ErrPermissionDenied = newError(ErrInsufficientScope, "insufficient permission")
 	ErrNotOwner         = newError(ErrInsufficientScope, "not the resource owner")
 	ErrMethodDenied     = newError(ErrInsufficientScope, "method not permitted")
+	// ErrClientDenied: the token was issued to a client that an
+	// AllowClients policy does not list.
+	ErrClientDenied = newError(ErrInsufficientScope, "client not permitted")
 )
 
 // insufficientScope builds the 403 error of a failed scope rule.
 func insufficientScope(scopes []string) *Error {
 	return &Error{category: ErrInsufficientScope, description: "insufficient scope", scopes: scopes}
+}
+
+// insufficientAuthentication builds the 401 error of a failed step-up
+// policy (RFC 9470 §3); maxAge < 0 means no max_age.
+func insufficientAuthentication(acr []string, maxAge time.Duration) *Error {
+	return &Error{category: ErrInsufficientUserAuthentication, description: "authentication level insufficient",
+		acrValues: acr, maxAge: maxAge}
 }
 
 // joinScopes renders a scope list for a description or a challenge.

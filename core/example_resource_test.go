@@ -40,5 +40,5 @@ func ExampleNewResourceMetadata() {
 	// Output:
 	// /.well-known/oauth-protected-resource/mcp
 	// {"resource":"https://mcp.example.com/mcp","authorization_servers":["https://issuer.example.com"],"scopes_supported":["mcp:tools"],"bearer_methods_supported":["header"],"resource_name":"Example MCP server"}
-	// 401 Bearer realm="api", resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp"
+	// 401 Bearer realm="api", scope="mcp:tools", resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp"
 }

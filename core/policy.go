@@ -5,14 +5,20 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Policy decides whether the claims of a request permit it. Check gets the
 // request's HTTP method and the verified claims, which are nil for a request
 // without credentials. It returns nil to allow, or an error matching
-// ErrInsufficientScope (valid token, not allowed) or ErrNoCredentials (a
-// token is needed). Policies are built once, in code; request data never
-// changes one. The built-in policies are immutable and safe for concurrent
+// ErrInsufficientScope (valid token, not allowed),
+// ErrInsufficientUserAuthentication (valid token, stronger or more recent
+// user authentication needed) or ErrNoCredentials (a token is needed).
+// Policies are built once, in code; request data never changes one (a
+// policy computed per request, RequireFunc, only adds to them). Check must
+// have no side effects: to learn the scopes a policy needs (for the scope
+// of a 401 challenge, and in And), a Guard may also ask it about a claim
+// set that holds no claims. The built-in policies are immutable and safe for concurrent
 // use; custom implementations must be too, and must not keep the method
 // string (it may be a view into a reused request buffer).
 type Policy interface {
@@ -96,20 +102,119 @@ func AllPermissions(permissions ...string) Policy {
 	return newRule(permissions, true, (*Claims).HasPermission, permissionDenied)
 }
 
-// And allows a request that every policy allows; the first denial is
-// returned. With no policies it allows nothing.
+// And allows a request that every policy allows. Every member is asked,
+// and a missing token wins over any other denial. When every member that
+// denies is a scope rule (AnyScope, AllScopes, a ScopeHierarchy's rules or
+// a combination of them) or a step-up rule (ACR, MaxAge), the denials
+// become one, so that one challenge names everything the client must
+// obtain (RFC 6750 §3, RFC 9470 §3):
+//
+//   - scopes: the scopes of every scope rule of the And, met or not, in
+//     the order of the members, without repeats, so that
+//     And(AllScopes("a"), AllScopes("b")) refuses a token with only "a"
+//     with scope="a b";
+//   - with a step-up denial among them the answer is
+//     ErrInsufficientUserAuthentication (401), carrying those scopes when a
+//     scope rule failed too, the acr values of every failed ACR rule and
+//     the smallest max_age of the failed MaxAge rules.
+//
+// Otherwise (a role, permission, owner or custom denial among them) the
+// first denial is returned, as it is. With no policies it allows nothing.
 func And(policies ...Policy) Policy {
 	ps := slices.Clone(policies)
 	return PolicyFunc(func(method string, c *Claims) error {
 		if len(ps) == 0 {
 			return denyEmpty(c)
 		}
-		for _, p := range ps {
-			if err := p.Check(method, c); err != nil {
+		var denials []error // by member, allocated at the first denial
+		var first error
+		mergeable := true
+		for i, p := range ps {
+			err := p.Check(method, c)
+			switch {
+			case err == nil:
+				continue
+			case errors.Is(err, ErrNoCredentials):
 				return err
+			case denials == nil:
+				denials, first = make([]error, len(ps)), err
+			}
+			denials[i] = err
+			mergeable = mergeable && isMergeable(err)
+		}
+		if first == nil || !mergeable {
+			return first
+		}
+		return mergeDenials(ps, denials, method)
+	})
+}
+
+// isMergeable reports whether err is the denial of a scope or step-up rule.
+func isMergeable(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && (len(e.scopes) > 0 || e.category == ErrInsufficientUserAuthentication)
+}
+
+// mergeDenials builds And's one denial from the denials of its members
+// (nil for a member that allowed the request, whose scopes are learnt with
+// neededScopes); each denial is mergeable.
+func mergeDenials(ps []Policy, denials []error, method string) error {
+	var scopes, acr []string
+	scopeDenied, stepUp, maxAge := false, false, time.Duration(-1)
+	for i, err := range denials {
+		var e *Error
+		if err == nil || !errors.As(err, &e) {
+			scopes = appendNew(scopes, neededScopes(ps[i], method)...)
+			continue
+		}
+		scopes = appendNew(scopes, e.scopes...)
+		scopeDenied = scopeDenied || len(e.scopes) > 0
+		if e.category == ErrInsufficientUserAuthentication {
+			stepUp = true
+			acr = appendNew(acr, e.acrValues...)
+			if d, ok := e.MaxAge(); ok && (maxAge < 0 || d < maxAge) {
+				maxAge = d
 			}
 		}
-		return nil
+	}
+	if !stepUp {
+		return insufficientScope(scopes)
+	}
+	e := insufficientAuthentication(acr, maxAge)
+	if scopeDenied {
+		e.scopes = scopes
+	}
+	return e
+}
+
+// probeClaims is the claim set of a token that holds nothing: a policy's
+// denial of it names the scopes the policy needs.
+var probeClaims Claims
+
+// neededScopes returns the scopes p needs for a request with method: those
+// its denial of a token without scopes, roles or other claims names (nil
+// when p allows it or denies without naming scopes).
+func neededScopes(p Policy, method string) []string {
+	var e *Error
+	if p != nil && errors.As(p.Check(method, &probeClaims), &e) {
+		return e.scopes
+	}
+	return nil
+}
+
+// TokenRequired allows a request with a verified token that p allows (a
+// nil p allows any verified token). A request without a token is refused
+// (ErrNoCredentials) whatever p says, even when p is, or contains,
+// AllowAnonymous. It is the rule of a policy computed from the request
+// (every adapter's RequireFunc): such a policy adds to what a route's
+// static policies demand, and can never open the route to a request
+// without a token.
+func TokenRequired(p Policy) Policy {
+	return PolicyFunc(func(method string, c *Claims) error {
+		if c == nil {
+			return errNoCredentials
+		}
+		return authorize(p, method, c)
 	})
 }
 
