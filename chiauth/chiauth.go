@@ -25,6 +25,18 @@ func Require(p core.Policy) func(http.Handler) http.Handler {
 	return httpauth.Require(p)
 }
 
+// RequireFunc enforces, on the routes it guards, the policy f computes
+// from the request (for example from a header or a parameter naming the
+// operation), in addition to every Require before or after it, never
+// instead of one: it can only narrow what a route allows. f is called once
+// per request; a nil policy means a valid token. A request without a
+// verified token is refused (401) whatever f returns, even
+// core.AllowAnonymous (core.TokenRequired); its challenge names the scopes
+// of f's policy. It must run after Middleware.
+func RequireFunc(f func(r *http.Request) core.Policy) func(http.Handler) http.Handler {
+	return httpauth.RequireFunc(f)
+}
+
 // Authorize evaluates p inside a handler, typically core.Owner(item.Owner)
 // once the object has been loaded. When p denies the request it writes the
 // error response (403 insufficient_scope, or 401 for a request without

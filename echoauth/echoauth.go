@@ -60,6 +60,25 @@ func Require(p core.Policy) echo.MiddlewareFunc {
 	}
 }
 
+// RequireFunc enforces, on the routes it guards, the policy f computes
+// from the request (for example from a header or a parameter naming the
+// operation), in addition to every Require before or after it, never
+// instead of one: it can only narrow what a route allows. f is called once
+// per request; a nil policy means a valid token. A request without a
+// verified token is refused (401) whatever f returns, even
+// core.AllowAnonymous (core.TokenRequired); its challenge names the scopes
+// of f's policy. It must run after Middleware.
+func RequireFunc(f func(c echo.Context) core.Policy) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if err := Authorize(c, core.TokenRequired(f(c))); err != nil {
+				return err
+			}
+			return next(c)
+		}
+	}
+}
+
 // Authorize evaluates p inside a handler, typically core.Owner(item.Owner)
 // once the object is loaded, and returns nil when p allows the request,
 // else the error to return from the handler:

@@ -54,6 +54,24 @@ func Require(p core.Policy) fiber.Handler {
 	}
 }
 
+// RequireFunc enforces, on the routes it guards, the policy f computes
+// from the request (for example from a header or a parameter naming the
+// operation), in addition to every Require before or after it, never
+// instead of one: it can only narrow what a route allows. f is called once
+// per request; a nil policy means a valid token. A request without a
+// verified token is refused (401) whatever f returns, even
+// core.AllowAnonymous (core.TokenRequired); its challenge names the scopes
+// of f's policy. It must run after Middleware.
+// f must not keep c or strings taken from it.
+func RequireFunc(f func(c fiber.Ctx) core.Policy) fiber.Handler {
+	return func(c fiber.Ctx) error {
+		if !Authorize(c, core.TokenRequired(f(c))) {
+			return nil
+		}
+		return c.Next()
+	}
+}
+
 // Authorize evaluates p inside a handler, typically an ownership check after
 // loading an object. On denial it answers as Require does and returns
 // false; the handler then returns nil without writing:

@@ -62,6 +62,22 @@ func Require(p core.Policy) gin.HandlerFunc {
 	}
 }
 
+// RequireFunc enforces, on the routes it guards, the policy f computes
+// from the request (for example from a header or a parameter naming the
+// operation), in addition to every Require before or after it, never
+// instead of one: it can only narrow what a route allows. f is called once
+// per request; a nil policy means a valid token. A request without a
+// verified token is refused (401) whatever f returns, even
+// core.AllowAnonymous (core.TokenRequired); its challenge names the scopes
+// of f's policy. It must run after Middleware.
+func RequireFunc(f func(c *gin.Context) core.Policy) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if Authorize(c, core.TokenRequired(f(c))) {
+			c.Next()
+		}
+	}
+}
+
 // Authorize evaluates p inside a handler, typically core.Owner(item.Owner)
 // once the object is loaded. On denial it answers as Require does, aborts
 // the chain and returns false; the handler then returns without writing:

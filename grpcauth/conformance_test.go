@@ -175,15 +175,19 @@ func challenge(t testing.TB, a answer, metadataURL string) map[string]string {
 // mainMetadata is the resource_metadata of the main server's challenges.
 var mainMetadata = publicURL + core.ProtectedResourcePath
 
-// expectNoCredentials checks Unauthenticated with a challenge of realm and
-// resource_metadata only (RFC 6750 §3.1: no error attribute).
-func expectNoCredentials(t testing.TB, a answer, metadataURL string) {
+// expectNoCredentials checks Unauthenticated with a challenge of realm,
+// resource_metadata and, when given, the scope of the RPC's policy only
+// (RFC 6750 §3.1: no error attribute).
+func expectNoCredentials(t testing.TB, a answer, metadataURL string, scope ...string) {
 	t.Helper()
 	require.Equal(t, codes.Unauthenticated, a.status.Code(), "answer: %s", a)
 	assert.Equal(t, "authentication required", a.status.Message())
 	want := map[string]string{"realm": "api"}
 	if metadataURL != "" {
 		want["resource_metadata"] = metadataURL
+	}
+	if len(scope) > 0 && scope[0] != "" {
+		want["scope"] = scope[0]
 	}
 	assert.Equal(t, want, challenge(t, a, metadataURL), "no error attribute without credentials")
 }
@@ -353,7 +357,7 @@ func (s *suite) policies(t *testing.T) {
 		// Anonymous with a policy entry: the entry decides.
 		{mOptScope, "reader", codes.OK, ""},
 		{mOptScope, "writer", codes.PermissionDenied, "read:data"},
-		{mOptScope, "", codes.Unauthenticated, ""},
+		{mOptScope, "", codes.Unauthenticated, "read:data"}, // the scope of the RPC's policy
 		// Skipped, with Authorize in the handler: as without a token.
 		{mPubOwner, "owner", codes.Unauthenticated, ""},
 	} {
@@ -363,7 +367,7 @@ func (s *suite) policies(t *testing.T) {
 			case codes.OK:
 				expectOK(t, a, tc.persona)
 			case codes.Unauthenticated:
-				expectNoCredentials(t, a, mainMetadata)
+				expectNoCredentials(t, a, mainMetadata, tc.scope)
 			default:
 				expectError(t, a, tc.code, "insufficient_scope", "", tc.scope, mainMetadata)
 			}

@@ -16,7 +16,7 @@ import (
 )
 
 // UnaryServerInterceptor authenticates every unary RPC with v and applies
-// its policy (WithPolicies, WithDefaultPolicy): a valid bearer token in
+// its policies (WithPolicies, WithDefaultPolicy, WithPolicyFunc): a valid bearer token in
 // the authorization metadata is required, except for the RPCs of
 // WithAnonymousMethods and WithSkipper; gRPC has no safe methods, so
 // core.Config.SafeMethods never apply. On success the claims are in the
@@ -115,6 +115,9 @@ func (m *interceptor) check(ctx context.Context, fullMethod string) (context.Con
 		if p, ok := m.policy(fullMethod, anonymous); ok {
 			err = g.Authorize(ctx, fullMethod, p)
 		}
+	}
+	if f := m.cfg.policyFunc; err == nil && f != nil && !anonymous {
+		err = g.Authorize(ctx, fullMethod, core.TokenRequired(f(ctx, fullMethod)))
 	}
 	if err != nil {
 		return ctx, m.fail(ctx, err)

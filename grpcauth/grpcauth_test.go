@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -171,4 +172,53 @@ func TestAuthorizeAfterTheHeaders(t *testing.T) {
 	assert.Equal(t, []string{`Bearer realm="api", error="insufficient_scope", error_description="not the resource owner"`}, a.trailer.Get("www-authenticate"))
 	assert.Equal(t, []string{"1"}, a.trailer.Get("x-observed"))
 	expectOK(t, callStream(t, conn, mLate, bearer(iss.MustToken(t, "owner")), "x"), "owner")
+}
+
+// WithPolicyFunc adds the computed policy to the static one, once per
+// call; it never opens an RPC and is not asked about anonymous ones.
+func TestWithPolicyFunc(t *testing.T) {
+	iss, v := newVerifier(t)
+	var calls atomic.Int32
+	f := func(ctx context.Context, fullMethod string) core.Policy {
+		calls.Add(1)
+		md, _ := metadata.FromIncomingContext(ctx)
+		switch op := md.Get("x-op"); {
+		case len(op) == 0:
+			return nil
+		case op[0] == "open":
+			return core.AllowAnonymous(core.ByMethod(nil), fullMethod)
+		default:
+			return core.And(core.AllScopes(op[0]), core.AllScopes("write:data"))
+		}
+	}
+	conn := serveBufconn(t, newServer(v, probeOptions(grpcauth.WithPolicyFunc(f))))
+	reader := bearer(iss.MustToken(t, "reader", authtest.Scopes("read:data")))
+	both := bearer(iss.MustToken(t, "both", authtest.Scopes("read:data write:data")))
+	withOp := func(op string) context.Context {
+		return metadata.AppendToOutgoingContext(t.Context(), "x-op", op)
+	}
+	t.Run("nil policy: a valid token", func(t *testing.T) {
+		assert.Equal(t, codes.OK, call(t, conn, mRead, reader).status.Code())
+	})
+	t.Run("allowed by both", func(t *testing.T) {
+		assert.Equal(t, codes.OK, callCtx(t, withOp("read:data"), conn, mRead, both).status.Code())
+	})
+	t.Run("denied with every needed scope", func(t *testing.T) {
+		a := callCtx(t, withOp("read:data"), conn, mRead, reader)
+		expectError(t, a, codes.PermissionDenied, "insufficient_scope", "insufficient scope", "read:data write:data", "")
+	})
+	t.Run("the static policy still applies", func(t *testing.T) {
+		a := callCtx(t, withOp("read:data"), conn, mAdmin, both)
+		expectError(t, a, codes.PermissionDenied, "insufficient_scope", "insufficient role", noScope, "")
+	})
+	t.Run("AllowAnonymous opens nothing", func(t *testing.T) {
+		expectNoCredentials(t, callCtx(t, withOp("open"), conn, mMe, nil), "")
+	})
+	calls.Store(0)
+	t.Run("once per call, never for anonymous RPCs", func(t *testing.T) {
+		require.Equal(t, codes.OK, call(t, conn, mMe, reader).status.Code())
+		require.Equal(t, codes.OK, call(t, conn, mOptional, nil).status.Code())
+		require.Equal(t, codes.OK, call(t, conn, mOptional, reader).status.Code())
+		assert.Equal(t, int32(1), calls.Load())
+	})
 }

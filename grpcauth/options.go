@@ -16,6 +16,7 @@ type config struct {
 	core.GuardOptions
 	policies      map[string]core.Policy
 	defaultPolicy core.Policy
+	policyFunc    func(ctx context.Context, fullMethod string) core.Policy
 	skip          func(ctx context.Context, fullMethod string) bool
 	onError       func(ctx context.Context, err error) error
 }
@@ -49,6 +50,20 @@ func WithPolicies(policies map[string]core.Policy) Option {
 // (see WithPolicies); a nil p keeps that.
 func WithDefaultPolicy(p core.Policy) Option {
 	return func(c *config) { c.defaultPolicy = p }
+}
+
+// WithPolicyFunc adds the policy f computes for each RPC, from its full
+// method name and its context (the claims are in it: core.ClaimsFromContext;
+// so is the incoming metadata), to the RPC's static policy (WithPolicies,
+// WithDefaultPolicy): both must allow the call, so f can only narrow what
+// they allow. f is called once per call, after the static policy allowed
+// it; a nil policy means a valid token. A call without a verified token
+// is refused (Unauthenticated) whatever f returns, even
+// core.AllowAnonymous (core.TokenRequired). f is not called for the RPCs of
+// WithAnonymousMethods, which keep their own entry only, nor for skipped
+// ones. Default: none; a nil f keeps that.
+func WithPolicyFunc(f func(ctx context.Context, fullMethod string) core.Policy) Option {
+	return func(c *config) { c.policyFunc = f }
 }
 
 // WithAnonymousMethods lets calls without credentials (no authorization

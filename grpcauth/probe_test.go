@@ -248,9 +248,15 @@ func outgoing(ctx context.Context, authorization []string) context.Context {
 // call makes one unary call of method with the given authorization values.
 func call(tb testing.TB, conn *grpc.ClientConn, method string, authorization []string) answer {
 	tb.Helper()
+	return callCtx(tb, tb.Context(), conn, method, authorization)
+}
+
+// callCtx is call with the outgoing context ctx.
+func callCtx(tb testing.TB, ctx context.Context, conn *grpc.ClientConn, method string, authorization []string) answer {
+	tb.Helper()
 	var a answer
 	out := new(wrapperspb.StringValue)
-	err := conn.Invoke(outgoing(tb.Context(), authorization), method, wrapperspb.String("in"), out,
+	err := conn.Invoke(outgoing(ctx, authorization), method, wrapperspb.String("in"), out,
 		grpc.Header(&a.header), grpc.Trailer(&a.trailer))
 	a.status = status.Convert(err)
 	if err == nil {

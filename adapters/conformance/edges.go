@@ -186,13 +186,13 @@ func (e edgeServer) run(t *testing.T) {
 	})
 	t.Run("skipped routes answer as the Middleware would", func(t *testing.T) {
 		for _, auth := range [][]string{nil, s.as("edger"), bearer("abc.def.ghi")} {
-			e.refused(t, e.get(t, "/edge/skipped", auth), http.StatusUnauthorized, "")
+			e.refused(t, e.get(t, "/edge/skipped", auth), http.StatusUnauthorized, "", "edge:read") // the route's scope
 		}
 		e.refused(t, e.get(t, "/edge/skipped/owner", s.as("owner")), http.StatusUnauthorized, "")
 	})
 	t.Run("a skipping Middleware hides the claims of an outer one", func(t *testing.T) {
-		e.refused(t, e.get(t, "/edge/nested", s.as("edger")), http.StatusUnauthorized, "")
-		e.refused(t, e.get(t, "/edge/nested", nil), http.StatusUnauthorized, "")
+		e.refused(t, e.get(t, "/edge/nested", s.as("edger")), http.StatusUnauthorized, "", "edge:read")
+		e.refused(t, e.get(t, "/edge/nested", nil), http.StatusUnauthorized, "") // the outer Middleware refuses it
 	})
 	t.Run("without Middleware: 401, default realm, no metadata, no hook", func(t *testing.T) {
 		for _, path := range []string{"/edge/bare", "/edge/bare/owner"} {
@@ -241,9 +241,9 @@ func (e edgeServer) anyMethod(t *testing.T) {
 }
 
 // refused checks a refusal of an edge route behind a Middleware: the
-// standard answer (code "" for no credentials) with what the hook adds, or
-// the hook's own answer.
-func (e edgeServer) refused(t testing.TB, resp response, status int, code string) {
+// standard answer (code "" for no credentials, whose challenge names scope
+// when given) with what the hook adds, or the hook's own answer.
+func (e edgeServer) refused(t testing.TB, resp response, status int, code string, scope ...string) {
 	t.Helper()
 	switch e.hook {
 	case Replace:
@@ -260,7 +260,7 @@ func (e edgeServer) refused(t testing.TB, resp response, status int, code string
 		assert.Empty(t, resp.header.Values("X-Dropped"), "a dropped answer's headers go with it")
 	}
 	if code == "" {
-		expectNoCredentials(t, resp)
+		expectNoCredentials(t, resp, scope...)
 		return
 	}
 	expectError(t, resp, status, code, "", scopeIgnored)

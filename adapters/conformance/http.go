@@ -170,15 +170,19 @@ const (
 )
 
 // expectNoCredentials checks the answer to a request without credentials:
-// 401 with a challenge of realm="api" and resource_metadata="..." only
+// 401 with a challenge of realm="api", resource_metadata="..." and, when
+// scope is given, scope="<scope>" (the scopes of the route's policy) only
 // (RFC 6750 §3.1: no error attribute; RFC 9728 §5.1).
-func expectNoCredentials(t testing.TB, resp response) {
+func expectNoCredentials(t testing.TB, resp response, scope ...string) {
 	t.Helper()
 	require.Equal(t, http.StatusUnauthorized, resp.status, "status; answer: %s", resp)
 	params, _ := checkErrorShape(t, resp)
 	want := map[string]string{"realm": "api"}
 	if resp.metadata != "" {
 		want["resource_metadata"] = resp.metadata
+	}
+	if len(scope) > 0 && scope[0] != "" {
+		want["scope"] = scope[0]
 	}
 	assert.Equal(t, want, params, "challenge without credentials: realm and resource_metadata only, no error attribute; answer: %s", resp)
 }

@@ -86,6 +86,7 @@ func (s *suite) routes(t *testing.T) {
 		}
 	}
 	t.Run("every method on /api/any", s.anyMethod)
+	t.Run("GET /api/operation, a computed policy", s.computed)
 	s.articles(t)
 	s.books(t)
 	t.Run("concurrent", s.concurrent)
@@ -318,4 +319,54 @@ func (s *suite) concurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// computed checks GET /api/operation: a static policy (anonymous GET, or
+// scope read:data or write:data) and, with RequireFunc, the policy chosen
+// by the X-Operation header. The computed policy only adds to the static
+// one, names every scope it needs in one challenge (all-of rules merged),
+// and never lets a request without a token through, even when it is
+// AllowAnonymous or nil.
+func (s *suite) computed(t *testing.T) {
+	for _, tc := range []struct {
+		operation, persona string
+		status             int
+		scope              string // of the refusal
+	}{
+		{"read", "reader", 200, ""},
+		{"read", "writer", 403, "read:data"},
+		{"write", "writer", 200, ""},
+		{"write", "reader", 403, "write:data openid"},
+		{"all", "writer", 403, "read:data write:data openid"},
+		{"all", "reader", 403, "read:data write:data openid"},
+		{"", "reader", 200, ""},
+		{"open", "writer", 200, ""},
+		{"read", "admin", 403, "read:data write:data"}, // the static policy refuses first
+		{"open", "admin", 403, "read:data write:data"},
+		{"read", anonymous, 401, "read:data"}, // the challenge names the computed policy's scope
+		{"all", anonymous, 401, "read:data write:data openid"},
+		{"open", anonymous, 401, ""},
+		{"", anonymous, 401, ""},
+	} {
+		t.Run(tc.operation+"/"+tc.persona, func(t *testing.T) {
+			rq := request{method: http.MethodGet, path: "/api/operation", header: http.Header{"X-Operation": {tc.operation}}}
+			if tc.persona != anonymous {
+				rq.auth = s.as(tc.persona)
+			}
+			resp := s.do(t, rq)
+			switch tc.status {
+			case http.StatusOK:
+				expectJSON(t, resp, http.StatusOK)
+			case http.StatusUnauthorized:
+				expectNoCredentials(t, resp, tc.scope)
+			default:
+				expectError(t, resp, tc.status, "insufficient_scope", "insufficient scope", tc.scope)
+			}
+		})
+	}
+	t.Run("invalid token", func(t *testing.T) {
+		resp := s.do(t, request{method: http.MethodGet, path: "/api/operation", auth: bearer("abc.def.ghi"),
+			header: http.Header{"X-Operation": {"open"}}})
+		expectError(t, resp, http.StatusUnauthorized, "invalid_token", "", noScope)
+	})
 }

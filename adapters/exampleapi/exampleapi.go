@@ -53,6 +53,10 @@ type Route struct {
 	Auth Auth
 	// Policy, when not nil, guards the route with the adapter's Require.
 	Policy core.Policy
+	// Computed, when not nil, guards the route after Policy with the
+	// adapter's RequireFunc: the policy it returns for the value of the
+	// request's OperationHeader ("" when absent).
+	Computed func(operation string) core.Policy
 	// Handle answers the request.
 	Handle func(Request) Reply
 }
@@ -76,6 +80,28 @@ type Request struct {
 type Reply struct {
 	Status int
 	Body   any
+}
+
+// OperationHeader is the request header from which the Computed policy of
+// a route is chosen (as an MCP server chooses by the JSON-RPC method).
+const OperationHeader = "X-Operation"
+
+// operationPolicy is the Computed policy of GET /api/operation: each
+// operation needs its scopes, all-of rules merged into one challenge;
+// "open" tries to open the route to anonymous requests, and must not; any
+// other value (none included) needs a valid token only.
+func operationPolicy(operation string) core.Policy {
+	switch operation {
+	case "read":
+		return core.AllScopes("read:data")
+	case "write":
+		return core.And(core.AllScopes("write:data"), core.AllScopes("openid"))
+	case "all":
+		return core.And(core.AllScopes("read:data"), core.AllScopes("write:data", "openid"))
+	case "open":
+		return core.AllowAnonymous(core.Authenticated(), http.MethodGet)
+	}
+	return nil
 }
 
 // Answered is the Reply of a handler whose request Authorize refused: the
@@ -103,6 +129,12 @@ func Routes(v *core.Verifier) []Route {
 		{Method: "GET", Path: "/me/context", Auth: Token, Handle: meFromContext},
 		{Method: "GET", Path: "/optional", Auth: Optional, Handle: me},
 		{Method: "", Path: "/api/any", Auth: Token, Policy: core.AnyRole("admin"), Handle: method},
+		// A policy computed from the request, in addition to the static one:
+		// an anonymous GET passes the Middleware and the static policy, and
+		// is refused by RequireFunc's policy, whatever it is.
+		{Method: "GET", Path: "/api/operation", Auth: Optional,
+			Policy:   core.AllowAnonymous(core.AnyScope("read:data", "write:data"), http.MethodGet),
+			Computed: operationPolicy, Handle: status(http.StatusOK)},
 
 		{Method: "GET", Path: "/api/read", Auth: Token, Policy: core.AnyScope("read:data", "admin"), Handle: status(http.StatusOK)},
 		{Method: "POST", Path: "/api/write", Auth: Token, Policy: core.AllScopes("write:data", "openid"), Handle: status(http.StatusOK)},
@@ -167,6 +199,10 @@ type Stack[M any] struct {
 	Optional M // Middleware(v, ...) with WithAnonymousMethods("GET")
 	Skipped  M // Middleware(v, ...) with a WithSkipper that skips every request
 	Require  func(core.Policy) M
+	// RequireFunc is the adapter's RequireFunc, given a function of the
+	// request's OperationHeader value, for the routes with a Computed
+	// policy; a builder sets it after NewStack (For panics without it).
+	RequireFunc func(policy func(operation string) core.Policy) M
 }
 
 // NewStack builds a Stack from the adapter's Middleware constructor,
@@ -178,7 +214,8 @@ func NewStack[M, O any](middleware func(...O) M, anonymousGET, skipAll O, requir
 }
 
 // For returns the middlewares rt runs after the router's Middleware, in
-// order: its own authentication, then its policy.
+// order: its own authentication, then its policy, then its computed
+// policy.
 func (s Stack[M]) For(rt Route) []M {
 	var out []M
 	switch rt.Auth {
@@ -189,6 +226,12 @@ func (s Stack[M]) For(rt Route) []M {
 	}
 	if rt.Policy != nil {
 		out = append(out, s.Require(rt.Policy))
+	}
+	if rt.Computed != nil {
+		if s.RequireFunc == nil {
+			panic("exampleapi: route " + rt.Path + " has a Computed policy and the Stack no RequireFunc")
+		}
+		out = append(out, s.RequireFunc(rt.Computed))
 	}
 	return out
 }

@@ -130,7 +130,7 @@ func ExampleMetadataHandler() {
 	resp, _ = call("POST", "/mcp", token)
 	fmt.Println(resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
 	// Output:
-	// 401 Bearer realm="api", resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp"
+	// 401 Bearer realm="api", scope="mcp:tools", resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp"
 	// https://mcp.example.com/mcp true [mcp:tools]
 	// 200 {"jsonrpc":"2.0","id":1,"result":{"tools":[]}}
 	// 403 Bearer realm="api", error="insufficient_scope", error_description="insufficient scope", scope="mcp:tools", resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp"

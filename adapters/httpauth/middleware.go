@@ -55,6 +55,24 @@ func Require(p core.Policy) func(http.Handler) http.Handler {
 	}
 }
 
+// RequireFunc enforces, on the routes it guards, the policy f computes
+// from the request (for example from a header or a parameter naming the
+// operation), in addition to every Require before or after it, never
+// instead of one: it can only narrow what a route allows. f is called once
+// per request; a nil policy means a valid token. A request without a
+// verified token is refused (401) whatever f returns, even
+// core.AllowAnonymous (core.TokenRequired); its challenge names the scopes
+// of f's policy. It must run after Middleware.
+func RequireFunc(f func(r *http.Request) core.Policy) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if Authorize(w, r, core.TokenRequired(f(r))) {
+				next.ServeHTTP(w, r)
+			}
+		})
+	}
+}
+
 // Authorize evaluates p inside a handler, typically core.Owner(item.Owner)
 // once the object is loaded. On denial it answers as Require does and
 // returns false; the handler then returns without writing.

@@ -37,6 +37,9 @@ func build(v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route
 	}
 	stack := exampleapi.NewStack(mw, httpauth.WithAnonymousMethods(http.MethodGet),
 		httpauth.WithSkipper(func(*http.Request) bool { return true }), httpauth.Require)
+	stack.RequireFunc = func(f func(string) core.Policy) func(http.Handler) http.Handler {
+		return httpauth.RequireFunc(func(r *http.Request) core.Policy { return f(r.Header.Get(exampleapi.OperationHeader)) })
+	}
 	bare, rest := exampleapi.Split(routes)
 	mux, outer := http.NewServeMux(), http.NewServeMux()
 	mux.Handle("GET "+core.ProtectedResourcePath, httpauth.MetadataHandler(m))

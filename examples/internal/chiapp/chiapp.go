@@ -23,6 +23,9 @@ func New(v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, 
 	}
 	stack := exampleapi.NewStack(mw, chiauth.WithAnonymousMethods(http.MethodGet),
 		chiauth.WithSkipper(func(*http.Request) bool { return true }), chiauth.Require)
+	stack.RequireFunc = func(f func(string) core.Policy) func(http.Handler) http.Handler {
+		return chiauth.RequireFunc(func(r *http.Request) core.Policy { return f(r.Header.Get(exampleapi.OperationHeader)) })
+	}
 	skip := exampleapi.Unauthenticated(routes)
 	bare, rest := exampleapi.Split(routes)
 	r := chi.NewRouter()

@@ -30,6 +30,9 @@ func New(v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, 
 	}
 	stack := exampleapi.NewStack(mw, echo5auth.WithAnonymousMethods(http.MethodGet),
 		echo5auth.WithSkipper(func(*echo.Context) bool { return true }), echo5auth.Require)
+	stack.RequireFunc = func(f func(string) core.Policy) echo.MiddlewareFunc {
+		return echo5auth.RequireFunc(func(c *echo.Context) core.Policy { return f(c.Request().Header.Get(exampleapi.OperationHeader)) })
+	}
 	skip := exampleapi.Unauthenticated(routes)
 	e.Use(outside(exampleapi.Split(routes))(mw(echo5auth.WithSkipper(func(c *echo.Context) bool { return skip(c.Request().URL.Path) }))))
 	e.GET(core.ProtectedResourcePath, echo5auth.MetadataHandler(m))

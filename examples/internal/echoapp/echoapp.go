@@ -29,6 +29,9 @@ func New(v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, 
 	}
 	stack := exampleapi.NewStack(mw, echoauth.WithAnonymousMethods(http.MethodGet),
 		echoauth.WithSkipper(func(echo.Context) bool { return true }), echoauth.Require)
+	stack.RequireFunc = func(f func(string) core.Policy) echo.MiddlewareFunc {
+		return echoauth.RequireFunc(func(c echo.Context) core.Policy { return f(c.Request().Header.Get(exampleapi.OperationHeader)) })
+	}
 	skip := exampleapi.Unauthenticated(routes)
 	e.Use(outside(exampleapi.Split(routes))(mw(echoauth.WithSkipper(func(c echo.Context) bool { return skip(c.Request().URL.Path) }))))
 	e.GET(core.ProtectedResourcePath, echoauth.MetadataHandler(m))

@@ -30,6 +30,9 @@ func New(v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, 
 	}
 	stack := exampleapi.NewStack(mw, fiber3auth.WithAnonymousMethods(fiber.MethodGet),
 		fiber3auth.WithSkipper(func(fiber.Ctx) bool { return true }), fiber3auth.Require)
+	stack.RequireFunc = func(f func(string) core.Policy) fiber.Handler {
+		return fiber3auth.RequireFunc(func(c fiber.Ctx) core.Policy { return f(c.Get(exampleapi.OperationHeader)) })
+	}
 	app := fiber.New(fiber.Config{
 		StrictRouting:  true,     // "/me/" is not "/me", as in Echo and chi
 		CaseSensitive:  true,     // nor is "/ME"

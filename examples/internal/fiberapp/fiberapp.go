@@ -28,6 +28,9 @@ func New(v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, 
 	}
 	stack := exampleapi.NewStack(mw, fiberauth.WithAnonymousMethods(fiber.MethodGet),
 		fiberauth.WithSkipper(func(*fiber.Ctx) bool { return true }), fiberauth.Require)
+	stack.RequireFunc = func(f func(string) core.Policy) fiber.Handler {
+		return fiberauth.RequireFunc(func(c *fiber.Ctx) core.Policy { return f(c.Get(exampleapi.OperationHeader)) })
+	}
 	app := fiber.New(fiber.Config{
 		DisableStartupMessage: true,
 		StrictRouting:         true,     // "/me/" is not "/me", as in Echo and chi

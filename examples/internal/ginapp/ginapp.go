@@ -29,6 +29,9 @@ func New(v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, 
 	}
 	stack := exampleapi.NewStack(mw, ginauth.WithAnonymousMethods(http.MethodGet),
 		ginauth.WithSkipper(func(*gin.Context) bool { return true }), ginauth.Require)
+	stack.RequireFunc = func(f func(string) core.Policy) gin.HandlerFunc {
+		return ginauth.RequireFunc(func(c *gin.Context) core.Policy { return f(c.GetHeader(exampleapi.OperationHeader)) })
+	}
 	e := gin.New()
 	e.RedirectTrailingSlash = false // "/me/" is not "/me", as in Echo and chi
 	e.HandleMethodNotAllowed = true // 405, not 404, for a known path
