@@ -40,8 +40,8 @@ const (
 )
 
 // Category names the error category of err, as an Observe hook reports
-// it: no_credentials, invalid_request, invalid_token, insufficient_scope
-// or unavailable.
+// it: no_credentials, invalid_request, invalid_token, insufficient_scope,
+// insufficient_user_authentication or unavailable.
 func Category(err error) string {
 	switch {
 	case errors.Is(err, core.ErrNoCredentials):
@@ -50,6 +50,8 @@ func Category(err error) string {
 		return "invalid_request"
 	case errors.Is(err, core.ErrInsufficientScope):
 		return "insufficient_scope"
+	case errors.Is(err, core.ErrInsufficientUserAuthentication):
+		return "insufficient_user_authentication"
 	case errors.Is(err, core.ErrKeysUnavailable):
 		return "unavailable"
 	}

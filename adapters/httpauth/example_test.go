@@ -135,3 +135,47 @@ func ExampleMetadataHandler() {
 	// 200 {"jsonrpc":"2.0","id":1,"result":{"tools":[]}}
 	// 403 Bearer realm="api", error="insufficient_scope", error_description="insufficient scope", scope="mcp:tools", resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp"
 }
+
+// Pick a route's policy from the request, as an MCP server picks it from
+// the operation: RequireFunc adds it to the route's static policies, and a
+// refusal names every scope the operation needs.
+func ExampleRequireFunc() {
+	iss, _ := authtest.NewIssuer(authtest.WithAlgorithm("ES256"))
+	defer iss.Close()
+	v, err := core.NewVerifier(iss.Config())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer v.Close()
+
+	needs := map[string]core.Policy{
+		"echo":        core.AllScopes("mcp:tools"),
+		"admin_reset": core.And(core.AllScopes("mcp:tools"), core.AllScopes("mcp:admin")),
+	}
+	byTool := httpauth.RequireFunc(func(r *http.Request) core.Policy {
+		if p, ok := needs[r.URL.Query().Get("tool")]; ok {
+			return p
+		}
+		return core.ByMethod(nil) // an unknown tool: refused
+	})
+	ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "done") })
+	srv := httptest.NewServer(httpauth.Middleware(v)(byTool(ok)))
+	defer srv.Close()
+
+	token, _ := iss.Token("alice", authtest.Scopes("mcp:tools"))
+	for _, tool := range []string{"echo", "admin_reset"} {
+		req, _ := http.NewRequest("POST", srv.URL+"/?tool="+tool, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		resp.Body.Close()
+		fmt.Println(strings.TrimSpace(fmt.Sprint(tool, " ", resp.StatusCode, " ", resp.Header.Get("WWW-Authenticate"))))
+	}
+	// Output:
+	// echo 200
+	// admin_reset 403 Bearer realm="api", error="insufficient_scope", error_description="insufficient scope", scope="mcp:tools mcp:admin"
+}
