@@ -3,7 +3,7 @@ module github.com/axiomsgo/axioms/chiauth
 go 1.26.4
 
 require (
-	github.com/axiomsgo/axioms v0.1.0
+	github.com/axiomsgo/axioms v0.2.0
 	github.com/go-chi/chi/v5 v5.5.0
 	github.com/stretchr/testify v1.12.1
 )
