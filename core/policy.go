@@ -119,7 +119,8 @@ func AllPermissions(permissions ...string) Policy {
 //     the smallest max_age of the failed MaxAge rules.
 //
 // Otherwise (a role, permission, owner or custom denial among them) the
-// first denial is returned, as it is. With no policies it allows nothing.
+// first denial is returned, as it is. With no policies it allows nothing;
+// a nil member is Authenticated.
 func And(policies ...Policy) Policy {
 	ps := slices.Clone(policies)
 	return PolicyFunc(func(method string, c *Claims) error {
@@ -130,7 +131,7 @@ func And(policies ...Policy) Policy {
 		var first error
 		mergeable := true
 		for i, p := range ps {
-			err := p.Check(method, c)
+			err := authorize(p, method, c)
 			switch {
 			case err == nil:
 				continue
@@ -220,7 +221,8 @@ func TokenRequired(p Policy) Policy {
 
 // Or allows a request that any policy allows. When all deny, the denial
 // lists the scopes of every failed scope rule; a missing token wins over
-// any 403. With no policies it allows nothing.
+// any 403. With no policies it allows nothing; a nil member is
+// Authenticated.
 func Or(policies ...Policy) Policy {
 	ps := slices.Clone(policies)
 	return PolicyFunc(func(method string, c *Claims) error {
@@ -230,7 +232,7 @@ func Or(policies ...Policy) Policy {
 		var first error
 		var scopes []string
 		for _, p := range ps {
-			err := p.Check(method, c)
+			err := authorize(p, method, c)
 			if err == nil {
 				return nil
 			}
@@ -270,7 +272,8 @@ func appendNew(list []string, items ...string) []string {
 
 // ByMethod applies a policy per HTTP method (the axioms method-level and DRF
 // action-level cases). Method names are matched case-sensitively after
-// upper-casing the map keys; a method without an entry is denied (403).
+// upper-casing the map keys; a method without an entry is denied (403). A
+// nil entry is Authenticated.
 func ByMethod(policies map[string]Policy) Policy {
 	m := make(map[string]Policy, len(policies))
 	for k, p := range policies {
@@ -281,21 +284,22 @@ func ByMethod(policies map[string]Policy) Policy {
 		if !ok {
 			return denyEmpty(c)
 		}
-		return p.Check(method, c)
+		return authorize(p, method, c)
 	})
 }
 
 // AllowAnonymous lets requests whose method is in methods through without
 // credentials (the axioms IsAnyGet…/IsAnyPost… cases); requests that do
 // carry a token, and other methods, are judged by p. Invalid credentials are
-// never anonymous: they fail before any policy runs.
+// never anonymous: they fail before any policy runs. A nil p is
+// Authenticated.
 func AllowAnonymous(p Policy, methods ...string) Policy {
 	ms := upper(methods)
 	return PolicyFunc(func(method string, c *Claims) error {
 		if c == nil && slices.Contains(ms, method) {
 			return nil
 		}
-		return p.Check(method, c)
+		return authorize(p, method, c)
 	})
 }
 

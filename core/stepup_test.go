@@ -295,3 +295,20 @@ func TestClaimsActors(t *testing.T) {
 		})
 	}
 }
+
+// A nil policy inside a combinator is Authenticated, never a panic.
+func TestNilMembersAreAuthenticated(t *testing.T) {
+	v, k := clStaticVerifier(t, nil)
+	c := clVerified(t, v, k, nil)
+	for name, p := range map[string]Policy{
+		"AllowAnonymous": AllowAnonymous(nil, http.MethodPost),
+		"And":            And(nil),
+		"Or":             Or(nil),
+		"ByMethod":       ByMethod(map[string]Policy{"GET": nil}),
+	} {
+		t.Run(name, func(t *testing.T) {
+			assert.NoError(t, p.Check(http.MethodGet, c))
+			assert.ErrorIs(t, p.Check(http.MethodGet, nil), ErrNoCredentials)
+		})
+	}
+}

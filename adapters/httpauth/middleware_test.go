@@ -259,3 +259,45 @@ func TestWriteError(t *testing.T) {
 	assert.Equal(t, `Bearer realm="api", error="invalid_token", error_description="token invalid"`, rec.Header().Get("WWW-Authenticate"),
 		"without a Middleware: the default realm")
 }
+
+// RequireFunc calls f once per request, with the request, and its policy
+// never opens a route: without a Middleware, or without a token on an
+// anonymous method, the request is refused even when f allows anonymity.
+func TestRequireFuncOncePerRequest(t *testing.T) {
+	f := newFixture(t)
+	calls := 0
+	byHeader := httpauth.RequireFunc(func(r *http.Request) core.Policy {
+		calls++
+		if r.Header.Get("X-Op") == "" {
+			return core.AllowAnonymous(nil, http.MethodGet)
+		}
+		return core.AllScopes(r.Header.Get("X-Op"))
+	})
+	h := &reached{}
+	open := httpauth.Middleware(f.v, httpauth.WithAnonymousMethods(http.MethodGet))(byHeader(h))
+	token := "Bearer " + f.iss.MustToken(t, "alice", authtest.Scopes("a"))
+
+	rec := serveOne(open, http.MethodGet, "/")
+	assert.Equal(t, http.StatusUnauthorized, rec.Code, "AllowAnonymous from f opens nothing")
+	assert.False(t, h.ran)
+	assert.Equal(t, 1, calls)
+
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	req.Header.Set("Authorization", token)
+	req.Header.Set("X-Op", "b")
+	rec = httptest.NewRecorder()
+	open.ServeHTTP(rec, req)
+	assert.Equal(t, http.StatusForbidden, rec.Code)
+	assert.Contains(t, rec.Header().Get("WWW-Authenticate"), `scope="b"`)
+	assert.Equal(t, 2, calls)
+
+	rec = serveOne(byHeader(h), http.MethodGet, "/", token)
+	assert.Equal(t, http.StatusUnauthorized, rec.Code, "without a Middleware")
+	assert.False(t, h.ran)
+	assert.Equal(t, 3, calls)
+
+	rec = serveOne(open, http.MethodGet, "/", token)
+	assert.Equal(t, http.StatusOK, rec.Code)
+	assert.True(t, h.ran)
+	assert.Equal(t, 4, calls)
+}
