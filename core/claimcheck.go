@@ -82,7 +82,7 @@ func (v *Verifier) applyRules(c *Claims, r *issuerRules) error {
 	if m := v.cfg.MaxTokenLifetime; m > 0 && (c.issued.IsZero() || c.expiry.Sub(c.issued) > m) {
 		return ErrTokenLifetime
 	}
-	c.now = v.cfg.Now
+	c.now = &v.cfg.Now
 	if r.issuer != "" && c.issuer != r.issuer {
 		return ErrIssuerMismatch
 	}

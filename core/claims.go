@@ -25,7 +25,7 @@ type Claims struct {
 	expiry, notBefore, issued  time.Time
 	scopes, roles, permissions *strictjson.Value
 	confirmation               *strictjson.Value // cnf (RFC 7800), nil when absent
-	now                        func() time.Time  // the Verifier's clock, for MaxAge; nil: time.Now
+	now                        *func() time.Time // the Verifier's clock (Config.Now), for MaxAge; nil: time.Now
 }
 
 // rawToken returns the access token these claims were verified from,

@@ -68,8 +68,11 @@ type Guard struct {
 	v        *Verifier
 	pass     Policy // what Authenticate enforces
 	metadata *ResourceMetadata
-	scopes   []string // the metadata's scopes_supported, for a 401 that names none
-	adapter  any
+	// unauthorized is ErrNoCredentials naming the metadata's
+	// scopes_supported, for a 401 that names none; nil without any. (A
+	// pointer keeps Guard comparable.)
+	unauthorized *Error
+	adapter      any
 }
 
 // GuardOptions are the settings of a Guard that an adapter's options fill.
@@ -97,7 +100,7 @@ func NewGuard(v *Verifier, o GuardOptions) *Guard {
 	}
 	open := slices.Concat(v.cfg.SafeMethods, o.AnonymousMethods)
 	return &Guard{v: v, pass: AllowAnonymous(authenticated, open...), metadata: o.ResourceMetadata,
-		scopes: metadataScopes(o.ResourceMetadata), adapter: o.Adapter}
+		unauthorized: metadataChallenge(o.ResourceMetadata), adapter: o.Adapter}
 }
 
 // Adapter returns GuardOptions.Adapter; nil for a nil g.
@@ -182,8 +185,8 @@ func (g *Guard) Response(err error, tls bool, host string) Response {
 	if g == nil {
 		return errorResponse(err, defaultRealm, "")
 	}
-	if errors.Is(err, ErrNoCredentials) && !namesScopes(err) {
-		err = withScopes(err, g.scopes)
+	if g.unauthorized != nil && errors.Is(err, ErrNoCredentials) && !namesScopes(err) {
+		err = withScopes(err, g.unauthorized.scopes)
 	}
 	return errorResponse(err, g.v.cfg.Realm, g.metadata.url(tls, host))
 }
@@ -194,14 +197,17 @@ func namesScopes(err error) bool {
 	return errors.As(err, &e) && len(e.scopes) > 0
 }
 
-// metadataScopes returns the scopes_supported of m's document (RFC 9728
-// §2), read once when a Guard is built; nil for a nil m.
-func metadataScopes(m *ResourceMetadata) []string {
+// metadataChallenge returns ErrNoCredentials naming the scopes_supported
+// of m's document (RFC 9728 §2), read once when a Guard is built; nil for
+// a nil m or a document without scopes.
+func metadataChallenge(m *ResourceMetadata) *Error {
 	var doc struct {
 		Scopes []string `json:"scopes_supported"`
 	}
-	if m == nil || json.Unmarshal(m.Document(), &doc) != nil {
+	if m == nil || json.Unmarshal(m.Document(), &doc) != nil || len(doc.Scopes) == 0 {
 		return nil
 	}
-	return doc.Scopes
+	e := *errNoCredentials
+	e.scopes = doc.Scopes
+	return &e
 }

@@ -63,10 +63,10 @@ func (c *Claims) authTime() (time.Time, bool) {
 
 // clock returns the time by the clock of the Verifier of c.
 func (c *Claims) clock() time.Time {
-	if c.now == nil {
+	if c.now == nil || *c.now == nil {
 		return time.Now()
 	}
-	return c.now()
+	return (*c.now)()
 }
 
 // clientClaims are the claims naming the client a token was issued to, in

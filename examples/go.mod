@@ -3,7 +3,7 @@ module github.com/axiomsgo/axioms/examples
 go 1.26.4
 
 require (
-	github.com/axiomsgo/axioms v0.1.0
+	github.com/axiomsgo/axioms v0.2.0
 	github.com/axiomsgo/axioms/chiauth v0.1.0
 	github.com/axiomsgo/axioms/echo5auth v0.1.0
 	github.com/axiomsgo/axioms/echoauth v0.1.0

@@ -3,7 +3,7 @@ module github.com/axiomsgo/axioms/grpcauth
 go 1.26.4
 
 require (
-	github.com/axiomsgo/axioms v0.1.0
+	github.com/axiomsgo/axioms v0.2.0
 	github.com/stretchr/testify v1.12.1
 	go.uber.org/goleak v1.3.0
 	google.golang.org/grpc v1.85.0
