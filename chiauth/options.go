@@ -61,3 +61,12 @@ func WithTokenFromQuery() Option {
 func WithResourceMetadata(m *core.ResourceMetadata) Option {
 	return httpauth.WithResourceMetadata(m)
 }
+
+// WithChallengeScopes names scopes in the scope="..." of a 401 without
+// credentials when no route policy names any (RFC 6750 §3): the scopes a
+// client should ask the authorization server for first, such as
+// "mcp:tools" for an MCP server whose metadata lists more. Default: the
+// scopes_supported of WithResourceMetadata's document, if any.
+func WithChallengeScopes(scopes ...string) Option {
+	return httpauth.WithChallengeScopes(scopes...)
+}

@@ -84,6 +84,12 @@ type GuardOptions struct {
 	// ResourceMetadata, when set, adds resource_metadata (RFC 9728 §5.1) to
 	// every challenge of Response. Default: none.
 	ResourceMetadata *ResourceMetadata
+	// ChallengeScopes are the scopes a 401 without credentials names
+	// (scope="...", RFC 6750 §3) when no route policy names any: the scopes
+	// a client should ask for first, such as "mcp:tools" for an MCP server
+	// whose metadata lists more. Default: the scopes_supported of
+	// ResourceMetadata's document; none without it.
+	ChallengeScopes []string
 	// Adapter is the adapter's own value for this Guard (its middleware,
 	// with its error handler), returned by Guard.Adapter, so that an
 	// adapter finds it again from a request's context (GuardFromContext)
@@ -100,7 +106,7 @@ func NewGuard(v *Verifier, o GuardOptions) *Guard {
 	}
 	open := slices.Concat(v.cfg.SafeMethods, o.AnonymousMethods)
 	return &Guard{v: v, pass: AllowAnonymous(authenticated, open...), metadata: o.ResourceMetadata,
-		unauthorized: metadataChallenge(o.ResourceMetadata), adapter: o.Adapter}
+		unauthorized: unauthorizedChallenge(o), adapter: o.Adapter}
 }
 
 // Adapter returns GuardOptions.Adapter; nil for a nil g.
@@ -197,17 +203,23 @@ func namesScopes(err error) bool {
 	return errors.As(err, &e) && len(e.scopes) > 0
 }
 
-// metadataChallenge returns ErrNoCredentials naming the scopes_supported
-// of m's document (RFC 9728 §2), read once when a Guard is built; nil for
-// a nil m or a document without scopes.
-func metadataChallenge(m *ResourceMetadata) *Error {
-	var doc struct {
-		Scopes []string `json:"scopes_supported"`
+// unauthorizedChallenge returns ErrNoCredentials naming o.ChallengeScopes,
+// else the scopes_supported of o.ResourceMetadata's document (RFC 9728
+// §2), decided once when a Guard is built; nil when there are none.
+func unauthorizedChallenge(o GuardOptions) *Error {
+	scopes := slices.Clone(o.ChallengeScopes)
+	if len(scopes) == 0 && o.ResourceMetadata != nil {
+		var doc struct {
+			Scopes []string `json:"scopes_supported"`
+		}
+		if json.Unmarshal(o.ResourceMetadata.Document(), &doc) == nil {
+			scopes = doc.Scopes
+		}
 	}
-	if m == nil || json.Unmarshal(m.Document(), &doc) != nil || len(doc.Scopes) == 0 {
+	if len(scopes) == 0 {
 		return nil
 	}
 	e := *errNoCredentials
-	e.scopes = doc.Scopes
+	e.scopes = scopes
 	return &e
 }

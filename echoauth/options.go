@@ -67,3 +67,12 @@ func WithTokenFromQuery() Option {
 func WithResourceMetadata(m *core.ResourceMetadata) Option {
 	return func(c *config) { c.ResourceMetadata = m }
 }
+
+// WithChallengeScopes names scopes in the scope="..." of a 401 without
+// credentials when no route policy names any (RFC 6750 §3): the scopes a
+// client should ask the authorization server for first, such as
+// "mcp:tools" for an MCP server whose metadata lists more. Default: the
+// scopes_supported of WithResourceMetadata's document, if any.
+func WithChallengeScopes(scopes ...string) Option {
+	return func(c *config) { c.ChallengeScopes = append(c.ChallengeScopes, scopes...) }
+}

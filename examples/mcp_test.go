@@ -90,8 +90,7 @@ func TestMCPServer(t *testing.T) {
 		challenge := h.Get("WWW-Authenticate")
 		assert.NotContains(t, challenge, "error=")
 		assert.Contains(t, challenge, `resource_metadata="`+metadataURL+`"`)
-		// TODO(i12): scope="mcp:tools" on this 401 comes with core's 401
-		// scope support (the neighbouring change to core policies).
+		assert.Contains(t, challenge, `scope="mcp:tools"`, "the 401 names the scope to ask for first, not every scope the metadata lists")
 	})
 
 	t.Run("403 names every scope the operation needs", func(t *testing.T) {

@@ -18,12 +18,16 @@ import (
 // Path is where the MCP endpoint is served.
 const Path = "/mcp"
 
+// ToolsScope is the scope a 401 without credentials names (behaviour.md
+// §10): what a client asks for first; the metadata lists every scope.
+const ToolsScope = "mcp:tools"
+
 // Rules are the scopes of §10: every JSON-RPC request needs a valid token;
 // tools/call needs mcp:tools (admin_reset mcp:admin too), resources/read
 // mcp:resources, prompts/get mcp:prompts.
 var Rules = mcpauth.Rules{
 	Methods: map[string][]string{
-		mcpauth.MethodCallTool:     {"mcp:tools"},
+		mcpauth.MethodCallTool:     {ToolsScope},
 		mcpauth.MethodReadResource: {"mcp:resources"},
 		mcpauth.MethodGetPrompt:    {"mcp:prompts"},
 	},
@@ -55,7 +59,7 @@ func New(v *core.Verifier, m *core.ResourceMetadata) (http.Handler, error) {
 	sdk := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return Server() }, nil)
 	mux := http.NewServeMux()
 	mux.Handle("GET "+m.Path(), httpauth.MetadataHandler(m))
-	mux.Handle(Path, httpauth.Middleware(v, httpauth.WithResourceMetadata(m))(a.Middleware()(sdk)))
+	mux.Handle(Path, httpauth.Middleware(v, httpauth.WithResourceMetadata(m), httpauth.WithChallengeScopes(ToolsScope))(a.Middleware()(sdk)))
 	return mux, nil
 }
 
