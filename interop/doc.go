@@ -10,11 +10,12 @@
 // The MCP tests (mcp_test.go) run real MCP clients, the official Go SDK's
 // (github.com/modelcontextprotocol/go-sdk) and the TypeScript SDK's
 // (@modelcontextprotocol/sdk, node/mcp-client.mjs), with their
-// client-credentials support, against an MCP server behind chiauth
-// (mcpserver_test.go), node oidc-provider being the authorization server:
-// 401, protected-resource metadata, authorization-server metadata, token,
-// calls, and a 403 insufficient_scope step-up for each operation that needs
-// a scope the client does not hold yet.
+// client-credentials support, against the example MCP server examples/mcp
+// (built and started by mcpserver_test.go), node oidc-provider being the
+// authorization server: 401, protected-resource metadata,
+// authorization-server metadata, token, calls, and a 403
+// insufficient_scope step-up for each operation that needs a scope the
+// client does not hold yet.
 //
 // The tests need two things that `make interop` prepares and passes in the
 // environment:

@@ -54,7 +54,7 @@ type mcpOperation struct {
 var mcpOperations = []mcpOperation{
 	{"tools/call echo", "", "hello"},
 	{"tools/call admin_reset", "mcp:tools mcp:admin", "reset"},
-	{"resources/read notes://7", "mcp:resources", "note 7"},
+	{"resources/read notes://7", "mcp:resources", "note notes://7"},
 	{"prompts/get summary", "mcp:prompts", "Summarize the notes."},
 }
 
@@ -68,7 +68,14 @@ func TestMCPGoSDK(t *testing.T) {
 	srv, op := startMCPWithProvider(t)
 	checkMCPDocuments(t, srv, op)
 
-	wire := &wireLog{rt: http.DefaultTransport}
+	// A transport of its own, whose idle connections are closed before the
+	// server stops (cleanups run last in, first out): the server's graceful
+	// shutdown would otherwise wait for a connection the client dialled and
+	// never used (net/http gives such a connection 5 s), longer than
+	// startProcess waits before killing it.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(tr.CloseIdleConnections)
+	wire := &wireLog{rt: tr}
 	httpClient := &http.Client{Transport: wire, Timeout: 30 * time.Second}
 	handler, err := extauth.NewClientCredentialsHandler(&extauth.ClientCredentialsHandlerConfig{
 		Credentials: &oauthex.ClientCredentials{
@@ -171,10 +178,10 @@ func TestMCPTypeScriptSDK(t *testing.T) {
 // and the MCP server trusting it.
 func startMCPWithProvider(t *testing.T) (*mcpServer, *oidcProvider) {
 	t.Helper()
-	ln, srv := listenMCP(t)
+	srv := newMCPServer(t)
 	op := startOIDCProvider(t, "MCP_RESOURCE="+srv.resource)
 	require.Equal(t, srv.resource, op.MCPResource)
-	startMCPServer(t, ln, srv, op.Issuer)
+	startMCPServer(t, srv, op.Issuer)
 	return srv, op
 }
 
@@ -192,6 +199,10 @@ func checkMCPDocuments(t *testing.T, srv *mcpServer, op *oidcProvider) {
 	assert.Equal(t, srv.resource, prm.Resource, "resource = the audience = the MCP endpoint URL")
 	assert.Equal(t, []string{op.Issuer}, prm.AuthorizationServers)
 	assert.Equal(t, mcpScopes, prm.ScopesSupported)
+	resp, err := client.Get(srv.base + core.ProtectedResourcePath)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode, "no metadata at the root: the resource has a path")
 
 	var asm struct {
 		Issuer               string   `json:"issuer"`
@@ -229,9 +240,7 @@ func checkMCPFlow(t *testing.T, srv *mcpServer, op *oidcProvider, log []exchange
 	t.Helper()
 	log = slices.DeleteFunc(log, func(e exchange) bool { return e.URL == srv.resource && e.Method != http.MethodPost })
 
-	// Stopgap: today's challenges point to the root document. Tighten to
-	// srv.base+mcpMetadataPath once examples/mcp (core/mcp) lands.
-	metadataURL := srv.base + core.ProtectedResourcePath
+	metadataURL := srv.base + mcpMetadataPath
 	asMetadataURL := op.Issuer + oauthMetadata
 
 	var want []string
