@@ -21,6 +21,9 @@ type Response struct {
 	RetryAfter string
 	// Body is the JSON body {"error": "...", "error_description": "..."}.
 	Body []byte
+	// exposeChallenge adds Access-Control-Expose-Headers: WWW-Authenticate
+	// (a Guard's ResourceMetadata.WithCORS).
+	exposeChallenge bool
 }
 
 // ContentType is the media type of Response.Body.
@@ -29,10 +32,15 @@ const ContentType = "application/json"
 // SetHeaders calls set with each header field of the answer, in order:
 // WWW-Authenticate and Retry-After when they have a value, then
 // Content-Type (ContentType). An adapter passes its header setter, such as
-// w.Header().Set.
+// w.Header().Set. A challenge of a Guard whose ResourceMetadata has
+// WithCORS also sets Access-Control-Expose-Headers: WWW-Authenticate, right
+// after WWW-Authenticate.
 func (r Response) SetHeaders(set func(name, value string)) {
 	if r.WWWAuthenticate != "" {
 		set("WWW-Authenticate", r.WWWAuthenticate)
+		if r.exposeChallenge {
+			set("Access-Control-Expose-Headers", "WWW-Authenticate")
+		}
 	}
 	if r.RetryAfter != "" {
 		set("Retry-After", r.RetryAfter)

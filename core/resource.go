@@ -3,9 +3,11 @@ package core
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
 )
 
 // ProtectedResourcePath is the well-known path of the protected-resource
@@ -85,6 +87,11 @@ type ResourceMetadata struct {
 	doc      []byte
 	path     string // the document's path on this server (Path)
 	fixedURL string // absolute URL of the document from the public URL; "" to derive it per request
+	cors     bool   // WithCORS
+	// warning says why the resource is not an absolute https URL; "" when
+	// it is one. once logs it a single time, shared by WithCORS copies.
+	warning string
+	once    *sync.Once
 }
 
 // NewResourceMetadata checks doc and publicURL and returns the metadata to
@@ -116,7 +123,7 @@ func NewResourceMetadata(doc ProtectedResource, publicURL string) (*ResourceMeta
 	if err != nil {
 		return nil, fmt.Errorf("%w: resource metadata: %v", ErrConfig, err)
 	}
-	m := &ResourceMetadata{path: path}
+	m := &ResourceMetadata{path: path, warning: resourceWarning(doc.Resource), once: new(sync.Once)}
 	if publicURL != "" {
 		base, err := parsePublicURL(publicURL)
 		if err != nil {
@@ -158,6 +165,116 @@ func metadataPath(resource string) (string, error) {
 		return "", fmt.Errorf("resource %q must not have a query or fragment (RFC 9728 §2, §3.1)", u.Redacted())
 	}
 	return ProtectedResourcePath + strings.TrimRight(u.EscapedPath(), "/"), nil
+}
+
+// WithCORS returns a copy of m that browser-based clients (an MCP client
+// in a browser, a single-page app) may read across origins; m itself is
+// unchanged, and a nil m gives nil. CORS is off by default.
+//
+// With it, MetadataHandler answers the document with
+// Access-Control-Allow-Origin: * and answers OPTIONS (a CORS preflight, as
+// the MCP SDKs' MCP-Protocol-Version header causes) with 204 No Content
+// (see SetCORSHeaders); register the handler for OPTIONS too. The wildcard
+// origin is right here: the document is public, served to anyone without
+// credentials, and a wildcard response is never readable by a request
+// sent with credentials (cookies), so it leaks nothing that a direct GET
+// would not give.
+//
+// And every challenge of a Guard built with the copy carries
+// Access-Control-Expose-Headers: WWW-Authenticate (see
+// Response.SetHeaders), so that a browser client can read the challenge
+// of a 401 or 403, and its resource_metadata, from a cross-origin
+// response. That answer still needs the Access-Control-Allow-Origin of
+// the application's own CORS middleware, which decides which origins may
+// call the API; SetHeaders replaces an Access-Control-Expose-Headers that
+// middleware set before, so list any other exposed header in its answer
+// to the route instead.
+func (m *ResourceMetadata) WithCORS() *ResourceMetadata {
+	if m == nil {
+		return nil
+	}
+	c := *m
+	c.cors = true
+	return &c
+}
+
+// SetCORSHeaders calls set with the CORS header fields of the document's
+// answer to a request with method, and reports whether that answer is a
+// preflight's: 204 No Content without a body. Every MetadataHandler calls
+// it first. Without WithCORS (or for a nil m) it sets nothing and returns
+// false. With it, every answer carries Access-Control-Allow-Origin: *, and
+// an OPTIONS request (preflight or not) is answered with 204 and also
+// Allow and Access-Control-Allow-Methods (GET, HEAD, OPTIONS),
+// Access-Control-Allow-Headers: * (any request header but Authorization,
+// which the document does not need; nothing from the request is reflected)
+// and Access-Control-Max-Age: 86400. No Vary: Origin is needed: the
+// answer is the same for every origin.
+func (m *ResourceMetadata) SetCORSHeaders(method string, set func(name, value string)) (preflight bool) {
+	if m == nil || !m.cors {
+		return false
+	}
+	set("Access-Control-Allow-Origin", "*")
+	if method != "OPTIONS" {
+		return false
+	}
+	set("Allow", "GET, HEAD, OPTIONS")
+	set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+	set("Access-Control-Allow-Headers", "*")
+	set("Access-Control-Max-Age", "86400")
+	return true
+}
+
+// response is the answer to err of a Guard publishing m (which may be
+// nil): errorResponse with m's resource_metadata URL, and with WithCORS
+// the challenge exposed to cross-origin readers.
+func (m *ResourceMetadata) response(err error, realm string, tls bool, host string) Response {
+	r := errorResponse(err, realm, m.url(tls, host))
+	r.exposeChallenge = m != nil && m.cors && r.WWWAuthenticate != ""
+	return r
+}
+
+// maxLoggedResource bounds the resource identifier quoted in the warning.
+const maxLoggedResource = 128
+
+// resourceWarning says why resource is not the identifier MCP clients
+// expect, an absolute https URL (http on a loopback host accepted); "" when
+// it is one. NewResourceMetadata has already refused a query or fragment.
+func resourceWarning(resource string) string {
+	u, err := url.Parse(resource)
+	switch {
+	case err != nil || u.Host == "" || u.Scheme == "":
+		return "not an absolute URL"
+	case strings.EqualFold(u.Scheme, "https"):
+		return ""
+	case strings.EqualFold(u.Scheme, "http") && isLoopbackHost(u.Hostname()):
+		return ""
+	case strings.EqualFold(u.Scheme, "http"):
+		return "plain http on a host that is not loopback"
+	}
+	return "scheme is not https"
+}
+
+// warnResource logs, once per m (with l, the Verifier's logger, when a
+// Guard is built with m), that m's resource identifier is not an absolute
+// https URL. Nothing for a nil m or a good identifier.
+func (m *ResourceMetadata) warnResource(l *slog.Logger) {
+	if m == nil || m.warning == "" {
+		return
+	}
+	m.once.Do(func() {
+		var doc struct {
+			Resource string `json:"resource"`
+		}
+		_ = json.Unmarshal(m.doc, &doc)
+		resource := doc.Resource
+		if len(resource) > maxLoggedResource {
+			resource = strings.ToValidUTF8(resource[:maxLoggedResource], "") + "..."
+		}
+		l.Warn("axioms: the resource of the protected-resource metadata is not an absolute https URL; "+
+			"clients compare it with the URL they call (RFC 9728 §3.3) and MCP SDKs refuse a mismatch: "+
+			"use the canonical URL clients call, such as https://mcp.example.com/mcp, as resource and audience",
+			slog.String("resource", resource), slog.String("reason", m.warning))
+	})
 }
 
 // Document returns the JSON metadata document (RFC 9728 §3.2), to be
