@@ -67,8 +67,8 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 //
 //	r.Method(http.MethodGet, m.Path(), chiauth.MetadataHandler(m))
 //
-// It sets no CORS header: wrap it with a CORS middleware (go-chi/cors) for
-// browser-based clients.
+// It sets no CORS header unless m has core.ResourceMetadata.WithCORS (then
+// register it for OPTIONS too; see httpauth.MetadataHandler).
 func MetadataHandler(m *core.ResourceMetadata) http.Handler {
 	return httpauth.MetadataHandler(m)
 }

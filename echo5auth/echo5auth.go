@@ -166,13 +166,18 @@ func setHeaders(c *echo.Context, err error) core.Response {
 //
 //	e.GET(m.Path(), echo5auth.MetadataHandler(m))
 //
-// It sets no CORS header: wrap it with Echo's CORS middleware for
-// browser-based clients.
+// It sets no CORS header unless m has core.ResourceMetadata.WithCORS: then
+// every answer carries Access-Control-Allow-Origin: * and OPTIONS (a CORS
+// preflight) gets 204 (see m.SetCORSHeaders); register it for OPTIONS too,
+// with e.Match([]string{http.MethodGet, http.MethodOptions}, ...).
 func MetadataHandler(m *core.ResourceMetadata) echo.HandlerFunc {
 	doc := m.Document()
 	return func(c *echo.Context) error {
 		if doc == nil {
 			return echo.ErrNotFound
+		}
+		if m.SetCORSHeaders(c.Request().Method, c.Response().Header().Set) {
+			return c.NoContent(http.StatusNoContent)
 		}
 		return c.Blob(http.StatusOK, core.ContentType, doc)
 	}

@@ -213,13 +213,19 @@ func (w *hookWriter) Pusher() http.Pusher { return nil }
 //
 //	r.GET(m.Path(), ginauth.MetadataHandler(m))
 //
-// It sets no CORS header: put a CORS middleware (gin-contrib/cors) before
-// it for browser-based clients.
+// It sets no CORS header unless m has core.ResourceMetadata.WithCORS: then
+// every answer carries Access-Control-Allow-Origin: * and OPTIONS (a CORS
+// preflight) gets 204 (see m.SetCORSHeaders); register it for OPTIONS too,
+// with r.OPTIONS(m.Path(), ...).
 func MetadataHandler(m *core.ResourceMetadata) gin.HandlerFunc {
 	doc := m.Document()
 	return func(c *gin.Context) {
 		if doc == nil {
 			c.AbortWithStatus(http.StatusNotFound)
+			return
+		}
+		if m.SetCORSHeaders(c.Request.Method, c.Writer.Header().Set) {
+			c.AbortWithStatus(http.StatusNoContent)
 			return
 		}
 		c.Data(http.StatusOK, core.ContentType, doc)

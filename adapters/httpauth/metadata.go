@@ -15,8 +15,10 @@ import (
 //
 //	mux.Handle("GET "+m.Path(), httpauth.MetadataHandler(m))
 //
-// Browser-based clients read it across origins only when a CORS middleware
-// around it allows them; it sets no CORS header itself.
+// It sets no CORS header unless m has core.ResourceMetadata.WithCORS: then
+// every answer carries Access-Control-Allow-Origin: * and OPTIONS (a CORS
+// preflight) gets 204 (see m.SetCORSHeaders); register it for OPTIONS too,
+// as in mux.Handle(m.Path(), ...) without a method.
 func MetadataHandler(m *core.ResourceMetadata) http.Handler {
 	doc := m.Document()
 	length := strconv.Itoa(len(doc))
@@ -24,6 +26,9 @@ func MetadataHandler(m *core.ResourceMetadata) http.Handler {
 		switch {
 		case doc == nil:
 			http.NotFound(w, r)
+			return
+		case m.SetCORSHeaders(r.Method, w.Header().Set):
+			w.WriteHeader(http.StatusNoContent)
 			return
 		case r.Method != http.MethodGet && r.Method != http.MethodHead:
 			w.Header().Set("Allow", "GET, HEAD")
