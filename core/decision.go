@@ -105,6 +105,7 @@ func NewGuard(v *Verifier, o GuardOptions) *Guard {
 		panic("axioms: a middleware needs a non-nil *core.Verifier")
 	}
 	open := slices.Concat(v.cfg.SafeMethods, o.AnonymousMethods)
+	o.ResourceMetadata.warnResource(v.cfg.Logger)
 	return &Guard{v: v, pass: AllowAnonymous(authenticated, open...), metadata: o.ResourceMetadata,
 		unauthorized: unauthorizedChallenge(o), adapter: o.Adapter}
 }
@@ -194,7 +195,7 @@ func (g *Guard) Response(err error, tls bool, host string) Response {
 	if g.unauthorized != nil && errors.Is(err, ErrNoCredentials) && !namesScopes(err) {
 		err = withScopes(err, g.unauthorized.scopes)
 	}
-	return errorResponse(err, g.v.cfg.Realm, g.metadata.url(tls, host))
+	return g.metadata.response(err, g.v.cfg.Realm, tls, host)
 }
 
 // namesScopes reports whether err is an *Error naming scopes.

@@ -81,13 +81,18 @@ func WithResourceMetadata(m *core.ResourceMetadata) Option {
 // Fiber v3 adds that route's HEAD twin after every app.Use (see the package
 // documentation): to answer HEAD without a token too, register both
 // methods with app.Add([]string{fiber.MethodGet, fiber.MethodHead}, ...).
-// It sets no CORS header: put Fiber's cors middleware before it for
-// browser-based clients.
+// It sets no CORS header unless m has core.ResourceMetadata.WithCORS: then
+// every answer carries Access-Control-Allow-Origin: * and OPTIONS (a CORS
+// preflight) gets 204 (see m.SetCORSHeaders); register it for OPTIONS too,
+// with app.Options(m.Path(), ...).
 func MetadataHandler(m *core.ResourceMetadata) fiber.Handler {
 	doc := m.Document()
 	return func(c fiber.Ctx) error {
 		if doc == nil {
 			return fiber.ErrNotFound
+		}
+		if m.SetCORSHeaders(c.Method(), c.Set) {
+			return c.SendStatus(fiber.StatusNoContent)
 		}
 		c.Set(fiber.HeaderContentType, core.ContentType)
 		return c.Status(fiber.StatusOK).Send(doc)

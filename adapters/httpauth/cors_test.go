@@ -67,6 +67,7 @@ func checkMetadataCORS(t *testing.T, base string, on bool) {
 		return
 	}
 	assert.Equal(t, "*", doc.Header.Get("Access-Control-Allow-Origin"))
+	assert.Equal(t, "WWW-Authenticate", challenge.Header.Get("Access-Control-Expose-Headers"))
 	preflight := corsAnswer(t, http.MethodOptions, base+core.ProtectedResourcePath,
 		"Access-Control-Request-Method", "GET", "Access-Control-Request-Headers", "mcp-protocol-version")
 	assert.Equal(t, http.StatusNoContent, preflight.StatusCode)
