@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"os"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 // The environment variables read by ConfigFromEnv (axioms-compatible).
 const (
 	envAudience        = "AXIOMS_AUDIENCE"
+	envAudienceClaim   = "AXIOMS_AUDIENCE_CLAIM"
 	envDomain          = "AXIOMS_DOMAIN"
 	envIssURL          = "AXIOMS_ISS_URL"
 	envJWKSURL         = "AXIOMS_JWKS_URL"
@@ -31,6 +33,7 @@ const (
 // here are set in code only.
 var settingOf = map[string]string{
 	"Audiences":          envAudience,
+	"AudienceClaim":      envAudienceClaim,
 	"Issuer":             envIssURL,
 	"JWKSURL":            envJWKSURL,
 	"ScopeClaims":        envScopeClaims,
@@ -45,11 +48,37 @@ var settingOf = map[string]string{
 
 // ConfigFromEnv reads a Config from the AXIOMS_* environment variables; see
 // ConfigFromLookup.
-func ConfigFromEnv() (Config, error) { return ConfigFromLookup(os.LookupEnv) }
+//
+// It also logs, through slog's default logger, one warning for each
+// AXIOMS_* variable in the environment that it does not read: a typo
+// (naming the nearest known variable), a setting of the axioms Python
+// packages that this library sets in code, or one of a feature not built
+// yet. The Config is read all the same.
+func ConfigFromEnv() (Config, error) {
+	WarnUnknownEnv(nil, os.Environ())
+	return ConfigFromLookup(os.LookupEnv)
+}
+
+// WarnUnknownEnv logs to logger (slog's default logger when nil) one
+// warning for each AXIOMS_* variable of environ ("KEY=value" entries, as
+// os.Environ returns) that ConfigFromEnv does not read, with the reason:
+// the nearest known variable for a typo, what to do instead for a setting
+// of the axioms Python packages, or that its feature is not built yet.
+// ConfigFromEnv calls it; call it yourself before ConfigFromLookup.
+func WarnUnknownEnv(logger *slog.Logger, environ []string) {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	for _, s := range unknownSettings(environ) {
+		logger.Warn("axioms: environment variable not read", "variable", s.name, "why", s.why)
+	}
+}
 
 // ConfigFromLookup reads a Config from the AXIOMS_* variables that lookup
 // returns (os.LookupEnv, a map in tests, a secrets store, ...):
 //
+//   - AXIOMS_AUDIENCE_CLAIM: AudienceClaim, the claim compared with the
+//     audiences instead of aud (client_id for Amazon Cognito access tokens).
 //   - AXIOMS_AUDIENCE: Audiences, comma-separated. Required. With several
 //     issuers, it applies to each of them.
 //   - AXIOMS_ISS_URL: Issuer, exactly as given (iss is compared exactly).
@@ -75,7 +104,8 @@ func ConfigFromEnv() (Config, error) { return ConfigFromLookup(os.LookupEnv) }
 //   - AXIOMS_LEEWAY: the same syntax, zero or positive, at most maxLeeway.
 //
 // At least one of AXIOMS_DOMAIN, AXIOMS_ISS_URL and AXIOMS_JWKS_URL is
-// required. Values are trimmed of spaces; empty values count as unset. The
+// required. Values are trimmed of spaces and of one pair of quotes around
+// the whole value; empty values count as unset. The
 // returned Config holds only what the variables set (no defaults applied),
 // and it already passes the checks NewVerifier makes: any problem is a
 // *ConfigError (errors.Is(err, ErrConfig)) naming the variable.
@@ -99,6 +129,7 @@ func ConfigFromLookup(lookup func(string) (string, bool)) (Config, error) {
 	r := envReader{lookup: lookup}
 	c := Config{
 		Audiences:          r.list("Audiences"),
+		AudienceClaim:      r.value(envAudienceClaim),
 		JWKSURL:            r.value(envJWKSURL),
 		ScopeClaims:        r.list("ScopeClaims"),
 		RoleClaims:         r.list("RoleClaims"),
@@ -129,10 +160,20 @@ type envReader struct {
 	err    error
 }
 
-// value returns the trimmed value of name, "" when unset or empty.
+// value returns the trimmed value of name, "" when unset or empty. One
+// pair of matching quotes around the whole value is removed, as an env
+// file holds them (AXIOMS_ISS_URL="https://example.com/").
 func (r *envReader) value(name string) string {
 	v, _ := r.lookup(name)
-	return strings.TrimSpace(v)
+	return unquote(strings.TrimSpace(v))
+}
+
+// unquote removes one pair of matching single or double quotes around v.
+func unquote(v string) string {
+	if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+		return strings.TrimSpace(v[1 : len(v)-1])
+	}
+	return v
 }
 
 func (r *envReader) fail(err error) {

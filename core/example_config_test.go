@@ -3,6 +3,8 @@ package core_test
 import (
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
 
 	"github.com/axiomsgo/axioms/core"
 )
@@ -38,4 +40,19 @@ func ExampleConfigFromLookup() {
 	// leeway: 30s
 	// core: config: AXIOMS_LEEWAY (Config.Leeway): 1h is out of range: must be between 0 and 5m
 	// true
+}
+
+// A typo in a variable name is named at start, with the variable meant;
+// ConfigFromEnv does this for the process's environment.
+func ExampleWarnUnknownEnv() {
+	noTime := func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey {
+			return slog.Attr{}
+		}
+		return a
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: noTime}))
+	core.WarnUnknownEnv(logger, []string{"AXIOMS_AUDIENCE=api", "AXIOMS_ROLE_CLAIMS=groups"})
+	// Output:
+	// level=WARN msg="axioms: environment variable not read" variable=AXIOMS_ROLE_CLAIMS why="not a setting of this library; did you mean AXIOMS_ROLES_CLAIMS?"
 }

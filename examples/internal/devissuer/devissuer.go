@@ -75,6 +75,7 @@ func configFromEnv(w io.Writer, command func(p persona, token string) string, fo
 		cfg, err = core.ConfigFromEnv()
 		return cfg, func() {}, err
 	}
+	core.WarnUnknownEnv(nil, os.Environ())                          // as core.ConfigFromEnv does
 	iss, err := authtest.NewIssuer(authtest.WithAlgorithm("ES256")) // short tokens
 	if err != nil {
 		return core.Config{}, nil, err
