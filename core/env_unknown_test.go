@@ -58,7 +58,7 @@ func TestConfigFromEnvWarnsUnknown(t *testing.T) {
 	assert.Equal(t, "https://issuer.example.com/", c.Issuer, "the quotes are removed")
 	assert.Contains(t, log.String(), "variable=AXIOMS_ROLE_CLAIMS")
 	assert.Contains(t, log.String(), "did you mean AXIOMS_ROLES_CLAIMS?")
-	assert.Equal(t, 1, strings.Count(log.String(), "level=WARN"))
+	assert.Equal(t, 1, strings.Count(log.String(), "AXIOMS_ROLE_CLAIMS"), "one warning for it (the environment may hold others)")
 }
 
 func TestConfigFromLookupAudienceClaimAndQuotes(t *testing.T) {
