@@ -79,7 +79,7 @@ func (c consumer) check(m mod, label string, pins ...string) (int, error) {
 			return 0, err
 		}
 	}
-	if err := copyApp(filepath.Join(c.repoRoot, "release", "testdata", "consumer", m.Dir), dir); err != nil {
+	if err := copyApp(filepath.Join(c.repoRoot, "release", "testdata", "consumer"), m.Dir, dir); err != nil {
 		return 0, err
 	}
 	for _, s := range []string{"go build ./...", "go vet ./...", "go test -count=1 ./..."} {
@@ -130,14 +130,23 @@ func readmeGoGet(root, path string) (string, error) {
 	return "", fmt.Errorf("README.md has no install line `go get %s`", path)
 }
 
-// copyApp copies the app's Go files into the consumer module.
-func copyApp(from, to string) error {
-	files, err := filepath.Glob(filepath.Join(from, "*.go"))
+// copyApp copies the app of adapter dir (consumers/<dir>/*.go) into the
+// consumer module. An app without a test of its own gets the shared HTTP
+// test (consumers/http/*_test.go), which calls its newRouter.
+func copyApp(consumers, dir, to string) error {
+	files, err := filepath.Glob(filepath.Join(consumers, dir, "*.go"))
 	if err != nil {
 		return err
 	}
 	if len(files) == 0 {
-		return fmt.Errorf("no consumer app in %s: every published adapter needs one", from)
+		return fmt.Errorf("no consumer app in %s: every published adapter needs one", filepath.Join(consumers, dir))
+	}
+	if tests, _ := filepath.Glob(filepath.Join(consumers, dir, "*_test.go")); len(tests) == 0 {
+		shared, err := filepath.Glob(filepath.Join(consumers, "http", "*_test.go"))
+		if err != nil {
+			return err
+		}
+		files = append(files, shared...)
 	}
 	for _, f := range files {
 		data, err := os.ReadFile(f)

@@ -304,3 +304,29 @@ func TestProxyWithoutGit(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// An app without a test of its own gets the shared HTTP test; one with a
+// test keeps only its own.
+func TestCopyApp(t *testing.T) {
+	consumers := t.TempDir()
+	write(t, consumers, "http/orders_test.go", "package main\n")
+	write(t, consumers, "a/main.go", "package main\n")
+	write(t, consumers, "b/main.go", "package main\n")
+	write(t, consumers, "b/main_test.go", "package main\n")
+	for dir, want := range map[string][]string{"a": {"main.go", "orders_test.go"}, "b": {"main.go", "main_test.go"}} {
+		to := t.TempDir()
+		if err := copyApp(consumers, dir, to); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := filepath.Glob(filepath.Join(to, "*"))
+		for i := range got {
+			got[i] = filepath.Base(got[i])
+		}
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("%s: copied %v, want %v", dir, got, want)
+		}
+	}
+	if err := copyApp(consumers, "missing", t.TempDir()); err == nil {
+		t.Error("an adapter without an app is not refused")
+	}
+}

@@ -5,8 +5,10 @@ package main
 
 import (
 	"log"
+	"net/http"
 
 	"github.com/gofiber/fiber/v3"
+	"github.com/gofiber/fiber/v3/middleware/adaptor"
 
 	"github.com/axiomsgo/axioms/core"
 	"github.com/axiomsgo/axioms/fiber3auth"
@@ -21,6 +23,9 @@ func newApp(v *core.Verifier) *fiber.App {
 	})
 	return app
 }
+
+// newRouter is the app as a net/http handler, for the shared test.
+func newRouter(v *core.Verifier) http.Handler { return adaptor.FiberApp(newApp(v)) }
 
 func main() {
 	cfg, err := core.ConfigFromEnv()
