@@ -237,6 +237,12 @@ type Config struct {
 	// refresh that drops it again) and failed refreshes. Default
 	// slog.Default().
 	Logger *slog.Logger
+
+	// Observer, when set, receives every decision of the middleware built
+	// on the Verifier, every token verification and every key set fetch,
+	// for metrics and traces (see Observer; package otelauth gives
+	// OpenTelemetry instruments). Default: none.
+	Observer *Observer
 }
 
 // IssuerConfig is one trusted issuer of a Verifier with several issuers

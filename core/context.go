@@ -1,6 +1,9 @@
 package core
 
-import "context"
+import (
+	"context"
+	"sync/atomic"
+)
 
 // authKey is the context key of a request's authentication; only this
 // package sets or reads it.
@@ -12,8 +15,10 @@ type authKey struct{}
 // every other key from its parent.
 type authContext struct {
 	context.Context
-	guard  *Guard
-	claims *Claims
+	guard   *Guard
+	claims  *Claims
+	skipped bool        // stamped by Guard.Skip: no decision unless a policy refuses
+	decided atomic.Bool // the request's decision was reported (Observer.Decision)
 }
 
 // Value implements context.Context.
@@ -26,7 +31,7 @@ func (a *authContext) Value(key any) any {
 
 // stamp returns ctx carrying g and c. The stamp of the innermost Guard
 // hides any stamp of an outer one: its claims are the request's.
-func (g *Guard) stamp(ctx context.Context, c *Claims) context.Context {
+func (g *Guard) stamp(ctx context.Context, c *Claims) *authContext {
 	return &authContext{Context: ctx, guard: g, claims: c}
 }
 

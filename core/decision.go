@@ -34,15 +34,41 @@ func (v *Verifier) authenticate(ctx context.Context, creds Credentials) (*Claims
 		return nil, nil
 	}
 	if err != nil {
+		return nil, v.refused(ctx, err, nil, nil, nil)
+	}
+	return v.verifyToken(ctx, token, true)
+}
+
+// verifyToken is Verify, after the syntax check of a bearer token when
+// checkSyntax is set (a cached token passed it already), observed and
+// logged.
+func (v *Verifier) verifyToken(ctx context.Context, token string, checkSyntax bool) (*Claims, error) {
+	ctx, done := v.observeVerify(ctx)
+	c := v.cachedClaims(ctx, token)
+	if c != nil { // a cached token passed every check, its syntax included
+		if done != nil {
+			done(Verification{Cached: true, Issuer: c.issuer})
+		}
+		return c, nil
+	}
+	var err error
+	if checkSyntax {
+		err = v.refused(ctx, checkB64Token(token), nil, nil, nil)
+	}
+	if err == nil {
+		c, err = v.verify(ctx, token) // logs its refusals
+	}
+	if done != nil {
+		r := Verification{Err: err}
+		if err == nil {
+			r.Issuer = c.issuer
+		}
+		done(r)
+	}
+	if err != nil {
 		return nil, err
 	}
-	if c := v.cachedClaims(ctx, token); c != nil {
-		return c, nil // a cached token passed every check, its syntax included
-	}
-	if err := checkB64Token(token); err != nil {
-		return nil, err
-	}
-	return v.verify(ctx, token)
+	return c, nil
 }
 
 // authorize evaluates p, Authenticated when nil.
@@ -128,15 +154,44 @@ func (g *Guard) Adapter() any {
 // context, where ClaimsFromContext, GuardFromContext and Authorize find
 // them.
 func (g *Guard) Authenticate(ctx context.Context, method string, creds Credentials) (context.Context, error) {
-	claims, err := g.v.Check(ctx, method, creds, g.pass)
-	return g.stamp(ctx, claims), err
+	claims, err := g.v.authenticate(ctx, creds)
+	if err == nil {
+		if err = authorize(g.pass, method, claims); err != nil {
+			g.logDecision(ctx, method, err, g.pass)
+		}
+	}
+	a := g.stamp(ctx, claims)
+	if err != nil {
+		a.decided.Store(true)
+		g.decision(ctx, err, nil)
+	}
+	return a, err
+}
+
+// Done reports the decision of a request that Authenticate let through
+// and no Require or Authorize refused: OutcomeAllowed, to Config.Observer
+// (see Observer.Decision). An adapter's middleware calls it with the
+// request's context once the handlers after it have returned; a request
+// already decided, skipped, or stamped by another Guard is not reported
+// again. Without an Observer it does nothing.
+func (g *Guard) Done(ctx context.Context) {
+	if g == nil || g.v.cfg.Observer == nil {
+		return
+	}
+	if a := stampOf(ctx); a != nil && a.guard == g && !a.skipped && a.decided.CompareAndSwap(false, true) {
+		g.decision(ctx, nil, a.claims)
+	}
 }
 
 // Skip returns ctx stamped with g and no claims, for a request the
 // middleware skips: its credentials are not read, claims an outer
 // middleware verified are hidden, and Authorize answers it as g answers
 // any request without a token.
-func (g *Guard) Skip(ctx context.Context) context.Context { return g.stamp(ctx, nil) }
+func (g *Guard) Skip(ctx context.Context) context.Context {
+	a := g.stamp(ctx, nil)
+	a.skipped = true
+	return a
+}
 
 // Authorize evaluates p (nil means Authenticated) for the request whose
 // context is ctx, with the claims g stamped into it (none for an anonymous
@@ -151,12 +206,23 @@ func (g *Guard) Authorize(ctx context.Context, method string, p Policy) error {
 		return errNoCredentials
 	}
 	var claims *Claims
-	if a := stampOf(ctx); a != nil && a.guard == g {
+	a := stampOf(ctx)
+	if a != nil && a.guard != g {
+		a = nil
+	}
+	if a != nil {
 		claims = a.claims
 	}
 	err := authorize(p, method, claims)
+	if err == nil {
+		return nil
+	}
 	if claims == nil && errors.Is(err, ErrNoCredentials) {
-		return withScopes(err, neededScopes(p, method))
+		err = withScopes(err, neededScopes(p, method))
+	}
+	if a == nil || a.decided.CompareAndSwap(false, true) {
+		g.logDecision(ctx, method, err, p)
+		g.decision(ctx, err, claims)
 	}
 	return err
 }

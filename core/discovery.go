@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/axiomsgo/axioms/core/internal/strictjson"
 )
@@ -82,10 +83,11 @@ func (r *RemoteKeySet) discover() (string, error) {
 
 // fetchMetadata GETs one discovery document and returns its checked
 // jwks_uri, or errNoDocument when it answers 404 or 410.
-func (r *RemoteKeySet) fetchMetadata(doc string) (string, error) {
-	data, err := r.get(doc, "application/json")
-	var status statusError
-	if errors.As(err, &status) && (status == http.StatusNotFound || status == http.StatusGone) {
+func (r *RemoteKeySet) fetchMetadata(doc string) (jwksURI string, err error) {
+	start := time.Now()
+	data, status, err := r.get(doc, "application/json")
+	defer func() { r.observeFetch(FetchDiscovery, doc, status, start, err) }()
+	if status == http.StatusNotFound || status == http.StatusGone {
 		return "", errNoDocument
 	}
 	if err != nil {

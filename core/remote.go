@@ -60,6 +60,7 @@ type RemoteKeySet struct {
 	ownConn *http.Transport // transport we created, closed by Close; nil otherwise
 	now     func() time.Time
 	logger  *slog.Logger
+	observer *Observer
 	drops   dropLog // logs dropped keys once (loop goroutine only)
 
 	refreshInterval time.Duration
@@ -124,6 +125,7 @@ func newRemoteKeySet(s fetchSettings, jwksURL, issuer string) *RemoteKeySet {
 		issuer:          issuer,
 		now:             s.now,
 		logger:          s.logger,
+		observer:        s.observer,
 		drops:           dropLog{logger: s.logger},
 		refreshInterval: s.refreshInterval,
 		cacheTTL:        s.cacheTTL,
@@ -412,13 +414,14 @@ func (r *RemoteKeySet) jwksURL() (string, error) {
 }
 
 // download GETs the key set and parses it into at least one usable key.
-func (r *RemoteKeySet) download(jwksURL string) ([]*PublicKey, error) {
-	data, err := r.get(jwksURL, "application/jwk-set+json, application/json")
+func (r *RemoteKeySet) download(jwksURL string) (keys []*PublicKey, err error) {
+	start := time.Now()
+	data, status, err := r.get(jwksURL, "application/jwk-set+json, application/json")
+	defer func() { r.observeFetch(FetchKeySet, jwksURL, status, start, err) }()
 	if err != nil {
 		return nil, err
 	}
-	keys, err := r.parse(data, jwksURL)
-	if err != nil {
+	if keys, err = r.parse(data, jwksURL); err != nil {
 		return nil, err
 	}
 	if len(keys) == 0 {
@@ -428,32 +431,32 @@ func (r *RemoteKeySet) download(jwksURL string) ([]*PublicKey, error) {
 }
 
 // get GETs u with the hardened client, within FetchTimeout, and returns the
-// body of a 200 answer, at most MaxJWKSBytes; another status is a
-// statusError.
-func (r *RemoteKeySet) get(u, accept string) ([]byte, error) {
+// body of a 200 answer, at most MaxJWKSBytes, and the status of the answer
+// (0 without one); another status is a statusError.
+func (r *RemoteKeySet) get(u, accept string) ([]byte, int, error) {
 	ctx, cancel := context.WithTimeout(r.ctx, r.fetchTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	req.Header.Set("Accept", accept)
 	resp, err := r.client.Do(req)
 	if err != nil {
-		return nil, requestError(err)
+		return nil, 0, requestError(err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, statusError(resp.StatusCode)
+		return nil, resp.StatusCode, statusError(resp.StatusCode)
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, r.maxBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("reading body: %w", requestError(err))
+		return nil, resp.StatusCode, fmt.Errorf("reading body: %w", requestError(err))
 	}
 	if int64(len(data)) > r.maxBytes {
-		return nil, fmt.Errorf("body larger than %d bytes", r.maxBytes)
+		return nil, resp.StatusCode, fmt.Errorf("body larger than %d bytes", r.maxBytes)
 	}
-	return data, nil
+	return data, resp.StatusCode, nil
 }
 
 // parse parses a key set document; a panic in the parser becomes an error

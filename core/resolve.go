@@ -40,6 +40,7 @@ type fetchSettings struct {
 	client                                          *http.Client // the caller's, or nil
 	now                                             func() time.Time
 	logger                                          *slog.Logger
+	observer                                        *Observer
 }
 
 // cacheSettings bound the verified-token cache; entries is -1 when it is
@@ -143,7 +144,7 @@ func (c *Config) fetchSettings() fetchSettings {
 	return fetchSettings{
 		refreshInterval: c.RefreshInterval, cacheTTL: c.CacheTTL, minInterval: c.MinRefreshInterval,
 		timeout: c.FetchTimeout, maxBytes: c.MaxJWKSBytes, maxKeys: c.MaxKeys, maxRSABits: c.MaxRSABits,
-		client: c.HTTPClient, now: c.Now, logger: c.Logger,
+		client: c.HTTPClient, now: c.Now, logger: c.Logger, observer: c.Observer,
 	}
 }
 

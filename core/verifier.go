@@ -117,36 +117,33 @@ func (v *Verifier) ErrorResponse(err error) Response { return errorResponse(err,
 // (Config.TokenCacheEntries), with the decision a fresh verification would
 // make.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
-	if c := v.cachedClaims(ctx, token); c != nil {
-		return c, nil
-	}
-	return v.verify(ctx, token)
+	return v.verifyToken(ctx, token, false)
 }
 
 // verify is Verify after a cache miss: the whole pipeline.
 func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	t, err := v.parseJWS(token)
 	if err != nil {
-		return nil, err
+		return nil, v.refused(ctx, err, &t, nil, nil)
 	}
 	e, err := v.issuerOf(&t)
 	if err != nil {
-		return nil, err
+		return nil, v.refused(ctx, err, &t, nil, nil)
 	}
 	keys, err := v.keySetOf(e)
 	if err != nil {
-		return nil, err
+		return nil, v.refused(ctx, err, &t, e, nil)
 	}
 	key, err := verifySignature(ctx, keys, t)
 	if err != nil {
-		return nil, err
+		return nil, v.refused(ctx, err, &t, e, nil)
 	}
 	claims, err := decodeClaims(&t)
 	if err != nil {
-		return nil, err
+		return nil, v.refused(ctx, err, &t, e, nil)
 	}
 	if err := v.applyRules(claims, &e.rules); err != nil {
-		return nil, err
+		return nil, v.refused(ctx, err, &t, e, claims)
 	}
 	v.remember(token, t.header.kid, key, keys, claims)
 	return claims, nil
@@ -166,10 +163,10 @@ func (v *Verifier) parseJWS(token string) (jws, error) {
 	if err != nil {
 		return jws{}, err
 	}
-	if err := v.checkHeader(h); err != nil {
-		return jws{}, err
-	}
 	t.header = h
+	if err := v.checkHeader(h); err != nil {
+		return t, err // the header, for the debug log of the refusal
+	}
 	return t, nil
 }
 
