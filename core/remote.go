@@ -53,15 +53,15 @@ var errKeySetClosed = errors.New("core: remote key set closed")
 //
 // Call Close to stop the background goroutine.
 type RemoteKeySet struct {
-	url     string // JWKSURL, checked: no userinfo; "" = discovery from issuer
-	issuer  string // Issuer, for discovery
-	found   string // JWKS URL found by discovery; "" until found, and after a failed fetch (loop goroutine only)
-	client  *http.Client
-	ownConn *http.Transport // transport we created, closed by Close; nil otherwise
-	now     func() time.Time
-	logger  *slog.Logger
+	url      string // JWKSURL, checked: no userinfo; "" = discovery from issuer
+	issuer   string // Issuer, for discovery
+	found    string // JWKS URL found by discovery; "" until found, and after a failed fetch (loop goroutine only)
+	client   *http.Client
+	ownConn  *http.Transport // transport we created, closed by Close; nil otherwise
+	now      func() time.Time
+	logger   *slog.Logger
 	observer *Observer
-	drops   dropLog // logs dropped keys once (loop goroutine only)
+	drops    dropLog // logs dropped keys once (loop goroutine only)
 
 	refreshInterval time.Duration
 	cacheTTL        time.Duration
