@@ -21,7 +21,8 @@ const maxLoggedValues = 5
 // (its header), the issuer whose keys apply and the decoded claims; each
 // may be nil.
 func (v *Verifier) refused(ctx context.Context, err error, t *jws, e *issuerEntry, c *Claims) error {
-	if err == nil || !v.cfg.Logger.Enabled(ctx, slog.LevelDebug) {
+	l := debugLogger(ctx, v.cfg.Logger)
+	if err == nil || l == nil {
 		return err
 	}
 	attrs := []slog.Attr{slog.String("outcome", OutcomeOf(err)), slog.String("reason", reasonOf(err))}
@@ -50,15 +51,15 @@ func (v *Verifier) refused(ctx context.Context, err error, t *jws, e *issuerEntr
 	if e != nil && e.rules.issuer != "" && err != ErrIssuerMismatch {
 		attrs = append(attrs, slog.String("issuer", e.rules.issuer))
 	}
-	v.cfg.Logger.LogAttrs(ctx, slog.LevelDebug, "axioms: token refused", attrs...)
+	l.LogAttrs(ctx, slog.LevelDebug, "axioms: token refused", attrs...)
 	return err
 }
 
 // logDecision logs a refusal of g's middleware that is not a token's (no
 // credentials, or a policy that denied), at debug level.
 func (g *Guard) logDecision(ctx context.Context, method string, err error, p Policy) {
-	l := g.v.cfg.Logger
-	if !l.Enabled(ctx, slog.LevelDebug) {
+	l := debugLogger(ctx, g.v.cfg.Logger)
+	if l == nil {
 		return
 	}
 	attrs := []slog.Attr{slog.String("outcome", OutcomeOf(err)), slog.String("reason", reasonOf(err)),
@@ -67,6 +68,14 @@ func (g *Guard) logDecision(ctx context.Context, method string, err error, p Pol
 		attrs = append(attrs, slog.Any("needed_scopes", bounded(scopes)))
 	}
 	l.LogAttrs(ctx, slog.LevelDebug, "axioms: request refused", attrs...)
+}
+
+// debugLogger is l when it logs at debug level, else nil.
+func debugLogger(ctx context.Context, l *slog.Logger) *slog.Logger {
+	if l == nil || !l.Enabled(ctx, slog.LevelDebug) {
+		return nil
+	}
+	return l
 }
 
 // receivedIssuer is the iss of the refused token: from its claims, or

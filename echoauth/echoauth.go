@@ -41,7 +41,9 @@ func (m *mw) serve(next echo.HandlerFunc, c echo.Context) error {
 	if c.SetRequest(r); err != nil {
 		return m.fail(c, err)
 	}
-	return next(c)
+	err = next(c)
+	m.guard.Done(r.Context())
+	return err
 }
 
 // Require enforces p (nil: a valid token) on the routes it guards: per

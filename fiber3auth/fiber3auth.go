@@ -37,7 +37,9 @@ func (m *middleware) serve(c fiber.Ctx) error {
 	if c.SetContext(ctx); err != nil {
 		return m.fail(c, err)
 	}
-	return c.Next()
+	err = c.Next()
+	m.guard.Done(ctx)
+	return err
 }
 
 // Require enforces p (nil: a valid token) on the routes it guards (a

@@ -46,6 +46,7 @@ func (m *middleware) serve(c *gin.Context) {
 		return
 	}
 	c.Next()
+	m.guard.Done(r.Context())
 }
 
 // Require enforces p (nil: a valid token) on the routes it guards: in a

@@ -30,6 +30,7 @@ func UnaryServerInterceptor(v *core.Verifier, opts ...Option) grpc.UnaryServerIn
 		if err != nil {
 			return nil, err
 		}
+		defer core.GuardFromContext(ctx).Done(ctx)
 		return handler(ctx, req)
 	}
 }
@@ -44,6 +45,7 @@ func StreamServerInterceptor(v *core.Verifier, opts ...Option) grpc.StreamServer
 		if err != nil {
 			return err
 		}
+		defer core.GuardFromContext(ctx).Done(ctx)
 		return handler(srv, &stream{ServerStream: ss, ctx: ctx})
 	}
 }

@@ -128,6 +128,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("§6", s.resourceMetadata)
 	if h.Serve != nil {
 		t.Run("edges", s.edges)
+		t.Run("decisions", s.decisions)
 	} else {
 		t.Log("edges: skipped, they need Harness.Serve")
 	}

@@ -39,6 +39,7 @@ func (m *middleware) serve(next http.Handler, w http.ResponseWriter, r *http.Req
 		return
 	}
 	next.ServeHTTP(w, r)
+	m.guard.Done(r.Context())
 }
 
 // Require enforces p (nil: a valid token) on the handlers it wraps. A
