@@ -82,6 +82,6 @@ tidy: ## go mod tidy in every module
 	@proxy=$$(mktemp -d) && trap 'rm -rf "$$proxy"' EXIT && \
 	  (cd release && GOWORK=off $(GO) run . proxy -dir "$$proxy") && \
 	  for m in $(MODULES); do (cd $$m && \
-	    GOPROXY="file://$$proxy,$$($(GO) env GOPROXY)" GONOSUMDB=github.com/axiomsgo/axioms GOFLAGS=-mod=mod $(GO) mod tidy && \
+	    GODEBUG=goindex=0 GOPROXY="file://$$proxy,$$($(GO) env GOPROXY)" GONOSUMDB=github.com/axiomsgo/axioms GOFLAGS=-mod=mod $(GO) mod tidy && \
 	    sed -i '/^github\.com\/axiomsgo\/axioms[/ ]/d' go.sum); done
 	@for m in $(NESTED) interop/tools; do (cd $$m && GOWORK=off $(GO) mod tidy); done

@@ -220,12 +220,21 @@ type server struct {
 var readyLine = regexp.MustCompile(`ready.*(http://[^\s/]+)`)
 
 // startServer runs bin with ADDR=127.0.0.1:0 and env added to the test's
-// environment (less its AXIOMS_*, ADDR and PUBLIC_URL variables), waits for
+// environment (less its AXIOMS_*, ADDR, PUBLIC_URL, METRICS and ENV_FILE
+// variables), in a working directory of its own (no .env), waits for
 // its ready line and stops it with SIGTERM when tb ends, failing tb unless
 // it exits cleanly.
 func startServer(tb testing.TB, bin string, env []string) server {
 	tb.Helper()
+	return startServerIn(tb, bin, tb.TempDir(), env)
+}
+
+// startServerIn is startServer in working directory dir (where the server
+// looks for a .env file).
+func startServerIn(tb testing.TB, bin, dir string, env []string) server {
+	tb.Helper()
 	cmd := exec.Command(bin)
+	cmd.Dir = dir
 	cmd.Env = append(append(cleanEnv(), "ADDR=127.0.0.1:0"), env...)
 	r, w, err := os.Pipe()
 	require.NoError(tb, err)
@@ -252,7 +261,8 @@ func startServer(tb testing.TB, bin string, env []string) server {
 func cleanEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "AXIOMS_") && !strings.HasPrefix(kv, "ADDR=") && !strings.HasPrefix(kv, "PUBLIC_URL=") {
+		if !strings.HasPrefix(kv, "AXIOMS_") && !strings.HasPrefix(kv, "ADDR=") && !strings.HasPrefix(kv, "PUBLIC_URL=") &&
+			!strings.HasPrefix(kv, "METRICS=") && !strings.HasPrefix(kv, "ENV_FILE=") {
 			env = append(env, kv)
 		}
 	}

@@ -76,10 +76,13 @@ type Request struct {
 }
 
 // Reply is what a handler answers: Status with Body encoded as JSON (no
-// body for 204).
+// body for 204), or, when Raw is set, Raw as is with ContentType (such as
+// the Prometheus text of GET /metrics).
 type Reply struct {
-	Status int
-	Body   any
+	Status      int
+	Body        any
+	Raw         []byte
+	ContentType string
 }
 
 // OperationHeader is the request header from which the Computed policy of

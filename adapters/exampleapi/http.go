@@ -21,14 +21,20 @@ func HTTPHandler(handle func(Request) Reply, id func(*http.Request) string,
 	})
 }
 
-// WriteReply writes reply with net/http: JSON, no body for 204, nothing
-// for Answered.
+// WriteReply writes reply with net/http: JSON (or Raw), no body for 204,
+// nothing for Answered.
 func WriteReply(w http.ResponseWriter, reply Reply) {
 	switch reply.Status {
 	case 0:
 		return
 	case http.StatusNoContent:
 		w.WriteHeader(reply.Status)
+		return
+	}
+	if reply.Raw != nil {
+		w.Header().Set("Content-Type", reply.ContentType)
+		w.WriteHeader(reply.Status)
+		_, _ = w.Write(reply.Raw)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

@@ -19,14 +19,13 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/axiomsgo/axioms/adapters/exampleapi"
 	"github.com/axiomsgo/axioms/examples/internal/chiapp"
 	"github.com/axiomsgo/axioms/examples/internal/server"
 )
 
 func main() {
 	server.Main(func(s *server.App) (func(net.Listener) error, func(context.Context) error) {
-		h := chiapp.New(s.Verifier, s.Metadata, exampleapi.Routes(s.Verifier))
+		h := chiapp.New(s.Verifier, s.Metadata, s.Routes())
 		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 		return srv.Serve, srv.Shutdown
 	})

@@ -18,14 +18,13 @@ import (
 	"net"
 	"time"
 
-	"github.com/axiomsgo/axioms/adapters/exampleapi"
 	"github.com/axiomsgo/axioms/examples/internal/echoapp"
 	"github.com/axiomsgo/axioms/examples/internal/server"
 )
 
 func main() {
 	server.Main(func(s *server.App) (func(net.Listener) error, func(context.Context) error) {
-		e := echoapp.New(s.Verifier, s.Metadata, exampleapi.Routes(s.Verifier))
+		e := echoapp.New(s.Verifier, s.Metadata, s.Routes())
 		e.Listener = s.Listener // e.Start serves on it
 		e.Server.ReadHeaderTimeout = 10 * time.Second
 		return func(net.Listener) error { return e.Start("") }, e.Shutdown

@@ -19,14 +19,13 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/axiomsgo/axioms/adapters/exampleapi"
 	"github.com/axiomsgo/axioms/examples/internal/echo5app"
 	"github.com/axiomsgo/axioms/examples/internal/server"
 )
 
 func main() {
 	server.Main(func(s *server.App) (func(net.Listener) error, func(context.Context) error) {
-		e := echo5app.New(s.Verifier, s.Metadata, exampleapi.Routes(s.Verifier))
+		e := echo5app.New(s.Verifier, s.Metadata, s.Routes())
 		// Echo v5 keeps no server of its own (echo.StartConfig makes one
 		// per call): serve it with net/http's, on the listener Setup opened.
 		srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}

@@ -17,14 +17,13 @@ import (
 	"context"
 	"net"
 
-	"github.com/axiomsgo/axioms/adapters/exampleapi"
 	"github.com/axiomsgo/axioms/examples/internal/fiberapp"
 	"github.com/axiomsgo/axioms/examples/internal/server"
 )
 
 func main() {
 	server.Main(func(s *server.App) (func(net.Listener) error, func(context.Context) error) {
-		app := fiberapp.New(s.Verifier, s.Metadata, exampleapi.Routes(s.Verifier))
+		app := fiberapp.New(s.Verifier, s.Metadata, s.Routes())
 		return app.Listener, app.ShutdownWithContext
 	})
 }

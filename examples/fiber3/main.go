@@ -19,14 +19,13 @@ import (
 
 	"github.com/gofiber/fiber/v3"
 
-	"github.com/axiomsgo/axioms/adapters/exampleapi"
 	"github.com/axiomsgo/axioms/examples/internal/fiber3app"
 	"github.com/axiomsgo/axioms/examples/internal/server"
 )
 
 func main() {
 	server.Main(func(s *server.App) (func(net.Listener) error, func(context.Context) error) {
-		app := fiber3app.New(s.Verifier, s.Metadata, exampleapi.Routes(s.Verifier))
+		app := fiber3app.New(s.Verifier, s.Metadata, s.Routes())
 		serve := func(ln net.Listener) error {
 			return app.Listener(ln, fiber.ListenConfig{DisableStartupMessage: true})
 		}

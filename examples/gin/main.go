@@ -21,7 +21,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/axiomsgo/axioms/adapters/exampleapi"
 	"github.com/axiomsgo/axioms/examples/internal/ginapp"
 	"github.com/axiomsgo/axioms/examples/internal/server"
 )
@@ -29,7 +28,7 @@ import (
 func main() {
 	gin.SetMode(gin.ReleaseMode) // no debug lines (one per route) before the ready line
 	server.Main(func(s *server.App) (func(net.Listener) error, func(context.Context) error) {
-		e := ginapp.New(s.Verifier, s.Metadata, exampleapi.Routes(s.Verifier))
+		e := ginapp.New(s.Verifier, s.Metadata, s.Routes())
 		srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
 		return srv.Serve, srv.Shutdown
 	})

@@ -39,7 +39,7 @@ func main() {
 		if err != nil {
 			return func(net.Listener) error { return err }, func(context.Context) error { return nil }
 		}
-		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+		srv := &http.Server{Handler: s.WithMetrics(h), ReadHeaderTimeout: 10 * time.Second}
 		return srv.Serve, srv.Shutdown
 	})
 }

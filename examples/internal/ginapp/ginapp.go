@@ -72,10 +72,12 @@ func handler(handle func(exampleapi.Request) exampleapi.Reply) gin.HandlerFunc {
 // reply writes rp: JSON, no body for 204, nothing for Answered.
 func reply(rp exampleapi.Reply) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		switch rp.Status {
-		case 0:
-		case http.StatusNoContent:
+		switch {
+		case rp.Status == 0:
+		case rp.Status == http.StatusNoContent:
 			c.Status(rp.Status)
+		case rp.Raw != nil:
+			c.Data(rp.Status, rp.ContentType, rp.Raw)
 		default:
 			c.JSON(rp.Status, rp.Body)
 		}

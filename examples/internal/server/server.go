@@ -98,9 +98,10 @@ type App struct {
 	Verifier *core.Verifier
 	Metadata *core.ResourceMetadata
 	stopDev  func()
+	metrics  *metrics // METRICS=true; nil otherwise
 }
 
-// Setup listens on ADDR, builds the verifier from the AXIOMS_* variables
+// Setup reads a .env file (LoadDotEnv), listens on ADDR, builds the verifier from the AXIOMS_* variables
 // (core.ConfigFromEnv, then core.NewVerifier) — or, when no issuer is
 // configured, trusts a development issuer and prints curl commands to
 // stderr — and the RFC 9728 metadata from PUBLIC_URL. Close releases what
@@ -114,6 +115,9 @@ type ConfigFunc func(baseURL string, w io.Writer) (cfg core.Config, stop func(),
 
 // SetupWith is Setup with config in place of devissuer.ConfigFromEnv.
 func SetupWith(config ConfigFunc) (*App, error) {
+	if err := LoadDotEnv(); err != nil {
+		return nil, err
+	}
 	ln, err := Listen()
 	if err != nil {
 		return nil, err
@@ -132,6 +136,12 @@ func (a *App) build(config ConfigFunc) error {
 		return err
 	}
 	a.stopDev = stopDev
+	if a.metrics, err = metricsFromEnv(); err != nil {
+		return err
+	}
+	if a.metrics != nil {
+		cfg.Observer = a.metrics.observer
+	}
 	if a.Verifier, err = core.NewVerifier(cfg); err != nil {
 		return err
 	}
@@ -146,6 +156,9 @@ func (a *App) Close() {
 		_ = a.Verifier.Close()
 	}
 	a.stopDev()
+	if a.metrics != nil {
+		_ = a.metrics.provider.Shutdown(context.Background())
+	}
 	_ = a.Listener.Close()
 }
 
