@@ -237,9 +237,27 @@ func NewStaticKeySet(keys ...*PublicKey) *StaticKeySet {
 // Config.MaxKeys and Config.MaxRSABits (100 keys, 4096 bits): unusable keys
 // (unknown kty, use other than sig, private or symmetric keys, RSA under
 // 2048 or over 4096 bits, bad curves, alg/kty mismatches) are dropped and
-// logged to slog.Default. It fails when no usable key remains.
+// logged to slog.Default. It fails when no usable key remains. It is
+// ParseStaticKeySetWith with no options.
 func ParseStaticKeySet(jwks []byte) (*StaticKeySet, error) {
-	keys, err := parseKeys(jwks, staticLimits, &dropLog{logger: slog.Default()}, "static")
+	return ParseStaticKeySetWith(jwks, StaticKeySetOptions{})
+}
+
+// StaticKeySetOptions are the settings of ParseStaticKeySetWith.
+type StaticKeySetOptions struct {
+	// Logger receives the dropped keys, one line each. Default
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+// ParseStaticKeySetWith is ParseStaticKeySet with options: the dropped
+// keys are logged to o.Logger.
+func ParseStaticKeySetWith(jwks []byte, o StaticKeySetOptions) (*StaticKeySet, error) {
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	keys, err := parseKeys(jwks, staticLimits, &dropLog{logger: logger}, "static")
 	if err != nil {
 		return nil, fmt.Errorf("core: static key set: %w", err)
 	}

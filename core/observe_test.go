@@ -279,3 +279,15 @@ func obsStatic(t *testing.T, k *kitKey) KeySet {
 	require.NoError(t, err)
 	return ks
 }
+
+func TestParseStaticKeySetWithLogger(t *testing.T) {
+	k := newKitKey(t, "k1", "ES256")
+	hmac := map[string]any{"kty": "oct", "kid": "h", "k": "c2VjcmV0"}
+	var buf bytes.Buffer
+	ks, err := ParseStaticKeySetWith(kitJWKS(t, k.jwk(t), hmac), StaticKeySetOptions{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
+	require.NoError(t, err)
+	keys, err := ks.Keys(context.Background(), "k1")
+	require.NoError(t, err)
+	assert.Len(t, keys, 1)
+	assert.Contains(t, buf.String(), "kid=h", "the dropped key is logged to the given logger")
+}
