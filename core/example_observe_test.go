@@ -38,7 +38,7 @@ func ExampleObserver() {
 	ctx, err := g.Authenticate(context.Background(), "GET", core.Credentials{Authorization: []string{"Bearer " + token}})
 	if err == nil {
 		_ = g.Authorize(ctx, "GET", core.AnyRole("admin")) // Require(core.AnyRole("admin"))
-		g.Done(ctx)                                         // once the handlers have returned
+		g.Done(ctx)                                        // once the handlers have returned
 	}
 	ctx, _ = g.Authenticate(context.Background(), "GET", core.Credentials{Authorization: []string{"Bearer " + token}})
 	g.Done(ctx)
