@@ -24,7 +24,8 @@
 //   - axioms.jwks.age (gauge, s): per issuer (or key set URL without one),
 //     the time since its key set was last received or confirmed (304).
 //
-// Traces: a span "axioms.verify" (internal) per verification, with
+// Traces: a span "axioms.verify" (internal) per verification of a traced
+// request (one whose context carries a span, from otelhttp or otelgrpc), with
 // axioms.cached, axioms.outcome, axioms.reason and axioms.issuer; its
 // status is Error only when keys were unavailable (a refused token is the
 // client's error, not the server's). The decision is also set, as
@@ -38,8 +39,6 @@ package otelauth
 import (
 	"context"
 	"errors"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -105,14 +104,18 @@ type instruments struct {
 	fetches       metric.Int64Counter
 	fetchDuration metric.Float64Histogram
 
-	sets sync.Map // attribute sets by key, built once: the values are bounded
+	startOpts []trace.SpanStartOption
+
+	setsMu sync.RWMutex
+	sets   map[setKey]*attrs // built once per key: the values are bounded
 
 	mu       sync.Mutex
 	received map[string]time.Time // last key set received or confirmed, by issuer or URL
 }
 
 func newInstruments(m metric.Meter) (*instruments, error) {
-	ins := &instruments{received: map[string]time.Time{}}
+	ins := &instruments{received: map[string]time.Time{}, sets: map[setKey]*attrs{},
+		startOpts: []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindInternal)}}
 	var errs [5]error
 	ins.decisions, errs[0] = m.Int64Counter("axioms.auth.decisions", metric.WithUnit("{decision}"),
 		metric.WithDescription("Requests decided by the axioms middleware, by outcome and reason."))
@@ -133,38 +136,68 @@ func newInstruments(m metric.Meter) (*instruments, error) {
 	return ins, nil
 }
 
-// set returns the attribute set of kvs, built once per key.
-func (ins *instruments) set(key string, kvs ...attribute.KeyValue) metric.MeasurementOption {
-	if o, ok := ins.sets.Load(key); ok {
-		return o.(metric.MeasurementOption)
+// setKey identifies one attribute set of one instrument.
+type setKey struct {
+	metric  byte // 'd'ecisions, 'v'erifications, 'f'etches
+	a, b, c string
+	status  int
+	cached  bool
+}
+
+// attrs is one attribute set as the options of Add and Record, built once
+// so that a measurement allocates nothing of its own.
+type attrs struct {
+	add []metric.AddOption
+	rec []metric.RecordOption
+}
+
+// set returns the attribute set of key, built by kvs once.
+func (ins *instruments) set(key setKey, kvs func() []attribute.KeyValue) *attrs {
+	ins.setsMu.RLock()
+	a, ok := ins.sets[key]
+	ins.setsMu.RUnlock()
+	if ok {
+		return a
 	}
-	o := metric.WithAttributeSet(attribute.NewSet(kvs...))
-	ins.sets.Store(key, o)
-	return o
+	o := metric.WithAttributeSet(attribute.NewSet(kvs()...))
+	a = &attrs{add: []metric.AddOption{o}, rec: []metric.RecordOption{o}}
+	ins.setsMu.Lock()
+	ins.sets[key] = a
+	ins.setsMu.Unlock()
+	return a
 }
 
 func (ins *instruments) decision(ctx context.Context, d core.Decision) {
-	kvs := []attribute.KeyValue{attribute.String("outcome", d.Outcome)}
-	if d.Reason != "" {
-		kvs = append(kvs, attribute.String("reason", d.Reason))
-	}
-	ins.decisions.Add(ctx, 1, ins.set("d\x00"+d.Outcome+"\x00"+d.Reason, kvs...))
+	ins.decisions.Add(ctx, 1, ins.set(setKey{metric: 'd', a: d.Outcome, b: d.Reason}, func() []attribute.KeyValue {
+		kvs := []attribute.KeyValue{attribute.String("outcome", d.Outcome)}
+		if d.Reason != "" {
+			kvs = append(kvs, attribute.String("reason", d.Reason))
+		}
+		return kvs
+	}).add...)
 	if span := trace.SpanFromContext(ctx); span.IsRecording() {
 		span.SetAttributes(attribute.String("axioms.auth.outcome", d.Outcome))
 	}
 }
 
+// verify starts the measurement of one verification, and its span when
+// the request is traced (a valid span context in ctx: an orphan span per
+// request would be noise, and costs allocations even with no SDK).
 func (ins *instruments) verify(ctx context.Context) (context.Context, func(core.Verification)) {
 	start := time.Now()
-	ctx, span := ins.tracer.Start(ctx, "axioms.verify", trace.WithSpanKind(trace.SpanKindInternal))
+	var span trace.Span
+	if trace.SpanContextFromContext(ctx).IsValid() {
+		ctx, span = ins.tracer.Start(ctx, "axioms.verify", ins.startOpts...)
+	}
 	return ctx, func(v core.Verification) {
 		outcome := core.OutcomeOf(v.Err)
-		cached := "false"
-		if v.Cached {
-			cached = "true"
+		ins.verifications.Record(ctx, time.Since(start).Seconds(), ins.set(setKey{metric: 'v', a: outcome, cached: v.Cached},
+			func() []attribute.KeyValue {
+				return []attribute.KeyValue{attribute.Bool("cached", v.Cached), attribute.String("outcome", outcome)}
+			}).rec...)
+		if span == nil {
+			return
 		}
-		ins.verifications.Record(ctx, time.Since(start).Seconds(), ins.set("v\x00"+cached+"\x00"+outcome,
-			attribute.Bool("cached", v.Cached), attribute.String("outcome", outcome)))
 		if span.IsRecording() {
 			span.SetAttributes(attribute.Bool("axioms.cached", v.Cached), attribute.String("axioms.outcome", outcome))
 			if v.Issuer != "" {
@@ -193,15 +226,16 @@ func (ins *instruments) fetch(ctx context.Context, f core.Fetch) {
 	if source == "" {
 		source = f.URL
 	}
-	kvs := []attribute.KeyValue{attribute.String("kind", f.Kind), attribute.String("result", result),
-		attribute.String("issuer", f.Issuer)}
-	if f.Status > 0 {
-		kvs = append(kvs, attribute.Int("http.response.status_code", f.Status))
-	}
-	key := strings.Join([]string{"f", f.Kind, result, f.Issuer, strconv.Itoa(f.Status)}, "\x00")
-	opt := ins.set(key, kvs...)
-	ins.fetches.Add(ctx, 1, opt)
-	ins.fetchDuration.Record(ctx, f.Duration.Seconds(), opt)
+	a := ins.set(setKey{metric: 'f', a: f.Kind, b: result, c: f.Issuer, status: f.Status}, func() []attribute.KeyValue {
+		kvs := []attribute.KeyValue{attribute.String("kind", f.Kind), attribute.String("result", result),
+			attribute.String("issuer", f.Issuer)}
+		if f.Status > 0 {
+			kvs = append(kvs, attribute.Int("http.response.status_code", f.Status))
+		}
+		return kvs
+	})
+	ins.fetches.Add(ctx, 1, a.add...)
+	ins.fetchDuration.Record(ctx, f.Duration.Seconds(), a.rec...)
 	if f.Kind == core.FetchKeySet && f.Err == nil {
 		ins.mu.Lock()
 		ins.received[source] = time.Now()

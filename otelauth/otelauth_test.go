@@ -49,7 +49,15 @@ func newEnv(t *testing.T) *env {
 	ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
 	mux.Handle("/me", ok)
 	mux.Handle("/admin", httpauth.Require(core.AnyRole("admin"))(ok))
-	e.srv = httptest.NewServer(httpauth.Middleware(v)(mux))
+	// A span per request, as otelhttp starts one: axioms.verify is its child.
+	traced := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx, span := tp.Tracer("test").Start(r.Context(), "request")
+			defer span.End()
+			next.ServeHTTP(w, r.WithContext(ctx))
+		})
+	}
+	e.srv = httptest.NewServer(traced(httpauth.Middleware(v)(mux)))
 	t.Cleanup(e.srv.Close)
 	return e
 }
@@ -133,14 +141,24 @@ func TestDecisionsAndVerifications(t *testing.T) {
 	// alice verified once then cached twice (the 403 too), admin once, the forged token refused.
 	assert.Equal(t, map[string]uint64{"false|allowed": 2, "true|allowed": 2, "false|invalid_token": 1}, byCached)
 
-	spans := e.spans.Ended()
-	require.Len(t, spans, 5, "one span per verification")
-	for _, s := range spans {
+	var verifySpans int
+	for _, s := range e.spans.Ended() {
+		if s.Name() == "request" {
+			outcome := map[string]bool{}
+			for _, kv := range s.Attributes() {
+				outcome[kv.Value.Emit()] = kv.Key == "axioms.auth.outcome"
+			}
+			assert.Len(t, outcome, 1, "the request span carries the decision")
+			continue
+		}
+		verifySpans++
 		assert.Equal(t, "axioms.verify", s.Name())
+		assert.True(t, s.Parent().IsValid(), "a child of the request's span")
 		for _, kv := range s.Attributes() {
 			assert.NotContains(t, kv.Value.Emit(), alice[:20], "no attribute holds the token")
 		}
 	}
+	assert.Equal(t, 5, verifySpans, "one span per verification")
 }
 
 func TestFetchesAndKeySetAge(t *testing.T) {
