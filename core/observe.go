@@ -46,6 +46,8 @@ const (
 	OutcomeInsufficientScope              = "insufficient_scope"
 	OutcomeInsufficientUserAuthentication = "insufficient_user_authentication"
 	OutcomeUnavailable                    = "unavailable"
+	OutcomeInvalidDPoPProof               = "invalid_dpop_proof"
+	OutcomeUseDPoPNonce                   = "use_dpop_nonce"
 )
 
 // Decision is one request's decision, for Observer.Decision.
@@ -101,8 +103,8 @@ type Fetch struct {
 
 // OutcomeOf returns the Decision.Outcome of an error an adapter answers
 // with: OutcomeAllowed for nil, the error code of its answer for one
-// matching ErrInvalidRequest, ErrInvalidToken, ErrInsufficientScope or
-// ErrInsufficientUserAuthentication, OutcomeNoCredentials for
+// matching ErrInvalidRequest, ErrInvalidToken, ErrInsufficientScope,
+// ErrInsufficientUserAuthentication, ErrInvalidDPoPProof or ErrUseDPoPNonce, OutcomeNoCredentials for
 // ErrNoCredentials and OutcomeUnavailable for ErrKeysUnavailable. Any other
 // error is answered as an invalid token, and so is its outcome.
 func OutcomeOf(err error) string {
@@ -119,6 +121,10 @@ func OutcomeOf(err error) string {
 		return OutcomeInsufficientUserAuthentication
 	case errors.Is(err, ErrKeysUnavailable):
 		return OutcomeUnavailable
+	case errors.Is(err, ErrInvalidDPoPProof):
+		return OutcomeInvalidDPoPProof
+	case errors.Is(err, ErrUseDPoPNonce):
+		return OutcomeUseDPoPNonce
 	}
 	return OutcomeInvalidToken
 }
