@@ -5,6 +5,21 @@ package core
 // framework (Fiber included) can fill it. Core keeps no part of these
 // strings after the call returns (claims are decoded into fresh buffers), so
 // an adapter may pass views into request buffers that are reused later.
+//
+// The sources are read in a fixed order, the same for every adapter:
+//
+//  1. The explicit RFC 6750 methods, Authorization (a Bearer value),
+//     Query and Form: a request may use exactly one of them, once (RFC
+//     6750 §2: two methods, or a repeated one, are ErrInvalidRequest).
+//  2. Only when none of them gave a token: Cookie.
+//  3. Only when Cookie gave none either: Extract.
+//
+// So a Bearer Authorization header always wins over a cookie a browser sent
+// along (even an invalid or expired header token: the cookie is then not
+// read), and a cookie wins over the custom extractor, which is not even
+// called. Whatever its source, a token passes the same b64token syntax
+// check (RFC 6750 §2.1) and the same size cap (Config.MaxTokenBytes)
+// before it is verified.
 type Credentials struct {
 	// Authorization holds every Authorization header value of the request,
 	// in order.
@@ -14,15 +29,37 @@ type Credentials struct {
 	// them; OAuth 2.1 forbids them), so by default it is empty.
 	Query []string
 	// Form holds every access_token value of a form-encoded body (RFC 6750
-	// §2.2). Adapters fill it only when form tokens are enabled in code.
+	// §2.2). Adapters fill it only when form tokens are enabled in code,
+	// and only for a request that meets §2.2's conditions.
 	Form []string
+	// Cookie holds every value of the request's cookies with the token
+	// cookie's name, in order (an adapter fills it only when a cookie name
+	// is configured; cookie names are case-sensitive). It is read only when
+	// the explicit methods give no token: two or more values are
+	// ErrInvalidRequest (a browser sends every cookie of that name whose
+	// path and domain match, so which one is meant is unknown); one empty
+	// value counts as no cookie (a cleared session cookie is not a
+	// malformed token).
+	Cookie []string
+	// Extract, when not nil, is a custom token source, such as a token in
+	// a header of a gateway's own or in a server-side session: it returns
+	// the bare token (no scheme), "" when the request carries none, or an
+	// error. It is called at most once per decision, and only when no
+	// other source gave a token. An error is ErrInvalidRequest
+	// (ErrExtractorFailed, which wraps it for errors.Is and errors.As; its
+	// text is never sent to the client) and an empty token is no
+	// credentials.
+	Extract func() (token string, err error)
 }
 
-// extractToken returns the bearer token of a request (RFC 6750 §2):
+// extractToken returns the bearer token of a request (RFC 6750 §2), from
+// the sources in the order Credentials describes:
 //   - no Authorization header, or a scheme other than Bearer, and no other
 //     source: ErrNoCredentials;
-//   - more than one Authorization header, more than one token source, or a
-//     repeated query/form parameter: ErrInvalidRequest;
+//   - more than one Authorization header, more than one explicit token
+//     source, a repeated query/form parameter, or more than one token
+//     cookie: ErrInvalidRequest;
+//   - an error of Extract: ErrExtractorFailed (ErrInvalidRequest);
 //   - "Bearer" with no token, a tab after the scheme, or a token outside the
 //     b64token syntax: ErrInvalidToken.
 //
@@ -46,6 +83,16 @@ func extractToken(c Credentials) (string, error) {
 // passed the stricter compact-JWS check): the rules of the sources, in the
 // same order.
 func bearerCandidate(c Credentials) (string, error) {
+	token, err := explicitCandidate(c)
+	if err != errNoCredentials {
+		return token, err
+	}
+	return fallbackCandidate(c)
+}
+
+// explicitCandidate applies the rules of the explicit RFC 6750 methods:
+// the Authorization header, the query and the form body.
+func explicitCandidate(c Credentials) (string, error) {
 	if len(c.Authorization) > 1 || len(c.Query) > 1 || len(c.Form) > 1 {
 		return "", errMultipleAuthorization
 	}
@@ -70,6 +117,28 @@ func bearerCandidate(c Credentials) (string, error) {
 		return "", errNoCredentials
 	case sources > 1:
 		return "", errMultipleAuthorization
+	}
+	return token, nil
+}
+
+// fallbackCandidate applies the rules of the sources read only when the
+// explicit methods give no token: the token cookie, then the custom
+// extractor.
+func fallbackCandidate(c Credentials) (string, error) {
+	switch {
+	case len(c.Cookie) > 1:
+		return "", errMultipleCookies
+	case len(c.Cookie) == 1 && c.Cookie[0] != "":
+		return c.Cookie[0], nil
+	case c.Extract == nil:
+		return "", errNoCredentials
+	}
+	token, err := c.Extract()
+	switch {
+	case err != nil:
+		return "", &causedError{reason: ErrExtractorFailed, cause: err}
+	case token == "":
+		return "", errNoCredentials
 	}
 	return token, nil
 }

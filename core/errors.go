@@ -109,9 +109,42 @@ var (
 	ErrEmptyBearer           = newError(ErrInvalidToken, "bearer token missing")
 	ErrBearerSyntax          = newError(ErrInvalidToken, "bearer token malformed")
 	errMultipleAuthorization = newError(ErrInvalidRequest, "multiple credentials")
+	errMultipleCookies       = newError(ErrInvalidRequest, "multiple token cookies")
 	errNoCredentials         = newError(ErrNoCredentials, "authentication required")
 	errKeysUnavailable       = keysUnavailable(0)
 )
+
+// Reasons for ErrInvalidRequest from the token sources an adapter enables
+// beyond the Authorization header. Each description is fixed and never
+// echoes request data or the text of a wrapped error.
+var (
+	// ErrExtractorFailed: the custom token extractor (Credentials.Extract,
+	// WithTokenExtractor in the adapters) returned an error. The error
+	// returned to the adapter wraps the extractor's own as well, for
+	// errors.Is and errors.As in an error handler or a log; the client sees
+	// only "token extraction failed".
+	ErrExtractorFailed = newError(ErrInvalidRequest, "token extraction failed")
+	// ErrFormTooLarge: form tokens are enabled and a form-encoded body
+	// (RFC 6750 §2.2) is longer than the adapters' cap, so it was not
+	// searched for a token.
+	ErrFormTooLarge = newError(ErrInvalidRequest, "form body too large")
+	// ErrFormMalformed: form tokens are enabled and a form-encoded body is
+	// not valid application/x-www-form-urlencoded (a bad percent-escape in
+	// a name, or in an access_token value), or could not be read.
+	ErrFormMalformed = newError(ErrInvalidRequest, "form body malformed")
+)
+
+// causedError is a reason with the error that caused it, for the
+// server's own logs and error handlers: errors.Is and errors.As find both,
+// the reason first, so a response is always built from the reason's fixed
+// description.
+type causedError struct {
+	reason *Error
+	cause  error
+}
+
+func (e *causedError) Error() string   { return e.reason.Error() + ": " + e.cause.Error() }
+func (e *causedError) Unwrap() []error { return []error{e.reason, e.cause} }
 
 // Reasons for ErrInsufficientScope without a scope list.
 var (

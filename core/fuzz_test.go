@@ -118,6 +118,53 @@ func FuzzExtractToken(f *testing.F) {
 	})
 }
 
+// FuzzCredentialSources checks the order of the sources against the
+// header alone: whenever the header decides (a token or a refusal), the
+// cookies and the extractor change nothing and the extractor is not
+// called; otherwise the cookies decide, then the extractor.
+func FuzzCredentialSources(f *testing.F) {
+	tok := "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln"
+	f.Add("Bearer "+tok, uint8(1), "c.o.k", "", "x.y.z")
+	f.Add("", uint8(1), "c.o.k", "", "x.y.z")
+	f.Add("", uint8(2), "c.o.k", "d.o.k", "x.y.z")
+	f.Add("Basic x", uint8(0), "", "", "x.y.z")
+	f.Add("", uint8(1), "", "", "")
+	f.Add("Bearer", uint8(1), "c.o.k", "", "")
+	f.Fuzz(func(t *testing.T, header string, n uint8, c1, c2, extracted string) {
+		var auth []string
+		if header != "" {
+			auth = []string{header}
+		}
+		cookies := []string{c1, c2}[:n%3]
+		calls := 0
+		creds := Credentials{Authorization: auth, Cookie: cookies,
+			Extract: func() (string, error) { calls++; return extracted, nil }}
+		token, err := extractToken(creds)
+		if err != nil {
+			fzCheckCategory(t, err)
+		}
+		alone, aloneErr := extractToken(Credentials{Authorization: auth})
+		if !errors.Is(aloneErr, ErrNoCredentials) { // the header decides
+			if token != alone || !errors.Is(err, aloneErr) || calls != 0 {
+				t.Fatalf("header %q decides (%q, %v), got (%q, %v) with %d extractor calls", header, alone, aloneErr, token, err, calls)
+			}
+			return
+		}
+		want, wantErr := extractToken(Credentials{Cookie: cookies})
+		if errors.Is(wantErr, ErrNoCredentials) {
+			want, wantErr = extractToken(Credentials{Extract: func() (string, error) { return extracted, nil }})
+		} else if calls != 0 {
+			t.Fatalf("cookies %q decide, but the extractor was called", cookies)
+		}
+		if token != want || (wantErr == nil) != (err == nil) || (err != nil && !errors.Is(err, wantErr)) {
+			t.Fatalf("got (%q, %v), want (%q, %v)", token, err, want, wantErr)
+		}
+		if calls > 1 {
+			t.Fatalf("the extractor was called %d times", calls)
+		}
+	})
+}
+
 // fzIsB64URL reports whether s is non-empty and only base64url characters.
 func fzIsB64URL(s string) bool {
 	if s == "" {
