@@ -8,6 +8,7 @@ import (
 	"unsafe"
 
 	"github.com/axiomsgo/axioms/core"
+	"github.com/axiomsgo/axioms/internal/tokensrc"
 )
 
 // Header is what Authenticate needs of fasthttp's *RequestHeader.
@@ -50,3 +51,75 @@ func credentials[A Args](rc interface{ QueryArgs() A }, h Header, fromQuery bool
 
 // view is b as a string sharing its memory.
 func view(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// Request is what AuthenticateFrom needs of fasthttp's *RequestCtx: its
+// query arguments and its body.
+type Request[A Args] interface {
+	QueryArgs() A
+	PostBody() []byte
+}
+
+// FullHeader is what AuthenticateFrom needs of fasthttp's
+// *RequestHeader.
+type FullHeader interface {
+	Header
+	ContentLength() int
+}
+
+// AuthenticateFrom is Authenticate with the token sources of src beyond
+// the Authorization header, read as package httpreq reads them for
+// net/http: the access_token query values (src.Query); the values of the
+// src.Cookie cookie; the access_token values of a form body (src.Form),
+// only for a request tokensrc.FormApplies accepts; and src.Extract, called
+// with x (the framework's request handle) only when core needs it
+// (core.Credentials). A skipped request gets g.Skip and no error; none of
+// its credentials is read, its body included.
+//
+// fasthttp has read the body already, so it is left as it is for the
+// handler; a body longer than tokensrc.MaxFormBytes (by its
+// Content-Length, or its length) is core.ErrFormTooLarge and one that
+// does not parse core.ErrFormMalformed, answered before any other
+// credential is looked at. Every value is a view into fasthttp's buffers,
+// which core does not keep.
+func AuthenticateFrom[A Args, T any](g *core.Guard, ctx context.Context, method string, rc Request[A], h FullHeader, skip bool, src *tokensrc.Sources[T], x T) (context.Context, error) {
+	if skip {
+		return g.Skip(ctx), nil
+	}
+	var auth, cookies [2]string // room for the usual one value, and the second that makes a 400
+	creds := credentials(rc, h, src.Query, auth[:0])
+	if src.Cookie != "" {
+		creds.Cookie = cookies[:0]
+		for _, line := range h.PeekAll("Cookie") {
+			creds.Cookie = tokensrc.AppendCookies(creds.Cookie, view(line), src.Cookie)
+		}
+	}
+	if src.Form && tokensrc.FormApplies(method, peek(h, "Content-Type"), peek(h, "Content-Encoding")) {
+		form, err := formTokens(rc, h)
+		if err != nil {
+			return g.Skip(ctx), err // stamped as a refused Authenticate is: g, no claims
+		}
+		creds.Form = form
+	}
+	creds.Extract = src.Bind(x)
+	return g.Authenticate(ctx, method, creds)
+}
+
+// formTokens returns the access_token values of the form body of rc.
+func formTokens[A Args](rc Request[A], h FullHeader) ([]string, error) {
+	if h.ContentLength() > tokensrc.MaxFormBytes {
+		return nil, core.ErrFormTooLarge
+	}
+	body := rc.PostBody()
+	if len(body) > tokensrc.MaxFormBytes {
+		return nil, core.ErrFormTooLarge
+	}
+	return tokensrc.FormTokens(view(body), nil)
+}
+
+// peek returns the first value of the header key of h, a view, or "".
+func peek(h Header, key string) string {
+	if v := h.PeekAll(key); len(v) > 0 {
+		return view(v[0])
+	}
+	return ""
+}
