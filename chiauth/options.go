@@ -50,6 +50,52 @@ func WithTokenFromQuery() Option {
 	return httpauth.WithTokenFromQuery()
 }
 
+// WithTokenFromForm also accepts the token in the access_token parameter
+// of a form body (RFC 6750 §2.2), for POST, PUT and PATCH requests whose
+// Content-Type is application/x-www-form-urlencoded and whose body is not
+// content-coded; any other request's body is not read for a token. The
+// body is read up to 64 KiB and handed to the handler unchanged (r.Body
+// reads the same bytes, r.ParseForm works); a longer body, or one that is
+// not valid form encoding, is an invalid request (400,
+// core.ErrFormTooLarge or core.ErrFormMalformed) whatever else the
+// request carries. A request with a header and a form token, or two form
+// tokens, is an invalid request (400). A skipped request's body is never
+// read. Default: off (OAuth 2.1 drops form tokens; use it for HTML form
+// posts that cannot set a header).
+func WithTokenFromForm() Option {
+	return httpauth.WithTokenFromForm()
+}
+
+// WithTokenFromCookie also accepts the token in the cookie named name (the
+// bare token as its value, optionally double-quoted), read only when the
+// request has no bearer token in its Authorization header (nor in the
+// query or form, when enabled): a header token always wins, even an
+// invalid one, so that a stale cookie a browser sends along never breaks a
+// request that sets the header. Two or more cookies of that name are an
+// invalid request (400); an empty value is no cookie. Cookies are ambient
+// credentials, sent by the browser on cross-site requests too: see the
+// package documentation on CSRF before enabling this. Default: no cookie.
+// It panics, when Middleware is built, if name is not a cookie name (an
+// RFC 6265 token: not empty, no spaces, "=", ";" or control characters).
+func WithTokenFromCookie(name string) Option {
+	return httpauth.WithTokenFromCookie(name)
+}
+
+// WithTokenExtractor also accepts the token f returns for a request (a
+// gateway's own header, a server-side session, ...), called only when no
+// other source gave a token: after the Authorization header, the query and
+// form (when enabled) and the cookie of WithTokenFromCookie. f returns the
+// bare token (no "Bearer " prefix), "" when the request carries none (no
+// credentials: 401, or anonymous on the methods of WithAnonymousMethods),
+// or an error, which is an invalid request (400, core.ErrExtractorFailed
+// wrapping f's error for WithErrorHandler; its text never reaches the
+// client). The token is checked as a header token is (RFC 6750 b64token
+// syntax, size cap, full verification). f is not called for skipped
+// requests. Default: none; a nil f keeps that.
+func WithTokenExtractor(f func(r *http.Request) (string, error)) Option {
+	return httpauth.WithTokenExtractor(f)
+}
+
 // WithResourceMetadata enables RFC 9728: every challenge of this
 // Middleware, and of the Require and Authorize calls behind it, carries
 // resource_metadata="..." with the absolute URL of m's document (from m's

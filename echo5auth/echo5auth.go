@@ -36,7 +36,7 @@ type mw struct {
 }
 
 func (m *mw) serve(next echo.HandlerFunc, c *echo.Context) error {
-	r, err := httpreq.Authenticate(m.guard, c.Request(), m.cfg.skip != nil && m.cfg.skip(c), m.cfg.fromQuery)
+	r, err := httpreq.AuthenticateFrom(m.guard, c.Request(), m.cfg.skip != nil && m.cfg.skip(c), &m.cfg.sources, c)
 	if c.SetRequest(r); err != nil {
 		return m.fail(c, err)
 	}

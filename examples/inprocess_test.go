@@ -37,6 +37,9 @@ import (
 var inProcess = map[string]struct {
 	serve     func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) string
 	construct func(v *core.Verifier)
+	// sources is serve with the token sources of conformance.Harness.ServeSources.
+	sources         func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) string
+	constructCookie func(v *core.Verifier, name string)
 }{
 	"chi": {
 		serve: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) string {
@@ -47,8 +50,20 @@ var inProcess = map[string]struct {
 			return serveHTTP(tb, chiapp.New(v, m, routes, opts...))
 		},
 		construct: func(v *core.Verifier) {
-			chiauth.Middleware(v, nil, chiauth.WithSkipper(nil), chiauth.WithErrorHandler(nil), chiauth.WithResourceMetadata(nil))
+			chiauth.Middleware(v, nil, chiauth.WithSkipper(nil), chiauth.WithErrorHandler(nil), chiauth.WithResourceMetadata(nil),
+				chiauth.WithTokenExtractor(nil))
 		},
+		sources: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) string {
+			opts := []chiauth.Option{chiauth.WithTokenFromCookie(conformance.CookieName), chiauth.WithTokenFromForm(),
+				chiauth.WithTokenExtractor(func(r *http.Request) (string, error) {
+					return conformance.Extract(r.Header.Get(conformance.ExtractHeader))
+				})}
+			if hook != conformance.NoHook {
+				opts = append(opts, chiauth.WithErrorHandler(conformance.HTTPHook(hook, chiauth.WriteError)))
+			}
+			return serveHTTP(tb, chiapp.New(v, m, routes, opts...))
+		},
+		constructCookie: func(v *core.Verifier, name string) { chiauth.Middleware(v, chiauth.WithTokenFromCookie(name)) },
 	},
 	"echo": {
 		serve: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) string {
@@ -59,8 +74,20 @@ var inProcess = map[string]struct {
 			return serveHTTP(tb, echoapp.New(v, m, routes, opts...))
 		},
 		construct: func(v *core.Verifier) {
-			echoauth.Middleware(v, nil, echoauth.WithSkipper(nil), echoauth.WithErrorHandler(nil), echoauth.WithResourceMetadata(nil))
+			echoauth.Middleware(v, nil, echoauth.WithSkipper(nil), echoauth.WithErrorHandler(nil), echoauth.WithResourceMetadata(nil),
+				echoauth.WithTokenExtractor(nil))
 		},
+		sources: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) string {
+			opts := []echoauth.Option{echoauth.WithTokenFromCookie(conformance.CookieName), echoauth.WithTokenFromForm(),
+				echoauth.WithTokenExtractor(func(c echo.Context) (string, error) {
+					return conformance.Extract(c.Request().Header.Get(conformance.ExtractHeader))
+				})}
+			if hook != conformance.NoHook {
+				opts = append(opts, echoauth.WithErrorHandler(echoHook(hook)))
+			}
+			return serveHTTP(tb, echoapp.New(v, m, routes, opts...))
+		},
+		constructCookie: func(v *core.Verifier, name string) { echoauth.Middleware(v, echoauth.WithTokenFromCookie(name)) },
 	},
 	"echo5": {
 		serve: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) string {
@@ -71,8 +98,20 @@ var inProcess = map[string]struct {
 			return serveHTTP(tb, echo5app.New(v, m, routes, opts...))
 		},
 		construct: func(v *core.Verifier) {
-			echo5auth.Middleware(v, nil, echo5auth.WithSkipper(nil), echo5auth.WithErrorHandler(nil), echo5auth.WithResourceMetadata(nil))
+			echo5auth.Middleware(v, nil, echo5auth.WithSkipper(nil), echo5auth.WithErrorHandler(nil), echo5auth.WithResourceMetadata(nil),
+				echo5auth.WithTokenExtractor(nil))
 		},
+		sources: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) string {
+			opts := []echo5auth.Option{echo5auth.WithTokenFromCookie(conformance.CookieName), echo5auth.WithTokenFromForm(),
+				echo5auth.WithTokenExtractor(func(c *echo5.Context) (string, error) {
+					return conformance.Extract(c.Request().Header.Get(conformance.ExtractHeader))
+				})}
+			if hook != conformance.NoHook {
+				opts = append(opts, echo5auth.WithErrorHandler(echo5Hook(hook)))
+			}
+			return serveHTTP(tb, echo5app.New(v, m, routes, opts...))
+		},
+		constructCookie: func(v *core.Verifier, name string) { echo5auth.Middleware(v, echo5auth.WithTokenFromCookie(name)) },
 	},
 	"fiber": {
 		serve: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) string {
@@ -83,8 +122,18 @@ var inProcess = map[string]struct {
 			return serveFiber(tb, fiberapp.New(v, m, routes, opts...))
 		},
 		construct: func(v *core.Verifier) {
-			fiberauth.Middleware(v, nil, fiberauth.WithSkipper(nil), fiberauth.WithErrorHandler(nil), fiberauth.WithResourceMetadata(nil))
+			fiberauth.Middleware(v, nil, fiberauth.WithSkipper(nil), fiberauth.WithErrorHandler(nil), fiberauth.WithResourceMetadata(nil),
+				fiberauth.WithTokenExtractor(nil))
 		},
+		sources: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) string {
+			opts := []fiberauth.Option{fiberauth.WithTokenFromCookie(conformance.CookieName), fiberauth.WithTokenFromForm(),
+				fiberauth.WithTokenExtractor(func(c *fiber.Ctx) (string, error) { return conformance.Extract(c.Get(conformance.ExtractHeader)) })}
+			if hook != conformance.NoHook {
+				opts = append(opts, fiberauth.WithErrorHandler(fiberHook(hook)))
+			}
+			return serveFiber(tb, fiberapp.New(v, m, routes, opts...))
+		},
+		constructCookie: func(v *core.Verifier, name string) { fiberauth.Middleware(v, fiberauth.WithTokenFromCookie(name)) },
 	},
 	"fiber3": {
 		serve: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) string {
@@ -95,8 +144,18 @@ var inProcess = map[string]struct {
 			return serveFiber3(tb, fiber3app.New(v, m, routes, opts...))
 		},
 		construct: func(v *core.Verifier) {
-			fiber3auth.Middleware(v, nil, fiber3auth.WithSkipper(nil), fiber3auth.WithErrorHandler(nil), fiber3auth.WithResourceMetadata(nil))
+			fiber3auth.Middleware(v, nil, fiber3auth.WithSkipper(nil), fiber3auth.WithErrorHandler(nil), fiber3auth.WithResourceMetadata(nil),
+				fiber3auth.WithTokenExtractor(nil))
 		},
+		sources: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) string {
+			opts := []fiber3auth.Option{fiber3auth.WithTokenFromCookie(conformance.CookieName), fiber3auth.WithTokenFromForm(),
+				fiber3auth.WithTokenExtractor(func(c fiber3.Ctx) (string, error) { return conformance.Extract(c.Get(conformance.ExtractHeader)) })}
+			if hook != conformance.NoHook {
+				opts = append(opts, fiber3auth.WithErrorHandler(fiber3Hook(hook)))
+			}
+			return serveFiber3(tb, fiber3app.New(v, m, routes, opts...))
+		},
+		constructCookie: func(v *core.Verifier, name string) { fiber3auth.Middleware(v, fiber3auth.WithTokenFromCookie(name)) },
 	},
 	"gin": {
 		serve: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) string {
@@ -108,8 +167,21 @@ var inProcess = map[string]struct {
 			return serveHTTP(tb, ginapp.New(v, m, routes, opts...))
 		},
 		construct: func(v *core.Verifier) {
-			ginauth.Middleware(v, nil, ginauth.WithSkipper(nil), ginauth.WithErrorHandler(nil), ginauth.WithResourceMetadata(nil))
+			ginauth.Middleware(v, nil, ginauth.WithSkipper(nil), ginauth.WithErrorHandler(nil), ginauth.WithResourceMetadata(nil),
+				ginauth.WithTokenExtractor(nil))
 		},
+		sources: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) string {
+			gin.SetMode(gin.ReleaseMode)
+			opts := []ginauth.Option{ginauth.WithTokenFromCookie(conformance.CookieName), ginauth.WithTokenFromForm(),
+				ginauth.WithTokenExtractor(func(c *gin.Context) (string, error) {
+					return conformance.Extract(c.GetHeader(conformance.ExtractHeader))
+				})}
+			if hook != conformance.NoHook {
+				opts = append(opts, ginauth.WithErrorHandler(ginHook(hook)))
+			}
+			return serveHTTP(tb, ginapp.New(v, m, routes, opts...))
+		},
+		constructCookie: func(v *core.Verifier, name string) { ginauth.Middleware(v, ginauth.WithTokenFromCookie(name)) },
 	},
 }
 

@@ -33,7 +33,7 @@ func Middleware(v *core.Verifier, opts ...Option) fiber.Handler {
 // strings, never fasthttp's buffer.
 func (m *middleware) serve(c fiber.Ctx) error {
 	skip := m.cfg.skip != nil && m.cfg.skip(c)
-	ctx, err := fastreq.Authenticate(m.guard, c.Context(), c.Method(), c.RequestCtx(), &c.Request().Header, skip, m.cfg.fromQuery)
+	ctx, err := fastreq.AuthenticateFrom(m.guard, c.Context(), c.Method(), c.RequestCtx(), &c.Request().Header, skip, &m.cfg.sources, c)
 	if c.SetContext(ctx); err != nil {
 		return m.fail(c, err)
 	}

@@ -33,7 +33,7 @@ func Middleware(v *core.Verifier, opts ...Option) fiber.Handler {
 // (unless fiber.Config.Immutable); core only compares it.
 func (m *middleware) serve(c *fiber.Ctx) error {
 	skip := m.cfg.skip != nil && m.cfg.skip(c)
-	ctx, err := fastreq.Authenticate(m.guard, c.UserContext(), c.Method(), c.Context(), &c.Request().Header, skip, m.cfg.fromQuery)
+	ctx, err := fastreq.AuthenticateFrom(m.guard, c.UserContext(), c.Method(), c.Context(), &c.Request().Header, skip, &m.cfg.sources, c)
 	if c.SetUserContext(ctx); err != nil {
 		return m.fail(c, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/axiomsgo/axioms/core"
+	"github.com/axiomsgo/axioms/internal/tokensrc"
 )
 
 // Option configures Middleware. Options are read once, when Middleware is
@@ -12,9 +13,9 @@ type Option func(*config)
 
 type config struct {
 	core.GuardOptions
-	skip      func(*fiber.Ctx) bool
-	onError   func(*fiber.Ctx, error)
-	fromQuery bool
+	skip    func(*fiber.Ctx) bool
+	onError func(*fiber.Ctx, error)
+	sources tokensrc.Sources[*fiber.Ctx]
 }
 
 // WithSkipper skips authentication for requests for which skip returns true,
@@ -54,7 +55,56 @@ func WithErrorHandler(h func(c *fiber.Ctx, err error)) Option {
 // OAuth 2.1 forbids it. A request with both a header token and a query
 // token is an invalid request (400).
 func WithTokenFromQuery() Option {
-	return func(cfg *config) { cfg.fromQuery = true }
+	return func(cfg *config) { cfg.sources.Query = true }
+}
+
+// WithTokenFromForm also accepts the token in the access_token parameter
+// of a form body (RFC 6750 §2.2), for POST, PUT and PATCH requests whose
+// Content-Type is application/x-www-form-urlencoded and whose body is not
+// content-coded; any other request's body is not read for a token.
+// fasthttp has read the body already and it stays as it is for the
+// handler; a body over 64 KiB, or one that is not valid form encoding, is
+// an invalid request (400, core.ErrFormTooLarge or core.ErrFormMalformed)
+// whatever else the request carries. A request with
+// a header and a form token, or two form tokens, is an invalid request
+// (400). A skipped request's body is never read. Default: off (OAuth 2.1
+// drops form tokens; use it for HTML form posts that cannot set a header).
+func WithTokenFromForm() Option {
+	return func(cfg *config) { cfg.sources.Form = true }
+}
+
+// WithTokenFromCookie also accepts the token in the cookie named name (the
+// bare token as its value, optionally double-quoted), read only when the
+// request has no bearer token in its Authorization header (nor in the
+// query or form, when enabled): a header token always wins, even an
+// invalid one, so that a stale cookie a browser sends along never breaks a
+// request that sets the header. Two or more cookies of that name are an
+// invalid request (400); an empty value is no cookie. Cookies are ambient
+// credentials, sent by the browser on cross-site requests too: see the
+// package documentation on CSRF before enabling this. Default: no cookie.
+// It panics, when Middleware is built, if name is not a cookie name (an
+// RFC 6265 token: not empty, no spaces, "=", ";" or control characters).
+func WithTokenFromCookie(name string) Option {
+	return func(cfg *config) {
+		tokensrc.CheckCookieName("WithTokenFromCookie", name)
+		cfg.sources.Cookie = name
+	}
+}
+
+// WithTokenExtractor also accepts the token f returns for a request (a
+// gateway's own header, a server-side session, ...), called only when no
+// other source gave a token: after the Authorization header, the query and
+// form (when enabled) and the cookie of WithTokenFromCookie. f takes what
+// a WithSkipper function takes. It returns the bare token (no "Bearer "
+// prefix), "" when the request carries none (no credentials: 401, or
+// anonymous on the methods of WithAnonymousMethods), or an error, which is
+// an invalid request (400, core.ErrExtractorFailed wrapping f's error for
+// WithErrorHandler; its text never reaches the client). The token is
+// checked as a header token is (RFC 6750 b64token syntax, size cap, full
+// verification). f is not called for skipped requests. Default: none; a
+// nil f keeps that.
+func WithTokenExtractor(f func(c *fiber.Ctx) (string, error)) Option {
+	return func(cfg *config) { cfg.sources.Extract = f }
 }
 
 // WithResourceMetadata enables RFC 9728: every challenge of this

@@ -57,4 +57,41 @@
 //	m, err := core.NewResourceMetadata(v.ProtectedResource(), publicURL) // "" derives it per request
 //	r.GET(m.Path(), ginauth.MetadataHandler(m))       // before r.Use
 //	r.Use(ginauth.Middleware(v, ginauth.WithResourceMetadata(m)))
+//
+// # Token sources
+//
+// By default the token is read from the Authorization header ("Bearer
+// <token>") only. Options add sources, with the same names and the same
+// order in every adapter of this project (core.Credentials):
+//
+//  1. WithTokenFromQuery (the access_token query parameter, RFC 6750 §2.3)
+//     and WithTokenFromForm (access_token in a form body, §2.2) are
+//     explicit methods like the header: a request may use one of them,
+//     once; two are an invalid request (400).
+//  2. WithTokenFromCookie(name) is read only when none of them gave a
+//     token.
+//  3. WithTokenExtractor(f) is called only when the cookie gave none
+//     either.
+//
+// A bearer header always wins: a cookie the browser attaches to a request
+// that sets the header is not read, even when the header's token is
+// invalid or expired (the answer is the header's 401, never a fallback to
+// the cookie). Whatever its source, a token passes the same syntax and
+// size checks and the same verification. A skipped request reads none of
+// them, its body included.
+//
+// Cookies and CSRF: a cookie is an ambient credential. The browser attaches
+// it to every request to the API, including the ones a page of another
+// site makes it send (a form post, an image, fetch with credentials), so a
+// route that accepts a token cookie is open to cross-site request forgery
+// unless something else stops it. Set the cookie HttpOnly, Secure and
+// SameSite=Strict (Lax still sends it on top-level GET navigations), with
+// a __Host- name; keep state-changing routes (POST, PUT, PATCH, DELETE)
+// off the cookie, with a Middleware without WithTokenFromCookie, or behind
+// a CSRF defence of your own (a synchroniser or double-submit token, an
+// Origin or Sec-Fetch-Site check; a WithTokenExtractor that reads the
+// cookie only for requests that passed it); and never let a CORS policy
+// reflect any origin with credentials. A form or query token is never
+// ambient: another site can make a browser send only a token it knows
+// itself.
 package ginauth

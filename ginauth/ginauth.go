@@ -40,7 +40,7 @@ func Middleware(v *core.Verifier, opts ...Option) gin.HandlerFunc {
 }
 
 func (m *middleware) serve(c *gin.Context) {
-	r, err := httpreq.Authenticate(m.guard, c.Request, m.cfg.skip != nil && m.cfg.skip(c), m.cfg.fromQuery)
+	r, err := httpreq.AuthenticateFrom(m.guard, c.Request, m.cfg.skip != nil && m.cfg.skip(c), &m.cfg.sources, c)
 	if c.Request = r; err != nil {
 		m.fail(c, err)
 		return

@@ -57,6 +57,14 @@
 // parameter names the public URL whatever the Host. A third server's JWKS
 // URL is a closed loopback port, for the 503 and /ready rows. "edges" runs
 // the adapter contract on the routes of EdgeRoutes with every Hook.
+// "sources" runs the token sources beyond the Authorization header
+// (WithTokenFromCookie, WithTokenExtractor, WithTokenFromForm) on the
+// routes of SourceRoutes of a ServeSources server: the header always wins,
+// a cookie only when no explicit method gave a token and the extractor
+// only after it, duplicates and extractor errors are 400 without the
+// error's text, and a form token counts only under RFC 6750 §2.2's
+// conditions, with the body still readable by the handler and never read
+// on a skipped route.
 //
 // Personas: reader (scope read:data), writer (scopes write:data openid),
 // admin (roles admin superuser), editor (scope openid, role editor,
@@ -103,9 +111,24 @@ type Harness struct {
 
 	// Construct builds one Middleware of the adapter with v, a nil Option
 	// and every option given a nil argument (WithSkipper(nil),
-	// WithErrorHandler(nil), WithResourceMetadata(nil)). The edge rows
-	// require it to panic for a nil v and not otherwise.
+	// WithErrorHandler(nil), WithResourceMetadata(nil),
+	// WithTokenExtractor(nil)). The edge rows require it to panic for a nil
+	// v and not otherwise.
 	Construct func(v *core.Verifier)
+
+	// ServeSources is Serve with, in every Middleware, the token sources
+	// beyond the Authorization header: WithTokenFromCookie(CookieName),
+	// WithTokenFromForm() and WithTokenExtractor(f), where f returns
+	// Extract(the value of the request's ExtractHeader header). The
+	// "sources" rows run against it on SourceRoutes, with NoHook and with
+	// Observe. Required with Serve: every HTTP adapter offers these options.
+	ServeSources func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook Hook) string
+
+	// ConstructCookie builds one Middleware of the adapter with v and
+	// WithTokenFromCookie(name). The "sources" rows require it to panic for
+	// a name that is not a cookie name ("" included), and not for
+	// CookieName. Required with ServeSources.
+	ConstructCookie func(v *core.Verifier, name string)
 }
 
 // Run runs the whole suite against h.
@@ -129,8 +152,12 @@ func Run(t *testing.T, h Harness) {
 	if h.Serve != nil {
 		t.Run("edges", s.edges)
 		t.Run("decisions", s.decisions)
+		t.Run("sources", func(t *testing.T) {
+			require.NotNil(t, h.ServeSources, "conformance: set Harness.ServeSources: every HTTP adapter has the token-source options")
+			s.sources(t)
+		})
 	} else {
-		t.Log("edges: skipped, they need Harness.Serve")
+		t.Log("edges and sources: skipped, they need Harness.Serve")
 	}
 }
 

@@ -64,13 +64,19 @@ func (s *suite) credentials(t *testing.T) {
 		}
 		expectError(t, resp, http.StatusUnauthorized, "invalid_token", "", noScope)
 	})
-	t.Run("token in the query is ignored", func(t *testing.T) {
+	t.Run("A13 token in the query is ignored", func(t *testing.T) {
 		expectNoCredentials(t, s.do(t, get("/me?access_token="+reader)))
 	})
-	t.Run("token in a form body is ignored", func(t *testing.T) {
+	t.Run("A15 token in a form body is ignored", func(t *testing.T) {
 		resp := s.do(t, request{method: http.MethodPost, path: "/api/write",
 			body: "access_token=" + s.tokens["writer"], contentType: "application/x-www-form-urlencoded"})
 		expectNoCredentials(t, resp)
+	})
+	t.Run("token in a cookie is ignored", func(t *testing.T) {
+		for _, name := range []string{"access_token", "token", "at", "Authorization"} {
+			resp := s.do(t, request{method: http.MethodGet, path: "/me", header: http.Header{"Cookie": {name + "=" + reader}}})
+			expectNoCredentials(t, resp)
+		}
 	})
 	for _, path := range []string{"/health", "/public"} {
 		t.Run("GET "+path+" does not read Authorization", func(t *testing.T) {

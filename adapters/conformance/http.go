@@ -26,6 +26,7 @@ type request struct {
 	contentType  string
 	host         string      // the Host header, when not the server's
 	header       http.Header // more request headers
+	chunked      bool        // send the body without a Content-Length
 }
 
 // response is what came back.
@@ -58,6 +59,9 @@ func (s *suite) send(base string, rq request) (response, error) {
 	var body io.Reader
 	if rq.body != "" {
 		body = strings.NewReader(rq.body)
+		if rq.chunked {
+			body = io.MultiReader(body) // a reader of unknown length
+		}
 	}
 	req, err := http.NewRequest(rq.method, base+rq.path, body)
 	if err != nil {

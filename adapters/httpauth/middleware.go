@@ -33,7 +33,7 @@ func Middleware(v *core.Verifier, opts ...Option) func(http.Handler) http.Handle
 }
 
 func (m *middleware) serve(next http.Handler, w http.ResponseWriter, r *http.Request) {
-	r, err := httpreq.Authenticate(m.guard, r, m.cfg.skip != nil && m.cfg.skip(r), m.cfg.fromQuery)
+	r, err := httpreq.AuthenticateFrom(m.guard, r, m.cfg.skip != nil && m.cfg.skip(r), &m.cfg.sources, r)
 	if err != nil {
 		m.fail(w, r, err)
 		return

@@ -20,15 +20,25 @@ func TestConformance(t *testing.T) {
 			return srv.URL
 		},
 		Construct: func(v *core.Verifier) {
-			httpauth.Middleware(v, nil, httpauth.WithSkipper(nil), httpauth.WithErrorHandler(nil), httpauth.WithResourceMetadata(nil))
+			httpauth.Middleware(v, nil, httpauth.WithSkipper(nil), httpauth.WithErrorHandler(nil), httpauth.WithResourceMetadata(nil),
+				httpauth.WithTokenExtractor(nil))
 		},
+		ServeSources: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) string {
+			srv := httptest.NewServer(build(v, m, routes, hook, httpauth.WithTokenFromCookie(conformance.CookieName), httpauth.WithTokenFromForm(),
+				httpauth.WithTokenExtractor(func(r *http.Request) (string, error) {
+					return conformance.Extract(r.Header.Get(conformance.ExtractHeader))
+				})))
+			tb.Cleanup(srv.Close)
+			return srv.URL
+		},
+		ConstructCookie: func(v *core.Verifier, name string) { httpauth.Middleware(v, httpauth.WithTokenFromCookie(name)) },
 	})
 }
 
 // build registers a table of routes on an http.ServeMux, as the
 // conformance suite describes.
-func build(v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) http.Handler {
-	opts := []httpauth.Option{httpauth.WithResourceMetadata(m)}
+func build(v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook, more ...httpauth.Option) http.Handler {
+	opts := append([]httpauth.Option{httpauth.WithResourceMetadata(m)}, more...)
 	if hook != conformance.NoHook {
 		opts = append(opts, httpauth.WithErrorHandler(conformance.HTTPHook(hook, httpauth.WriteError)))
 	}
