@@ -75,6 +75,7 @@ func TestConformance(t *testing.T) {
 	s.conn = serveTCP(t, newServer(v, probeOptions(grpcauth.WithResourceMetadata(metadataFor(t, v, publicURL)))))
 
 	t.Run("§2 credentials", s.credentials)
+	t.Run("token extractor", s.extractor)
 	t.Run("§4 errors", s.errorRules)
 	t.Run("policies", s.policies)
 	t.Run("claims in the context", s.claims)
@@ -526,7 +527,7 @@ func (s *suite) edges(t *testing.T) {
 		assert.Panics(t, func() { grpcauth.StreamServerInterceptor(nil) })
 		assert.NotPanics(t, func() {
 			opts := []grpcauth.Option{nil, grpcauth.WithSkipper(nil), grpcauth.WithErrorHandler(nil), grpcauth.WithResourceMetadata(nil),
-				grpcauth.WithPolicies(nil), grpcauth.WithDefaultPolicy(nil), grpcauth.WithAnonymousMethods()}
+				grpcauth.WithPolicies(nil), grpcauth.WithDefaultPolicy(nil), grpcauth.WithAnonymousMethods(), grpcauth.WithTokenExtractor(nil)}
 			grpcauth.UnaryServerInterceptor(v, opts...)
 			grpcauth.StreamServerInterceptor(v, opts...)
 		}, "nil options and options given nil keep their defaults")

@@ -29,7 +29,10 @@
 // oauth.TokenSource and PerRPCCredentials send it; core applies the rules
 // of every adapter: no authorization metadata or another scheme is no
 // credentials, two authorization values are an invalid request, a bad
-// token is an invalid token. There is no query or form token in gRPC.
+// token is an invalid token. WithTokenExtractor adds a source of your own
+// (other metadata), consulted only when the authorization metadata has no
+// bearer token, as in the HTTP adapters. There is no query, form or cookie
+// token in gRPC (see WithTokenExtractor for why).
 //
 // # Methods and policies
 //
@@ -72,10 +75,13 @@
 // # Names
 //
 // Authorize, Claims, WriteError and the options WithSkipper,
-// WithAnonymousMethods, WithErrorHandler and WithResourceMetadata mean
-// what they mean in the HTTP adapters. The two interceptors take the place
+// WithAnonymousMethods, WithErrorHandler, WithResourceMetadata and
+// WithTokenExtractor mean what they mean in the HTTP adapters (the
+// functions of WithSkipper and WithTokenExtractor take the call's context
+// and full method name, gRPC's request). The two interceptors take the place
 // of Middleware, and WithPolicies and WithDefaultPolicy that of Require
 // (gRPC has no per-route middleware). There is no WithTokenFromQuery (no
-// query string) and no MetadataHandler (a gRPC server serves no GET: an
+// query string), no WithTokenFromForm or WithTokenFromCookie, and no
+// MetadataHandler (a gRPC server serves no GET: an
 // HTTP adapter's MetadataHandler serves the RFC 9728 document).
 package grpcauth

@@ -107,6 +107,9 @@ func (m *interceptor) check(ctx context.Context, fullMethod string) (context.Con
 		return m.guard.Skip(ctx), nil
 	}
 	creds := core.Credentials{Authorization: metadata.ValueFromIncomingContext(ctx, "authorization")}
+	if f := m.cfg.extract; f != nil {
+		creds.Extract = func() (string, error) { return f(ctx, fullMethod) }
+	}
 	g, method := m.guard, fullMethod
 	key, anonymous := m.anonymous[fullMethod]
 	if anonymous {

@@ -19,6 +19,7 @@ type config struct {
 	policyFunc    func(ctx context.Context, fullMethod string) core.Policy
 	skip          func(ctx context.Context, fullMethod string) bool
 	onError       func(ctx context.Context, err error) error
+	extract       func(ctx context.Context, fullMethod string) (string, error)
 }
 
 // WithPolicies sets the policy of each RPC named in policies by its full
@@ -132,4 +133,27 @@ func WithResourceMetadata(m *core.ResourceMetadata) Option {
 // scopes_supported of WithResourceMetadata's document, if any.
 func WithChallengeScopes(scopes ...string) Option {
 	return func(c *config) { c.ChallengeScopes = append(c.ChallengeScopes, scopes...) }
+}
+
+// WithTokenExtractor also accepts the token f returns for a call, from its
+// context (the incoming metadata: metadata.FromIncomingContext(ctx); the
+// peer) and full method name, for a token a gateway puts in metadata of its
+// own, say. f is called only when the authorization metadata has no
+// bearer token (none, or another scheme): a bearer value always wins, even
+// an invalid one, and two authorization values are refused without
+// calling f. It returns the bare token (no "Bearer " prefix), "" when the
+// call carries none (no credentials: Unauthenticated, or anonymous for the
+// RPCs of WithAnonymousMethods), or an error, which is an invalid request
+// (InvalidArgument, core.ErrExtractorFailed wrapping f's error for
+// WithErrorHandler; the status message is the fixed "token extraction
+// failed", never f's text). The token is checked as an authorization token
+// is. f is not called for skipped RPCs. Default: none; a nil f keeps that.
+//
+// There is no cookie or form option: gRPC has no cookies, so no ambient
+// credentials a browser would send on its own (a grpc-web proxy that
+// forwards a cookie header as metadata can be read with f), and a call's
+// messages are not read before its handler runs (a streaming call's may not
+// even have been sent), so a token cannot come from a request body.
+func WithTokenExtractor(f func(ctx context.Context, fullMethod string) (string, error)) Option {
+	return func(c *config) { c.extract = f }
 }

@@ -269,9 +269,15 @@ func callCtx(tb testing.TB, ctx context.Context, conn *grpc.ClientConn, method s
 // send side and reads every answer.
 func callStream(tb testing.TB, conn *grpc.ClientConn, method string, authorization []string, msgs ...string) answer {
 	tb.Helper()
+	return callStreamCtx(tb, tb.Context(), conn, method, authorization, msgs...)
+}
+
+// callStreamCtx is callStream with the outgoing context ctx.
+func callStreamCtx(tb testing.TB, ctx context.Context, conn *grpc.ClientConn, method string, authorization []string, msgs ...string) answer {
+	tb.Helper()
 	var a answer
 	desc := &grpc.StreamDesc{ServerStreams: true, ClientStreams: method == mChat}
-	cs, err := conn.NewStream(outgoing(tb.Context(), authorization), desc, method)
+	cs, err := conn.NewStream(outgoing(ctx, authorization), desc, method)
 	require.NoError(tb, err)
 	if !desc.ClientStreams && len(msgs) > 1 {
 		msgs = msgs[:1] // a server stream takes one request
