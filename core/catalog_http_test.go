@@ -23,15 +23,33 @@ import (
 // tests send real requests (raw bytes over net.Dial where the Go client
 // would normalise them) and parse the WWW-Authenticate header strictly.
 
+// catSources are the token sources a catHandler reads beyond the
+// Authorization header (all off by default, as in the adapters).
+type catSources struct {
+	query  bool   // access_token query parameters (RFC 6750 §2.3)
+	form   bool   // access_token of a POST form body (§2.2)
+	cookie string // the token cookie's name
+}
+
 // catHandler is the test-only adapter: Check, then either the computed
-// error response or 200 "ok <sub>". With queryTokens, access_token query
-// parameters are passed to core (RFC 6750 §2.3, off by default).
-func catHandler(v *Verifier, p Policy, queryTokens bool) http.Handler {
+// error response or 200 "ok <sub>". The sources of src are read as an
+// adapter reads them (the adapters' own reading of cookies and forms is
+// checked by their conformance suite).
+func catHandler(v *Verifier, p Policy, src catSources) http.Handler {
 	g := NewGuard(v, GuardOptions{})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		creds := Credentials{Authorization: r.Header.Values("Authorization")}
-		if queryTokens {
+		if src.query {
 			creds.Query = r.URL.Query()["access_token"]
+		}
+		if src.form && r.Method == http.MethodPost && r.Header.Get("Content-Type") == "application/x-www-form-urlencoded" &&
+			r.ParseForm() == nil {
+			creds.Form = r.PostForm["access_token"]
+		}
+		if src.cookie != "" {
+			for _, c := range r.CookiesNamed(src.cookie) {
+				creds.Cookie = append(creds.Cookie, c.Value)
+			}
 		}
 		ctx, err := g.Authenticate(r.Context(), r.Method, creds) // the middleware
 		if err == nil && p != nil {
@@ -68,19 +86,23 @@ type catApp struct {
 }
 
 // newCatApp serves /read (AnyScope read), /admin (AnyScope admin root),
-// /role (AnyRole admin), /query/read (read, with query tokens enabled) and
-// /realm/read (read, Realm "axioms test") on loopback.
+// /role (AnyRole admin), /query/read (read, with query tokens enabled),
+// /form/read (read, with form tokens enabled), /cookie/read (read, with
+// query, form and cookie "at" tokens enabled) and /realm/read (read, Realm
+// "axioms test") on loopback.
 func newCatApp(t *testing.T, env *catEnv) *catApp {
 	t.Helper()
 	v := env.verifier(t, nil)
 	realm := env.verifier(t, func(c *Config) { c.Realm = "axioms test" })
 	mux := http.NewServeMux()
-	mux.Handle("/read", catHandler(v, AnyScope("read"), false))
-	mux.Handle("/preflight", catHandler(v, nil, false)) // middleware only
-	mux.Handle("/admin", catHandler(v, AnyScope("admin", "root"), false))
-	mux.Handle("/role", catHandler(v, AnyRole("admin"), false))
-	mux.Handle("/query/read", catHandler(v, AnyScope("read"), true))
-	mux.Handle("/realm/read", catHandler(realm, AnyScope("read"), false))
+	mux.Handle("/read", catHandler(v, AnyScope("read"), catSources{}))
+	mux.Handle("/preflight", catHandler(v, nil, catSources{})) // middleware only
+	mux.Handle("/admin", catHandler(v, AnyScope("admin", "root"), catSources{}))
+	mux.Handle("/role", catHandler(v, AnyRole("admin"), catSources{}))
+	mux.Handle("/query/read", catHandler(v, AnyScope("read"), catSources{query: true}))
+	mux.Handle("/form/read", catHandler(v, AnyScope("read"), catSources{form: true}))
+	mux.Handle("/cookie/read", catHandler(v, AnyScope("read"), catSources{query: true, form: true, cookie: "at"}))
+	mux.Handle("/realm/read", catHandler(realm, AnyScope("read"), catSources{}))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &catApp{env: env, v: v, srv: srv}
@@ -99,6 +121,7 @@ type catRequest struct {
 	method string   // default GET
 	path   string   // default /read
 	auth   []string // Authorization field values, each sent as its own line
+	cookie string   // the Cookie header
 	body   string
 	ctype  string
 	raw    string
@@ -127,6 +150,9 @@ func (a *catApp) send(t testing.TB, rq catRequest) catExchange {
 	}
 	if rq.ctype != "" {
 		req.Header.Set("Content-Type", rq.ctype)
+	}
+	if rq.cookie != "" {
+		req.Header.Set("Cookie", rq.cookie)
 	}
 	res, err := a.srv.Client().Do(req)
 	require.NoError(t, err)
@@ -400,6 +426,20 @@ func TestCatalogACredentialExtraction(t *testing.T) {
 		{"A14 two query tokens (default)", catRequest{path: "/read?access_token=" + good + "&access_token=" + good2}, cat401},
 		{"A14 two query tokens, query enabled", catRequest{path: "/query/read?access_token=" + good + "&access_token=" + good2}, cat400IR},
 		{"A15 form token (default)", catRequest{method: http.MethodPost, body: "access_token=" + good, ctype: form}, cat401},
+		{"A15 form token, form enabled", catRequest{method: http.MethodPost, path: "/form/read", body: "access_token=" + good, ctype: form}, cat200},
+		{"A15 form token on GET, form enabled", catRequest{path: "/form/read", body: "access_token=" + good, ctype: form}, cat401},
+		{"A12 header and form token, form enabled", catRequest{method: http.MethodPost, path: "/form/read", body: "access_token=" + good2,
+			ctype: form, auth: []string{"Bearer " + good}}, cat400IR},
+		{"A14 two form tokens, form enabled", catRequest{method: http.MethodPost, path: "/form/read", body: "access_token=" + good + "&access_token=" + good2,
+			ctype: form}, cat400IR},
+		{"A12 query and form token, both enabled", catRequest{method: http.MethodPost, path: "/cookie/read?access_token=" + good, body: "access_token=" + good2,
+			ctype: form}, cat400IR},
+		{"A12 header and cookie, cookie enabled: the header wins", catRequest{path: "/cookie/read", auth: []string{"Bearer " + good}, cookie: "at={"}, cat200},
+		{"A12 invalid header and good cookie: the header decides", catRequest{path: "/cookie/read", auth: []string{"Bearer {"}, cookie: "at=" + good}, cat401IT},
+		{"A12 query token and cookie: the query wins", catRequest{path: "/cookie/read?access_token=" + good, cookie: "at={"}, cat200},
+		{"only a cookie token, cookie enabled", catRequest{path: "/cookie/read", cookie: "at=" + good}, cat200},
+		{"only a cookie token (default)", catRequest{cookie: "at=" + good}, cat401},
+		{"A14 two token cookies, cookie enabled", catRequest{path: "/cookie/read", cookie: "at=" + good + "; at=" + good2}, cat400IR},
 		{"A16 Bearer and DPoP headers", catRequest{auth: []string{"Bearer " + good, "DPoP " + good}}, cat400IR},
 		{"A17 comma-joined credentials", catRequest{auth: []string{"Bearer " + good + ",Bearer " + good2}}, cat401IT},
 		{"A17 comma-space-joined credentials", catRequest{auth: []string{"Bearer " + good + ", Bearer " + good2}}, cat401IT},
