@@ -151,6 +151,30 @@ func BenchmarkExtractToken(b *testing.B) {
 	}
 }
 
+// BenchmarkExtractTokenSources: the token sources beyond the header cost
+// nothing when the header decides, and no allocation when they do.
+func BenchmarkExtractTokenSources(b *testing.B) {
+	tok := newKitKey(b, "bn-RS256", "RS256").sign(b, bnClaims(nil))
+	extract := func() (string, error) { return tok, nil }
+	for _, bc := range []struct {
+		name  string
+		creds Credentials
+	}{
+		{"header-with-cookie-and-extractor", Credentials{Authorization: []string{"Bearer " + tok}, Cookie: []string{tok}, Extract: extract}},
+		{"cookie", Credentials{Cookie: []string{tok}, Extract: extract}},
+		{"extractor", Credentials{Extract: extract}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := extractToken(bc.creds); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkCheckPolicy is the whole per-request decision: extraction,
 // verification (RS256) and an AnyScope policy.
 func BenchmarkCheckPolicy(b *testing.B) {
