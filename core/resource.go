@@ -45,7 +45,9 @@ type ProtectedResource struct {
 	ScopesSupported []string `json:"scopes_supported,omitempty"`
 	// BearerMethodsSupported are the ways a bearer token may be sent:
 	// "header" (RFC 6750 §2.1), "body" (§2.2), "query" (§2.3). Default
-	// ["header"]; add "query" when the adapter accepts query tokens.
+	// ["header"]; add "query" when the adapter accepts query tokens and
+	// "body" when it accepts form tokens. Cookie and custom-extractor
+	// tokens have no RFC 9728 name: clients learn of them elsewhere.
 	BearerMethodsSupported []string `json:"bearer_methods_supported,omitempty"`
 	// ResourceName is a human-readable name for end users (RECOMMENDED).
 	ResourceName string `json:"resource_name,omitempty"`
