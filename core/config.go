@@ -12,6 +12,7 @@ const (
 	defaultRefreshInterval    = time.Hour
 	defaultCacheTTL           = 2 * time.Hour
 	defaultMinRefreshInterval = 30 * time.Second
+	defaultMaxAgeFloor        = 5 * time.Minute
 	defaultFetchTimeout       = 10 * time.Second
 	defaultMaxTokenBytes      = 16 << 10 // 16 KiB
 	defaultMaxJWKSBytes       = 1 << 20  // 1 MiB
@@ -168,6 +169,17 @@ type Config struct {
 	// and RefreshInterval.
 	// Env: AXIOMS_JWKS_MIN_REFRESH_INTERVAL.
 	MinRefreshInterval time.Duration
+	// MaxAgeFloor is the shortest background refresh period a key set
+	// answer can ask for. The refresh follows the answer's freshness
+	// lifetime (RFC 9111 §4.2.1: Cache-Control max-age, else Expires minus
+	// Date, less Age; no-cache, no-store and max-age=0 mean at once),
+	// clamped between MaxAgeFloor and RefreshInterval; an answer without
+	// any of them is refreshed after RefreshInterval. Either way the
+	// period comes up to 20% early at random. Default: the smaller of 5m
+	// and RefreshInterval, at least MinRefreshInterval; it must lie
+	// between the two. Set it to RefreshInterval to ignore the answers'
+	// caching headers. Env: AXIOMS_JWKS_MAX_AGE_FLOOR.
+	MaxAgeFloor time.Duration
 	// FetchTimeout bounds one key set fetch. Default 10s.
 	FetchTimeout time.Duration
 	// MaxJWKSBytes caps the size of a key set response. Default 1 MiB.

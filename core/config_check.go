@@ -92,6 +92,8 @@ func (c *Config) validateFetching() error {
 			min(minRefreshCeil, c.RefreshInterval), " (and at most RefreshInterval)"),
 		checkDuration("CacheTTL", c.CacheTTL, c.RefreshInterval, cacheTTLCeil,
 			" (at least RefreshInterval, or keys would expire between refreshes)"),
+		checkDuration("MaxAgeFloor", c.MaxAgeFloor, c.MinRefreshInterval, c.RefreshInterval,
+			" (from MinRefreshInterval to RefreshInterval)"),
 		checkDuration("FetchTimeout", c.FetchTimeout, 1, fetchTimeoutMax, ""),
 		checkRange("MaxJWKSBytes", c.MaxJWKSBytes, 1, maxJWKSBytesCap, " bytes (64 MiB)"),
 		checkRange("MaxKeys", int64(c.MaxKeys), 1, maxKeysCap, ""),

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -94,6 +95,7 @@ func TestConfigWithDefaults(t *testing.T) {
 	assert.Equal(t, time.Hour, got.RefreshInterval)
 	assert.Equal(t, 2*time.Hour, got.CacheTTL)
 	assert.Equal(t, 30*time.Second, got.MinRefreshInterval)
+	assert.Equal(t, 5*time.Minute, got.MaxAgeFloor)
 	assert.Equal(t, 10*time.Second, got.FetchTimeout)
 	assert.Equal(t, int64(1<<20), got.MaxJWKSBytes)
 	assert.Equal(t, 100, got.MaxKeys)
@@ -117,7 +119,7 @@ func TestConfigWithDefaultsKeepsSetValues(t *testing.T) {
 		Algorithms: []string{"ES256"}, TokenTypes: []string{"at+jwt"}, ScopeClaims: []string{"scp"},
 		RoleClaims: []string{"groups"}, PermissionClaims: []string{"perms"}, RequiredClaims: []string{"sub"},
 		SafeMethods: []string{"HEAD"}, Leeway: time.Minute, RefreshInterval: 2 * time.Hour,
-		CacheTTL: 3 * time.Hour, MinRefreshInterval: time.Minute, FetchTimeout: time.Second,
+		CacheTTL: 3 * time.Hour, MinRefreshInterval: time.Minute, MaxAgeFloor: 2 * time.Minute, FetchTimeout: time.Second,
 		MaxJWKSBytes: 2048, MaxKeys: 5, MaxRSABits: 8192, MaxTokenBytes: 4096, Realm: "r", Now: now, Logger: logger,
 	}
 	got := in.withDefaults()
@@ -133,18 +135,21 @@ func TestConfigWithDefaultsDerived(t *testing.T) {
 		wantJWKSURL string
 		wantMin     time.Duration
 		wantTTL     time.Duration
+		wantFloor   time.Duration // MaxAgeFloor; 0: the default 5m
 	}{
 		// Without JWKSURL, discovery finds it (discovery_test.go checks the
 		// jwks.json fallback of these issuers).
-		{"issuer", Config{Issuer: "https://i.example"}, "", 30 * time.Second, 2 * time.Hour},
-		{"issuer with slash", Config{Issuer: "https://tenant.auth0.com/"}, "", 30 * time.Second, 2 * time.Hour},
-		{"issuer with path and slashes", Config{Issuer: "https://i.example/realms/x//"}, "", 30 * time.Second, 2 * time.Hour},
-		{"explicit JWKS URL wins", Config{Issuer: "https://i.example", JWKSURL: "https://k.example/certs"}, "https://k.example/certs", 30 * time.Second, 2 * time.Hour},
-		{"no issuer", Config{}, "", 30 * time.Second, 2 * time.Hour},
-		{"long refresh lifts cache TTL", Config{RefreshInterval: 24 * time.Hour}, "", 30 * time.Second, 48 * time.Hour},
-		{"short refresh lowers min interval", Config{RefreshInterval: 10 * time.Second}, "", 10 * time.Second, 2 * time.Hour},
-		{"set values are kept", Config{RefreshInterval: 10 * time.Second, MinRefreshInterval: time.Minute, CacheTTL: time.Second}, "", time.Minute, time.Second},
-		{"negative refresh left to validate", Config{RefreshInterval: -time.Second}, "", 30 * time.Second, 2 * time.Hour},
+		{"issuer", Config{Issuer: "https://i.example"}, "", 30 * time.Second, 2 * time.Hour, 0},
+		{"issuer with slash", Config{Issuer: "https://tenant.auth0.com/"}, "", 30 * time.Second, 2 * time.Hour, 0},
+		{"issuer with path and slashes", Config{Issuer: "https://i.example/realms/x//"}, "", 30 * time.Second, 2 * time.Hour, 0},
+		{"explicit JWKS URL wins", Config{Issuer: "https://i.example", JWKSURL: "https://k.example/certs"}, "https://k.example/certs", 30 * time.Second, 2 * time.Hour, 0},
+		{"no issuer", Config{}, "", 30 * time.Second, 2 * time.Hour, 0},
+		{"long refresh lifts cache TTL", Config{RefreshInterval: 24 * time.Hour}, "", 30 * time.Second, 48 * time.Hour, 0},
+		{"short refresh lowers min interval and floor", Config{RefreshInterval: 10 * time.Second}, "", 10 * time.Second, 2 * time.Hour, 10 * time.Second},
+		{"long min interval lifts the floor", Config{MinRefreshInterval: 10 * time.Minute}, "", 10 * time.Minute, 2 * time.Hour, 10 * time.Minute},
+		{"set values are kept", Config{RefreshInterval: 10 * time.Second, MinRefreshInterval: time.Minute, CacheTTL: time.Second, MaxAgeFloor: time.Hour},
+			"", time.Minute, time.Second, time.Hour},
+		{"negative refresh left to validate", Config{RefreshInterval: -time.Second}, "", 30 * time.Second, 2 * time.Hour, 30 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -152,6 +157,7 @@ func TestConfigWithDefaultsDerived(t *testing.T) {
 			assert.Equal(t, tt.wantJWKSURL, got.JWKSURL)
 			assert.Equal(t, tt.wantMin, got.MinRefreshInterval)
 			assert.Equal(t, tt.wantTTL, got.CacheTTL)
+			assert.Equal(t, cmp.Or(tt.wantFloor, 5*time.Minute), got.MaxAgeFloor)
 		})
 	}
 }
@@ -313,10 +319,12 @@ func TestConfigValidateKeySet(t *testing.T) {
 		{"defaults", func(*Config) {}, "", "", nil},
 		{"lowest bounds", func(c *Config) {
 			c.MinRefreshInterval, c.RefreshInterval, c.CacheTTL, c.FetchTimeout = time.Second, time.Second, time.Second, time.Nanosecond
+			c.MaxAgeFloor = time.Second
 			c.MaxJWKSBytes, c.MaxKeys, c.MaxRSABits = 1, 1, 2048
 		}, "", "", nil},
 		{"highest bounds", func(c *Config) {
 			c.MinRefreshInterval, c.RefreshInterval, c.CacheTTL, c.FetchTimeout = time.Hour, 24*time.Hour, 7*24*time.Hour, time.Minute
+			c.MaxAgeFloor = 24 * time.Hour
 			c.MaxJWKSBytes, c.MaxKeys, c.MaxRSABits = 64<<20, 10000, 8192
 		}, "", "", nil},
 		{"query allowed", func(c *Config) { c.JWKSURL = "https://login.example.com/keys?appid=1" }, "", "", nil},
@@ -347,6 +355,10 @@ func TestConfigValidateKeySet(t *testing.T) {
 		{"min zero", func(c *Config) { c.MinRefreshInterval = 0 }, "MinRefreshInterval", "AXIOMS_JWKS_MIN_REFRESH_INTERVAL", nil},
 		{"cache TTL below refresh", func(c *Config) { c.CacheTTL = 59 * time.Minute }, "CacheTTL", "AXIOMS_JWKS_CACHE_TTL",
 			[]string{"between 1h and 168h", "expire between refreshes"}},
+		{"max-age floor below min interval", func(c *Config) { c.MaxAgeFloor = 29 * time.Second }, "MaxAgeFloor", "AXIOMS_JWKS_MAX_AGE_FLOOR",
+			[]string{"between 30s and 1h", "from MinRefreshInterval to RefreshInterval"}},
+		{"max-age floor above refresh", func(c *Config) { c.MaxAgeFloor = time.Hour + time.Second }, "MaxAgeFloor", "AXIOMS_JWKS_MAX_AGE_FLOOR", nil},
+		{"max-age floor at refresh: caching headers ignored", func(c *Config) { c.MaxAgeFloor = time.Hour }, "", "", nil},
 		{"cache TTL above 7 days", func(c *Config) { c.CacheTTL = 7*24*time.Hour + time.Second }, "CacheTTL", "AXIOMS_JWKS_CACHE_TTL", nil},
 		{"fetch timeout zero", func(c *Config) { c.FetchTimeout = 0 }, "FetchTimeout", "Config.FetchTimeout", []string{"positive and at most 1m"}},
 		{"fetch timeout long", func(c *Config) { c.FetchTimeout = 61 * time.Second }, "FetchTimeout", "Config.FetchTimeout", nil},

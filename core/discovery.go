@@ -73,27 +73,38 @@ func (r *RemoteKeySet) discover() (string, error) {
 		}
 		r.logger.Debug("axioms: discovery", slog.String("issuer", r.issuer), slog.String("document", doc),
 			slog.String("jwks_uri", jwksURI))
+		r.foundIn = doc
 		return jwksURI, nil
 	}
 	fallback := jwksFallbackURL(r.issuer)
+	r.foundIn = ""
 	r.logger.Info("axioms: no discovery document (404 or 410); using the axioms default JWKS URL",
 		slog.String("issuer", r.issuer), slog.String("url", fallback))
 	return fallback, nil
 }
 
 // fetchMetadata GETs one discovery document and returns its checked
-// jwks_uri, or errNoDocument when it answers 404 or 410.
+// jwks_uri, or errNoDocument when it answers 404 or 410. A document that
+// exists but cannot be used, or another client error, is a
+// misconfiguration.
 func (r *RemoteKeySet) fetchMetadata(doc string) (jwksURI string, err error) {
 	start := time.Now()
-	data, status, err := r.get(doc, "application/json")
-	defer func() { r.observeFetch(FetchDiscovery, doc, status, start, err) }()
-	if status == http.StatusNotFound || status == http.StatusGone {
+	ans, err := r.get(doc, "application/json", validators{})
+	defer func() { r.observeFetch(FetchDiscovery, doc, ans.status, start, err) }()
+	switch {
+	case ans.status == http.StatusNotFound || ans.status == http.StatusGone:
 		return "", errNoDocument
-	}
-	if err != nil {
+	case err != nil && ans.status != 0 && !transientStatus(ans.status):
+		return "", misconfigured(err, fmt.Sprintf("%s answers status %d: check AXIOMS_ISS_URL (Config.Issuer), "+
+			"or set AXIOMS_JWKS_URL (Config.JWKSURL)", doc, ans.status))
+	case err != nil:
 		return "", err
 	}
-	return metadataJWKSURI(data, r.issuer)
+	jwksURI, err = metadataJWKSURI(ans.body, r.issuer)
+	if err != nil && fixOf(err) == "" {
+		err = misconfigured(err, fixDocument(doc))
+	}
+	return jwksURI, err
 }
 
 // metadataJWKSURI reads a discovery document (strict JSON): its "issuer"
@@ -111,8 +122,8 @@ func metadataJWKSURI(data []byte, issuer string) (string, error) {
 	case !ok || iss.Kind() != strictjson.String:
 		return "", errors.New(`document has no "issuer" string`)
 	case iss.Str() != issuer:
-		return "", fmt.Errorf("document names issuer %q, not the configured %q (RFC 8414 §3.3); no keys are used",
-			sanitizeForLog(iss.Str()), issuer)
+		return "", misconfigured(fmt.Errorf("document names issuer %q, not the configured %q (RFC 8414 §3.3); no keys are used",
+			sanitizeBounded(iss.Str(), maxIssuerLogBytes), issuer), fixIssuerMismatch(iss.Str(), issuer))
 	}
 	j, ok := doc.Get("jwks_uri")
 	if !ok || j.Kind() != strictjson.String || j.Str() == "" {
@@ -127,7 +138,7 @@ func metadataJWKSURI(data []byte, issuer string) (string, error) {
 		return "", fmt.Errorf("jwks_uri %q is not a valid URL", sanitizeForLog(uri))
 	}
 	if err := checkURL(u); err != nil {
-		return "", fmt.Errorf("jwks_uri refused: %w", err)
+		return "", misconfigured(fmt.Errorf("jwks_uri refused: %w", err), fixJWKSURI)
 	}
 	if u.Fragment != "" || strings.Contains(uri, "#") {
 		return "", fmt.Errorf("jwks_uri %q must not have a fragment", u.Redacted())

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -323,9 +324,14 @@ func TestDiscoveryRefusals(t *testing.T) {
 				assert.Zero(t, s.hitsOf("/.well-known/oauth-authorization-server"), "the first document decides")
 			}
 			out := logs.String()
-			assert.Contains(t, out, "level=WARN")
-			assert.Contains(t, out, "discovery failed")
+			assert.Contains(t, out, "level=ERROR")
+			assert.Contains(t, out, "key set misconfigured")
 			assert.Contains(t, out, tt.logPart)
+			assert.Contains(t, out, "fix=")
+			assert.ErrorIs(t, err, ErrKeySetMisconfigured)
+			ready := v.Ready(context.Background())
+			assert.ErrorIs(t, ready, ErrKeySetMisconfigured, "a probe tells it from an outage")
+			assert.ErrorIs(t, ready, ErrKeysUnavailable)
 		})
 	}
 }
@@ -349,6 +355,8 @@ func TestDiscoveryFailureIsRetried(t *testing.T) {
 				clk := newKitClock()
 				r := newRKS(t, dvConfig(s.URL, clk, nil))
 				dvKeysUnavailable(t, r, k)
+				assert.Equal(t, name == "401" || name == "403", errors.Is(r.ready(), ErrKeySetMisconfigured),
+					"a client error is a misconfiguration, an outage is not")
 				assert.Zero(t, s.hitsOf("/.well-known/jwks.json"), "a failure is not \"no document\"")
 				if which == "openid-configuration" {
 					assert.Zero(t, s.hitsOf("/.well-known/oauth-authorization-server"))

@@ -26,6 +26,7 @@ const (
 	envRefreshInterval = "AXIOMS_JWKS_REFRESH_INTERVAL"
 	envCacheTTL        = "AXIOMS_JWKS_CACHE_TTL"
 	envMinRefresh      = "AXIOMS_JWKS_MIN_REFRESH_INTERVAL"
+	envMaxAgeFloor     = "AXIOMS_JWKS_MAX_AGE_FLOOR"
 	envLeeway          = "AXIOMS_LEEWAY"
 )
 
@@ -43,6 +44,7 @@ var settingOf = map[string]string{
 	"RefreshInterval":    envRefreshInterval,
 	"CacheTTL":           envCacheTTL,
 	"MinRefreshInterval": envMinRefresh,
+	"MaxAgeFloor":        envMaxAgeFloor,
 	"Leeway":             envLeeway,
 }
 
@@ -99,8 +101,8 @@ func WarnUnknownEnv(logger *slog.Logger, environ []string) {
 //     AXIOMS_TOKEN_TYPS: comma-separated lists; a JSON array of strings
 //     (["scope","scp"], as pydantic-settings reads lists) works too.
 //   - AXIOMS_JWKS_REFRESH_INTERVAL, AXIOMS_JWKS_CACHE_TTL,
-//     AXIOMS_JWKS_MIN_REFRESH_INTERVAL: integer seconds ("3600") or a Go
-//     duration ("90s"), positive.
+//     AXIOMS_JWKS_MIN_REFRESH_INTERVAL, AXIOMS_JWKS_MAX_AGE_FLOOR: integer
+//     seconds ("3600") or a Go duration ("90s"), positive.
 //   - AXIOMS_LEEWAY: the same syntax, zero or positive, at most maxLeeway.
 //
 // At least one of AXIOMS_DOMAIN, AXIOMS_ISS_URL and AXIOMS_JWKS_URL is
@@ -138,6 +140,7 @@ func ConfigFromLookup(lookup func(string) (string, bool)) (Config, error) {
 		RefreshInterval:    r.duration("RefreshInterval", false),
 		CacheTTL:           r.duration("CacheTTL", false),
 		MinRefreshInterval: r.duration("MinRefreshInterval", false),
+		MaxAgeFloor:        r.duration("MaxAgeFloor", false),
 		Leeway:             r.duration("Leeway", true),
 	}
 	fromDomain := r.issuer(&c)

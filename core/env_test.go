@@ -68,10 +68,11 @@ func TestConfigFromLookup(t *testing.T) {
 		{"claim lists as JSON arrays", withBase(map[string]string{envScopeClaims: `["scope", "scp"]`, envRolesClaims: `[" roles "]`}),
 			Config{Audiences: []string{"api"}, Issuer: "https://issuer.example.com", ScopeClaims: []string{"scope", "scp"}, RoleClaims: []string{"roles"}}},
 		{"intervals in seconds", withBase(map[string]string{
-			envRefreshInterval: "600", envCacheTTL: "7200", envMinRefresh: "10", envLeeway: "30",
+			envRefreshInterval: "600", envCacheTTL: "7200", envMinRefresh: "10", envMaxAgeFloor: "60", envLeeway: "30",
 		}), Config{
 			Audiences: []string{"api"}, Issuer: "https://issuer.example.com",
-			RefreshInterval: 10 * time.Minute, CacheTTL: 2 * time.Hour, MinRefreshInterval: 10 * time.Second, Leeway: 30 * time.Second,
+			RefreshInterval: 10 * time.Minute, CacheTTL: 2 * time.Hour, MinRefreshInterval: 10 * time.Second,
+			MaxAgeFloor: time.Minute, Leeway: 30 * time.Second,
 		}},
 		{"intervals as Go durations", withBase(map[string]string{
 			envRefreshInterval: "90s", envCacheTTL: "1h30m", envMinRefresh: " 1m ", envLeeway: "1.5s",
@@ -172,6 +173,11 @@ func TestConfigFromLookupErrors(t *testing.T) {
 		{"cache TTL below refresh", withBase(map[string]string{envRefreshInterval: "3600", envCacheTTL: "60"}), "CacheTTL", envCacheTTL, []string{"expire between refreshes"}},
 		{"min refresh below 1s", withBase(map[string]string{envMinRefresh: "500ms"}), "MinRefreshInterval", envMinRefresh, []string{"1s"}},
 		{"min refresh above refresh", withBase(map[string]string{envMinRefresh: "120", envRefreshInterval: "60"}), "MinRefreshInterval", envMinRefresh, nil},
+		{"zero max-age floor", withBase(map[string]string{envMaxAgeFloor: "0"}), "MaxAgeFloor", envMaxAgeFloor, []string{"positive"}},
+		{"max-age floor above refresh", withBase(map[string]string{envMaxAgeFloor: "2h"}), "MaxAgeFloor", envMaxAgeFloor,
+			[]string{"between 30s and 1h"}},
+		{"max-age floor below min refresh", withBase(map[string]string{envMaxAgeFloor: "20", envMinRefresh: "30"}), "MaxAgeFloor",
+			envMaxAgeFloor, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -102,22 +102,19 @@ func (v *Verifier) keySetOf(e *issuerEntry) (KeySet, error) {
 // Ready reports whether every trusted issuer has a usable key set, for a
 // readiness probe: nil when each one does, else the error of the first
 // that has none, matching ErrKeysUnavailable (its *Error tells, in
-// RetryAfter, when the next fetch may be tried). It starts the key sets
-// not created yet (several issuers), and waits for no fetch: a key set
-// whose first fetch is still running is not ready. A custom KeySet is asked
-// for its keys (kid "") with ctx. After Close, Ready fails.
+// RetryAfter, when the next fetch may be tried), and also
+// ErrKeySetMisconfigured when that key set's last fetch failed in a way a
+// retry will not fix (a discovery document naming another issuer, a key
+// set URL answering 404, ...). It starts the key sets not created yet
+// (several issuers), and waits for no fetch: a key set whose first fetch
+// is still running is not ready. A custom KeySet is asked for its keys
+// (kid "") with ctx. After Close, Ready fails.
 func (v *Verifier) Ready(ctx context.Context) error {
-	v.mu.Lock()
-	closed := v.closed
-	v.mu.Unlock()
-	if closed {
-		return errKeysUnavailable
+	sets, err := v.keySets()
+	if err != nil {
+		return err
 	}
-	for _, e := range v.entries {
-		ks, err := v.keySetOf(e)
-		if err != nil {
-			return err
-		}
+	for _, ks := range sets {
 		if r, ok := ks.(*RemoteKeySet); ok {
 			err = r.ready()
 		} else {
@@ -128,4 +125,56 @@ func (v *Verifier) Ready(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// WaitReady blocks until every trusted issuer has a usable key set (Ready
+// would return nil) or ctx ends, for a service that should take no traffic
+// before it can judge tokens. It starts the key sets not created yet and
+// waits for their fetch attempts without polling: the first fetch at
+// start, then one attempt per MinRefreshInterval, as a request would
+// cause. When ctx ends first, the error is Ready's (matching
+// ErrKeysUnavailable, and ErrKeySetMisconfigured for a problem a retry
+// will not fix) and matches ctx.Err() too.
+//
+// A misconfiguration does not end the wait early: the issuer may still be
+// starting (a Keycloak realm not imported yet answers 404). Bound the wait
+// with ctx; each new misconfiguration is logged at once, at Error level,
+// with what to fix. A custom KeySet is asked once for its keys (kid "")
+// with ctx. After Close, WaitReady fails at once.
+func (v *Verifier) WaitReady(ctx context.Context) error {
+	sets, err := v.keySets()
+	if err != nil {
+		return err
+	}
+	for _, ks := range sets {
+		if r, ok := ks.(*RemoteKeySet); ok {
+			err = r.waitReady(ctx)
+		} else {
+			_, err = ks.Keys(ctx, "")
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// keySets returns the key set of every trusted issuer, in configuration
+// order, creating those not created yet; ErrKeysUnavailable after Close.
+func (v *Verifier) keySets() ([]KeySet, error) {
+	v.mu.Lock()
+	closed := v.closed
+	v.mu.Unlock()
+	if closed {
+		return nil, errKeysUnavailable
+	}
+	sets := make([]KeySet, 0, len(v.entries))
+	for _, e := range v.entries {
+		ks, err := v.keySetOf(e)
+		if err != nil {
+			return nil, err
+		}
+		sets = append(sets, ks)
+	}
+	return sets, nil
 }

@@ -205,10 +205,12 @@ func (l *dropLog) report(source string, dropped []jwkset.Dropped) {
 }
 
 // sanitizeForLog bounds a value taken from a key set before it is logged.
-func sanitizeForLog(s string) string {
-	const max = 64
-	out := make([]byte, 0, min(len(s), max))
-	for i := 0; i < len(s) && len(out) < max; i++ {
+func sanitizeForLog(s string) string { return sanitizeBounded(s, 64) }
+
+// sanitizeBounded is sanitizeForLog with a bound of n bytes.
+func sanitizeBounded(s string, n int) string {
+	out := make([]byte, 0, min(len(s), n))
+	for i := 0; i < len(s) && len(out) < n; i++ {
 		c := s[i]
 		if c < 0x20 || c > 0x7e {
 			c = '?'

@@ -31,8 +31,17 @@ var errKeySetClosed = errors.New("core: remote key set closed")
 // the URL by discovery from the Issuer, as Config.JWKSURL describes, as part
 // of its first fetch and again on the first fetch after a failed one.
 //
-// One background goroutine fetches the set at construction and then every
-// RefreshInterval; after a failed fetch it retries after MinRefreshInterval.
+// One background goroutine fetches the set at construction and then
+// periodically: after RefreshInterval, or sooner when the key set answer
+// says it goes stale sooner (Cache-Control max-age, no-cache or no-store,
+// or Expires; RFC 9111 §4.2.1), but never sooner than MaxAgeFloor; each
+// period comes up to 20% early at random, so that replicas started
+// together do not keep fetching together. After a failed fetch it retries
+// after MinRefreshInterval plus up to 20%. A refresh is a conditional
+// request (If-None-Match, If-Modified-Since; RFC 9110 §13.1) when the last
+// accepted answer from that URL had an ETag or a Last-Modified; a 304
+// answer keeps the set and counts as a successful fetch.
+//
 // Keys refetches on demand when a kid is unknown or no usable set is held,
 // and so does a Verifier when the keys of a token's known kid do not verify
 // it (a key replaced under the same kid). One fetch is in flight at a time,
@@ -40,9 +49,12 @@ var errKeySetClosed = errors.New("core: remote key set closed")
 // background, successful or not) is made per MinRefreshInterval. A successful fetch replaces the whole set (a key
 // whose kid, alg and public key are unchanged stays the same *PublicKey, so
 // the tokens it verified stay in the verified-token cache); a failed one
-// keeps the last good set until CacheTTL after it was fetched. While no
+// keeps the last good set until CacheTTL after it was fetched or last
+// confirmed by a 304. While no
 // usable set is held, Keys returns an error matching ErrKeysUnavailable whose
-// *Error (errors.As) tells, in RetryAfter, when the next fetch is allowed.
+// *Error (errors.As) tells, in RetryAfter, when the next fetch is allowed;
+// it also matches ErrKeySetMisconfigured when the last fetch failed in a
+// way a retry will not fix.
 //
 // Fetches send no cookies and no credentials, follow at most 3 redirects,
 // each to https:// (or http:// on a loopback host, unless an earlier hop was
@@ -63,9 +75,19 @@ type RemoteKeySet struct {
 	observer *Observer
 	drops    dropLog // logs dropped keys once (loop goroutine only)
 
+	// Loop goroutine only: what the last fetches learnt.
+	foundIn   string     // discovery document that gave found; "" for the fallback URL
+	cond      validators // of the last accepted 200 answer; dropped when a 200 body is refused
+	fresh     freshness  // of the last good answer, kept by a 304 that carries none
+	refreshAt time.Time  // when the next periodic fetch is due; zero before the first good one
+	misconfig string     // the misconfiguration logged last, "" after a good fetch
+
 	refreshInterval time.Duration
 	cacheTTL        time.Duration
 	minInterval     time.Duration
+	maxAgeFloor     time.Duration
+	random          func() float64                // jitter source, uniform in [0, 1)
+	newTimer        func(time.Duration) loopTimer // the loop's timer
 	fetchTimeout    time.Duration
 	maxBytes        int64
 	maxKeys         int
@@ -74,10 +96,12 @@ type RemoteKeySet struct {
 	snap atomic.Pointer[snapshot] // last good set; nil until the first success
 
 	mu          sync.Mutex
-	inflight    *fetchCall // the fetch pending or running, nil when none
-	attempted   bool       // whether lastAttempt is set
-	lastAttempt time.Time  // start of the latest fetch attempt (cfg.Now)
-	lastErr     error      // result of the latest fetch attempt
+	inflight    *fetchCall    // the fetch pending or running, nil when none
+	attempted   bool          // whether lastAttempt is set
+	lastAttempt time.Time     // start of the latest fetch attempt (cfg.Now)
+	lastErr     error         // result of the latest fetch attempt
+	retryAt     time.Time     // when the loop retries after the latest attempt, if it failed
+	settled     chan struct{} // closed, and replaced, when a fetch attempt ends (WaitReady)
 	closed      bool
 
 	trigger   chan struct{} // wakes the loop for an on-demand fetch
@@ -101,8 +125,9 @@ type fetchCall struct {
 
 // NewRemoteKeySet builds the key set NewVerifier would build from cfg: it
 // uses JWKSURL (default: discovery from Issuer), RefreshInterval,
-// CacheTTL, MinRefreshInterval, FetchTimeout, MaxJWKSBytes, MaxKeys,
-// MaxRSABits, HTTPClient, Now and Logger, with their documented defaults.
+// CacheTTL, MinRefreshInterval, MaxAgeFloor, FetchTimeout, MaxJWKSBytes,
+// MaxKeys, MaxRSABits, HTTPClient, Now, Logger and Observer, with their
+// documented defaults.
 // It fails only on a bad setting (for example an http:// URL on a
 // non-loopback host); it never waits for the network and succeeds while the
 // issuer is down. The first fetch starts at once in the background.
@@ -130,12 +155,22 @@ func newRemoteKeySet(s fetchSettings, jwksURL, issuer string) *RemoteKeySet {
 		refreshInterval: s.refreshInterval,
 		cacheTTL:        s.cacheTTL,
 		minInterval:     s.minInterval,
+		maxAgeFloor:     s.maxAgeFloor,
+		random:          s.random,
+		newTimer:        s.newTimer,
 		fetchTimeout:    s.timeout,
 		maxBytes:        s.maxBytes,
 		maxKeys:         s.maxKeys,
 		maxRSABits:      s.maxRSABits,
+		settled:         make(chan struct{}),
 		trigger:         make(chan struct{}, 1),
 		done:            make(chan struct{}),
+	}
+	if r.random == nil {
+		r.random = defaultRandom
+	}
+	if r.newTimer == nil {
+		r.newTimer = newStdTimer
 	}
 	r.client, r.ownConn = newFetchClient(s.client, s.timeout)
 	r.ctx, r.cancel = context.WithCancel(context.Background())
@@ -165,18 +200,19 @@ func newFetchClient(user *http.Client, timeout time.Duration) (*http.Client, *ht
 }
 
 // checkRedirect allows at most maxRedirects redirects, each to a URL that
-// passes checkURL, and never from https to http.
+// passes checkURL, and never from https to http. A refused redirect is a
+// misconfiguration.
 func checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) > maxRedirects {
-		return fmt.Errorf("more than %d redirects", maxRedirects)
+		return misconfigured(fmt.Errorf("more than %d redirects", maxRedirects), fixRedirect)
 	}
 	if err := checkURL(req.URL); err != nil {
-		return fmt.Errorf("redirect refused: %w", err)
+		return misconfigured(fmt.Errorf("redirect refused: %w", err), fixRedirect)
 	}
 	if !strings.EqualFold(req.URL.Scheme, "https") {
 		for _, prev := range via {
 			if strings.EqualFold(prev.URL.Scheme, "https") {
-				return fmt.Errorf("redirect refused: https to http downgrade (%s)", req.URL.Redacted())
+				return misconfigured(fmt.Errorf("redirect refused: https to http downgrade (%s)", req.URL.Redacted()), fixRedirect)
 			}
 		}
 	}
@@ -298,15 +334,19 @@ func (r *RemoteKeySet) startFetch(rateLimited bool) *fetchCall {
 func (r *RemoteKeySet) run() {
 	defer close(r.done)
 	defer r.shutdown()
-	timer := time.NewTimer(0) // first fetch at once
+	timer := r.newTimer(0) // first fetch at once
 	defer timer.Stop()
 	for {
 		select {
 		case <-r.ctx.Done():
 			return
 		case <-r.trigger:
-		case <-timer.C:
+		case <-timer.C():
 			r.fetchIfAllowed()
+			select {
+			case <-r.trigger: // the wake-up that fetch sent; runPending runs it below
+			default:
+			}
 		}
 		if r.ctx.Err() != nil {
 			return
@@ -327,16 +367,23 @@ func (r *RemoteKeySet) runPending() {
 	err := r.fetch()
 	r.mu.Lock()
 	r.inflight, r.lastErr = nil, err
+	if err != nil {
+		r.retryAt = r.lastAttempt.Add(retryDelay(r.minInterval, r.random()))
+	}
+	close(r.settled)
+	r.settled = make(chan struct{})
 	r.mu.Unlock()
 	c.err = err
 	close(c.done)
 }
 
-// shutdown fails a fetch that was requested but will never run.
+// shutdown fails a fetch that was requested but will never run, and wakes
+// WaitReady.
 func (r *RemoteKeySet) shutdown() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.closed = true
+	close(r.settled)
 	if c := r.inflight; c != nil {
 		r.inflight = nil
 		c.err = errKeySetClosed
@@ -345,56 +392,101 @@ func (r *RemoteKeySet) shutdown() {
 }
 
 // untilDue returns how long the loop sleeps before its next fetch: until
-// RefreshInterval after the last good fetch, but never before
-// MinRefreshInterval after the last attempt (the retry delay after a
-// failure).
+// the periodic refresh the last good fetch scheduled (refreshDelay), but
+// never before MinRefreshInterval after the last attempt, nor, after a
+// failure, before its retry time (retryDelay).
 func (r *RemoteKeySet) untilDue() time.Duration {
 	now := r.now()
 	r.mu.Lock()
 	due := r.lastAttempt.Add(r.minInterval)
+	if r.lastErr != nil {
+		due = r.retryAt
+	}
 	attempted := r.attempted
 	r.mu.Unlock()
 	if !attempted {
 		return minLoopDelay
 	}
-	if s := r.snap.Load(); s != nil {
-		if next := s.fetchedAt.Add(r.refreshInterval); next.After(due) {
-			due = next
-		}
+	if r.refreshAt.After(due) {
+		due = r.refreshAt
 	}
 	return max(due.Sub(now), minLoopDelay)
 }
 
 // fetch performs one fetch (after discovery, when the JWKS URL is not known)
 // and, on success, installs the new set, in which every key equal to one of
-// the previous set is that previous *PublicKey (keepIdentity). Failures are
-// logged; the last good set is kept. A failed fetch makes the next one
-// discover again.
+// the previous set is that previous *PublicKey (keepIdentity), or, on a
+// 304, the same set again with its age restarted. Failures are logged; the
+// last good set is kept. A failed fetch makes the next one discover again.
 func (r *RemoteKeySet) fetch() error {
 	jwksURL, err := r.jwksURL()
 	if err != nil {
-		if r.ctx.Err() == nil { // not shutting down
-			r.logger.Warn("axioms: discovery failed", slog.String("issuer", r.issuer),
-				slog.String("reason", err.Error()))
-		}
-		return fmt.Errorf("core: discovery for %s: %w", r.issuer, err)
+		err = fmt.Errorf("core: discovery for %s: %w", r.issuer, err)
+		r.logFailure("axioms: discovery failed", "", err)
+		return err
 	}
-	keys, err := r.download(jwksURL)
+	ans, err := r.download(jwksURL)
 	if err != nil {
 		r.found = ""
-		if r.ctx.Err() == nil { // not shutting down
-			r.logger.Warn("axioms: JWKS fetch failed", slog.String("url", jwksURL),
-				slog.String("reason", err.Error()))
-		}
-		return fmt.Errorf("core: JWKS fetch %s: %w", jwksURL, err)
+		err = fmt.Errorf("core: JWKS fetch %s: %w", jwksURL, err)
+		r.logFailure("axioms: JWKS fetch failed", jwksURL, err)
+		return err
 	}
-	var prev *keyIndex
-	if s := r.snap.Load(); s != nil {
-		prev = s.ix
-	}
-	r.snap.Store(&snapshot{ix: newKeyIndex(prev.keepIdentity(keys)), fetchedAt: r.now()})
-	r.logger.Debug("axioms: JWKS fetched", slog.String("url", jwksURL), slog.Int("keys", len(keys)))
+	r.install(ans)
+	r.misconfig = ""
+	r.logger.Debug("axioms: JWKS fetched", slog.String("url", jwksURL), slog.Int("keys", len(r.snap.Load().ix.all)),
+		slog.Bool("not_modified", ans.notModified), slog.Time("next", r.refreshAt))
 	return nil
+}
+
+// install makes the answer of a good fetch the current set, and schedules
+// the next periodic fetch.
+func (r *RemoteKeySet) install(ans keySetAnswer) {
+	now := r.now()
+	prev := r.snap.Load()
+	var prevIx *keyIndex
+	if prev != nil {
+		prevIx = prev.ix
+	}
+	ix := prevIx
+	if ans.notModified {
+		if !ans.fresh.known { // a 304 without caching headers: the stored ones still apply
+			ans.fresh = r.fresh
+		}
+		if ans.fresh.noStore {
+			r.cond = validators{}
+		}
+	} else {
+		ix, r.cond = newKeyIndex(prevIx.keepIdentity(ans.keys)), ans.cond
+	}
+	r.fresh = ans.fresh
+	r.refreshAt = now.Add(refreshDelay(ans.fresh, r.maxAgeFloor, r.refreshInterval, r.random()))
+	r.snap.Store(&snapshot{ix: ix, fetchedAt: now})
+}
+
+// logFailure logs a failed fetch (not while shutting down): a
+// misconfiguration at Error level with its fix, once until it changes or
+// a fetch succeeds (at Debug level when repeated); an outage at Warn
+// level.
+func (r *RemoteKeySet) logFailure(msg, jwksURL string, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	attrs := []any{slog.String("issuer", r.issuer)}
+	if jwksURL != "" {
+		attrs = append(attrs, slog.String("url", jwksURL))
+	}
+	attrs = append(attrs, slog.String("reason", err.Error()))
+	fix := fixOf(err)
+	switch {
+	case fix == "":
+		r.logger.Warn(msg, attrs...)
+	case err.Error() == r.misconfig:
+		r.logger.Debug(msg, attrs...)
+	default:
+		r.misconfig = err.Error()
+		r.logger.Error("axioms: key set misconfigured", append(attrs, slog.String("fix", fix))...)
+	}
 }
 
 // jwksURL returns the configured JWKS URL, else the one discovery found,
@@ -413,50 +505,102 @@ func (r *RemoteKeySet) jwksURL() (string, error) {
 	return r.found, nil
 }
 
-// download GETs the key set and parses it into at least one usable key.
-func (r *RemoteKeySet) download(jwksURL string) (keys []*PublicKey, err error) {
-	start := time.Now()
-	data, status, err := r.get(jwksURL, "application/jwk-set+json, application/json")
-	defer func() { r.observeFetch(FetchKeySet, jwksURL, status, start, err) }()
-	if err != nil {
-		return nil, err
-	}
-	if keys, err = r.parse(data, jwksURL); err != nil {
-		return nil, err
-	}
-	if len(keys) == 0 {
-		return nil, errors.New("no usable keys")
-	}
-	return keys, nil
+// jwksAccept is the Accept header of key set requests (RFC 7517 §8.5).
+const jwksAccept = "application/jwk-set+json, application/json"
+
+// keySetAnswer is a key set fetch that succeeded: keys, or a 304 that
+// confirms the set held.
+type keySetAnswer struct {
+	keys        []*PublicKey // nil for a 304
+	notModified bool
+	cond        validators // of a 200; none under no-store
+	fresh       freshness
 }
 
-// get GETs u with the hardened client, within FetchTimeout, and returns the
-// body of a 200 answer, at most MaxJWKSBytes, and the status of the answer
-// (0 without one); another status is a statusError.
-func (r *RemoteKeySet) get(u, accept string) ([]byte, int, error) {
+// download GETs the key set, conditionally when the last accepted answer
+// from jwksURL had validators, and parses a 200 into at least one usable
+// key. A 200 whose body is refused drops the validators, so that the next
+// request is unconditional. An answer that a retry will not change is a
+// misconfiguration.
+func (r *RemoteKeySet) download(jwksURL string) (ans keySetAnswer, err error) {
+	start := time.Now()
+	resp, err := r.get(jwksURL, jwksAccept, r.cond.forURL(jwksURL))
+	defer func() { r.observeFetch(FetchKeySet, jwksURL, resp.status, start, err) }()
+	if resp.status == http.StatusOK && err != nil { // body unread or too large
+		r.cond = validators{}
+	}
+	switch {
+	case err != nil && resp.status != 0 && !transientStatus(resp.status):
+		return ans, misconfigured(err, r.fixKeySetURL(fmt.Sprintf("answers status %d", resp.status)))
+	case err != nil:
+		return ans, err
+	}
+	ans.fresh = freshnessOf(resp.header, r.now())
+	if resp.status == http.StatusNotModified {
+		if r.snap.Load() == nil { // never: validators come with a set
+			return keySetAnswer{}, statusError(resp.status)
+		}
+		ans.notModified = true
+		return ans, nil
+	}
+	if ans.keys, err = r.parse(resp.body, jwksURL); err == nil && len(ans.keys) == 0 {
+		err = misconfigured(errors.New("no usable keys"), fixNoUsableKey)
+	}
+	if err != nil {
+		r.cond = validators{}
+		if fixOf(err) == "" {
+			err = misconfigured(err, r.fixKeySetURL("does not serve a JWK Set this verifier accepts (RFC 7517 §5; "+
+				"at most Config.MaxKeys keys)"))
+		}
+		return keySetAnswer{}, err
+	}
+	if !ans.fresh.noStore {
+		ans.cond = validatorsOf(jwksURL, resp.header)
+	}
+	return ans, nil
+}
+
+// fetchAnswer is an HTTP answer to a fetch.
+type fetchAnswer struct {
+	status int // 0 without an answer
+	header http.Header
+	body   []byte // of a 200
+}
+
+// get GETs u with the hardened client, within FetchTimeout, conditionally
+// when cond holds validators, and returns the answer: the body of a 200,
+// at most MaxJWKSBytes, or a 304 when the request was conditional. Another
+// status is a statusError; a body over MaxJWKSBytes a misconfiguration.
+func (r *RemoteKeySet) get(u, accept string, cond validators) (fetchAnswer, error) {
 	ctx, cancel := context.WithTimeout(r.ctx, r.fetchTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, 0, err
+		return fetchAnswer{}, err
 	}
 	req.Header.Set("Accept", accept)
+	cond.apply(req)
 	resp, err := r.client.Do(req)
 	if err != nil {
-		return nil, 0, requestError(err)
+		return fetchAnswer{}, requestError(err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, resp.StatusCode, statusError(resp.StatusCode)
+	ans := fetchAnswer{status: resp.StatusCode, header: resp.Header}
+	switch {
+	case resp.StatusCode == http.StatusNotModified && !cond.none():
+		return ans, nil
+	case resp.StatusCode != http.StatusOK:
+		return ans, statusError(resp.StatusCode)
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, r.maxBytes+1))
 	if err != nil {
-		return nil, resp.StatusCode, fmt.Errorf("reading body: %w", requestError(err))
+		return ans, fmt.Errorf("reading body: %w", requestError(err))
 	}
 	if int64(len(data)) > r.maxBytes {
-		return nil, resp.StatusCode, fmt.Errorf("body larger than %d bytes", r.maxBytes)
+		return ans, misconfigured(fmt.Errorf("body larger than %d bytes", r.maxBytes), fixTooLarge)
 	}
-	return data, resp.StatusCode, nil
+	ans.body = data
+	return ans, nil
 }
 
 // parse parses a key set document; a panic in the parser becomes an error
@@ -518,6 +662,32 @@ func (r *RemoteKeySet) ready() error {
 	cause := r.lastErr
 	r.mu.Unlock()
 	return r.unavailable(cause)
+}
+
+// waitReady blocks until ready is nil, the key set is closed, or ctx ends,
+// and returns ready's answer, with ctx.Err() as well when ctx ended first.
+// It never polls: it waits for the end of each fetch attempt, starting one
+// whenever the rate limit allows (as Keys does), else waiting for the
+// background loop's next one.
+func (r *RemoteKeySet) waitReady(ctx context.Context) error {
+	for {
+		r.mu.Lock()
+		settled, closed := r.settled, r.closed
+		r.mu.Unlock()
+		err := r.ready()
+		if err == nil || closed {
+			return err
+		}
+		r.fetchIfAllowed()
+		select {
+		case <-settled:
+		case <-ctx.Done():
+			if err := r.ready(); err != nil {
+				return fmt.Errorf("%w; waiting ended: %w", err, ctx.Err())
+			}
+			return nil
+		}
+	}
 }
 
 // unavailableError is a keys-unavailable *Error with its cause.

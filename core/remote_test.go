@@ -587,9 +587,11 @@ func TestRemoteKeySetZeroUsableKeys(t *testing.T) {
 			assert.Contains(t, err.Error(), "no usable keys")
 			requireKey(t, r, k)
 			out := logs.String()
-			assert.Contains(t, out, "level=WARN")
-			assert.Contains(t, out, "JWKS fetch failed")
+			assert.Contains(t, out, "level=ERROR")
+			assert.Contains(t, out, "key set misconfigured")
+			assert.Contains(t, out, "no key this verifier can use")
 			assert.Contains(t, out, srv.URL)
+			assert.ErrorIs(t, err, ErrKeySetMisconfigured)
 		})
 	}
 }
@@ -902,8 +904,9 @@ func TestRemoteKeySetCacheHitAllocs(t *testing.T) {
 
 func TestRemoteKeySetBackgroundLoop(t *testing.T) {
 	// The loop retries MinRefreshInterval after a failure, then resumes
-	// RefreshInterval. Real clock and the smallest allowed intervals (1s):
-	// the test waits for the server to see requests, never for a sleep.
+	// RefreshInterval (no jitter here: TestRemoteKeySetSchedule has it).
+	// Real clock and the smallest allowed intervals (1s): the test waits
+	// for the server to see requests, never for a sleep.
 	if testing.Short() {
 		t.Skip("takes about 2.5s")
 	}
@@ -922,7 +925,11 @@ func TestRemoteKeySetBackgroundLoop(t *testing.T) {
 	cfg.Now = nil // time.Now: the loop's timers and decisions share one clock
 	cfg.RefreshInterval = 1500 * time.Millisecond
 	cfg.MinRefreshInterval = time.Second
-	r := newRKS(t, cfg)
+	cfg = cfg.withDefaults()
+	s := cfg.fetchSettings()
+	s.random = func() float64 { return 0 } // no jitter: exact periods
+	r := newRemoteKeySet(s, cfg.JWKSURL, "")
+	t.Cleanup(func() { _ = r.Close() })
 	srv.waitRequests(t, 3)
 	requireKey(t, r, k)
 	require.NoError(t, r.Close())

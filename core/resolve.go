@@ -34,13 +34,16 @@ type issuerSettings struct {
 
 // fetchSettings are what a RemoteKeySet needs, checked.
 type fetchSettings struct {
-	refreshInterval, cacheTTL, minInterval, timeout time.Duration
-	maxBytes                                        int64
-	maxKeys, maxRSABits                             int
-	client                                          *http.Client // the caller's, or nil
-	now                                             func() time.Time
-	logger                                          *slog.Logger
-	observer                                        *Observer
+	refreshInterval, cacheTTL, minInterval, maxAgeFloor, timeout time.Duration
+	maxBytes                                                     int64
+	maxKeys, maxRSABits                                          int
+	client                                                       *http.Client // the caller's, or nil
+	now                                                          func() time.Time
+	logger                                                       *slog.Logger
+	observer                                                     *Observer
+	// Tests only; nil means the real one.
+	random   func() float64                // jitter source, uniform in [0, 1)
+	newTimer func(time.Duration) loopTimer // the background loop's timer
 }
 
 // cacheSettings bound the verified-token cache; entries is -1 when it is
@@ -84,7 +87,8 @@ func resolve(cfg Config) (*settings, error) {
 // Two defaults follow the interval the caller chose, so that every valid
 // RefreshInterval stays valid alone (as in the axioms Python packages):
 // MinRefreshInterval defaults to min(30s, RefreshInterval) and CacheTTL to
-// max(2h, 2×RefreshInterval).
+// max(2h, 2×RefreshInterval); MaxAgeFloor to min(5m, RefreshInterval), at
+// least MinRefreshInterval.
 func (c Config) withDefaults() Config {
 	c.Audiences = cleanList(c.Audiences, nil)
 	c.Algorithms = cleanList(c.Algorithms, defaultAlgorithms)
@@ -101,6 +105,7 @@ func (c Config) withDefaults() Config {
 		c.CacheTTL = orDefault(c.CacheTTL, max(defaultCacheTTL, 2*c.RefreshInterval))
 	}
 	c.MinRefreshInterval = orDefault(c.MinRefreshInterval, defaultMinRefreshInterval)
+	c.MaxAgeFloor = orDefault(c.MaxAgeFloor, max(c.MinRefreshInterval, min(defaultMaxAgeFloor, c.RefreshInterval)))
 	c.CacheTTL = orDefault(c.CacheTTL, defaultCacheTTL)
 	c.FetchTimeout = orDefault(c.FetchTimeout, defaultFetchTimeout)
 	c.MaxJWKSBytes = orDefault(c.MaxJWKSBytes, defaultMaxJWKSBytes)
@@ -142,7 +147,7 @@ func cleanList(in, def []string) []string {
 // fetchSettings returns the key set settings of c (defaults applied).
 func (c *Config) fetchSettings() fetchSettings {
 	return fetchSettings{
-		refreshInterval: c.RefreshInterval, cacheTTL: c.CacheTTL, minInterval: c.MinRefreshInterval,
+		refreshInterval: c.RefreshInterval, cacheTTL: c.CacheTTL, minInterval: c.MinRefreshInterval, maxAgeFloor: c.MaxAgeFloor,
 		timeout: c.FetchTimeout, maxBytes: c.MaxJWKSBytes, maxKeys: c.MaxKeys, maxRSABits: c.MaxRSABits,
 		client: c.HTTPClient, now: c.Now, logger: c.Logger, observer: c.Observer,
 	}
