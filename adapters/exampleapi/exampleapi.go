@@ -11,6 +11,7 @@ package exampleapi
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -272,11 +273,21 @@ func status(code int) func(Request) Reply {
 	return func(Request) Reply { return Reply{Status: code, Body: body} }
 }
 
-// ready answers 200 once every issuer of v has usable keys, else 503.
+// ready answers 200 {"status": "ready"} once every issuer of v has usable
+// keys, else 503 with {"status": "misconfigured"} when a key set needs a
+// change of configuration (core.ErrKeySetMisconfigured: a discovery
+// document naming another issuer, a key set URL answering 404, ...) or
+// {"status": "unavailable"} for an outage, or a first fetch still running.
+// The error itself is not in the answer: /ready needs no credentials and
+// the error names the issuer's and internal URLs; the key set logs it, at
+// Error level with what to fix, once per change.
 func ready(v *core.Verifier) func(Request) Reply {
 	return func(r Request) Reply {
-		if err := v.Ready(r.Context); err != nil {
-			return Reply{Status: http.StatusServiceUnavailable, Body: map[string]string{"status": "not ready"}}
+		switch err := v.Ready(r.Context); {
+		case errors.Is(err, core.ErrKeySetMisconfigured):
+			return Reply{Status: http.StatusServiceUnavailable, Body: map[string]string{"status": "misconfigured"}}
+		case err != nil:
+			return Reply{Status: http.StatusServiceUnavailable, Body: map[string]string{"status": "unavailable"}}
 		}
 		return Reply{Status: http.StatusOK, Body: map[string]string{"status": "ready"}}
 	}
