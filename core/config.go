@@ -157,12 +157,18 @@ type Config struct {
 	// Policy. Leeway does not extend it. Default 0: no bound. Code only.
 	MaxTokenLifetime time.Duration
 
-	// RefreshInterval is the period of the background key set refresh.
-	// Default 1h. Env: AXIOMS_JWKS_REFRESH_INTERVAL.
+	// RefreshInterval is the longest period of the background key set
+	// refresh: a key set answer's Cache-Control max-age may shorten it
+	// (see MaxAgeFloor), and each period comes up to 20% early at random,
+	// so that replicas started together spread their refreshes. Refreshes
+	// are conditional requests when the issuer sends an ETag or a
+	// Last-Modified (RFC 9110 §13.1). Default 1h.
+	// Env: AXIOMS_JWKS_REFRESH_INTERVAL.
 	RefreshInterval time.Duration
 	// CacheTTL is how long the last fetched key set may still be used while
-	// refreshes fail; at least RefreshInterval. Default: the larger of 2h and
-	// twice RefreshInterval. Env: AXIOMS_JWKS_CACHE_TTL.
+	// refreshes fail, from its fetch or the last 304 that confirmed it; at
+	// least RefreshInterval. Default: the larger of 2h and twice
+	// RefreshInterval. Env: AXIOMS_JWKS_CACHE_TTL.
 	CacheTTL time.Duration
 	// MinRefreshInterval is the least time between two fetch attempts made
 	// on demand (unknown kid, or no keys yet). Default: the smaller of 30s
