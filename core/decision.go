@@ -168,6 +168,17 @@ func (g *Guard) Authenticate(ctx context.Context, method string, creds Credentia
 	return a, err
 }
 
+// Refuse returns ctx stamped with g and no claims, as Authenticate stamps
+// a refused request, for a request the adapter refuses with err before
+// Authenticate could run (a form body over its cap, say), and reports that
+// decision to Config.Observer. The adapter then answers err.
+func (g *Guard) Refuse(ctx context.Context, err error) context.Context {
+	a := g.stamp(ctx, nil)
+	a.decided.Store(true)
+	g.decision(ctx, err, nil)
+	return a
+}
+
 // Done reports the decision of a request that Authenticate let through
 // and no Require or Authorize refused: OutcomeAllowed, to Config.Observer
 // (see Observer.Decision). An adapter's middleware calls it with the

@@ -168,6 +168,16 @@ func TestObserverOneDecisionPerRequest(t *testing.T) {
 		NewGuard(o.v, GuardOptions{}).Done(rctx)
 		assert.Empty(t, o.rec.takeDecisions())
 	})
+	t.Run("refused by the adapter before Authenticate", func(t *testing.T) {
+		rctx := o.g.Refuse(ctx, ErrFormTooLarge)
+		o.g.Done(rctx)
+		_, ok := ClaimsFromContext(rctx)
+		assert.False(t, ok)
+		assert.Same(t, o.g, GuardFromContext(rctx))
+		got := o.rec.takeDecisions()
+		require.Len(t, got, 1)
+		assert.Equal(t, OutcomeInvalidRequest, got[0].Outcome)
+	})
 	t.Run("keys unavailable", func(t *testing.T) {
 		assert.Equal(t, OutcomeUnavailable, OutcomeOf(keysUnavailable(time.Second)))
 	})

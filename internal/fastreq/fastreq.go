@@ -96,7 +96,7 @@ func AuthenticateFrom[A Args, T any](g *core.Guard, ctx context.Context, method 
 	if src.Form && tokensrc.FormApplies(method, peek(h, "Content-Type"), peek(h, "Content-Encoding")) {
 		form, err := formTokens(rc, h)
 		if err != nil {
-			return g.Skip(ctx), err // stamped as a refused Authenticate is: g, no claims
+			return g.Refuse(ctx, err), err // stamped as a refused Authenticate is: g, no claims
 		}
 		creds.Form = form
 	}

@@ -66,7 +66,7 @@ func AuthenticateFrom[T any](g *core.Guard, r *http.Request, skip bool, src *tok
 		form, replay, err := readForm(r)
 		if err != nil {
 			// A refusal stamps ctx as a refused Authenticate does: g, no claims.
-			r = r.WithContext(g.Skip(r.Context()))
+			r = r.WithContext(g.Refuse(r.Context(), err))
 			if replay != nil {
 				r.Body = replay
 			}
