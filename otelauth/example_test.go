@@ -58,7 +58,7 @@ func Example() {
 		if m.Name == "axioms.auth.decisions" {
 			for _, p := range m.Data.(metricdata.Sum[int64]).DataPoints {
 				outcome, _ := p.Attributes.Value("outcome")
-				fmt.Println(m.Name, outcome.Emit(), p.Value)
+				fmt.Println(m.Name, outcome.String(), p.Value)
 			}
 		}
 	}

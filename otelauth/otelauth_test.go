@@ -102,7 +102,7 @@ func counts(t *testing.T, m metricdata.Metrics, keys ...attribute.Key) map[strin
 			if i > 0 {
 				label += "|"
 			}
-			label += v.Emit()
+			label += v.String()
 		}
 		out[label] += p.Value
 	}
@@ -136,7 +136,7 @@ func TestDecisionsAndVerifications(t *testing.T) {
 	for _, p := range h.DataPoints {
 		c, _ := p.Attributes.Value("cached")
 		o, _ := p.Attributes.Value("outcome")
-		byCached[c.Emit()+"|"+o.Emit()] += p.Count
+		byCached[c.String()+"|"+o.String()] += p.Count
 	}
 	// alice verified once then cached twice (the 403 too), admin once, the forged token refused.
 	assert.Equal(t, map[string]uint64{"false|allowed": 2, "true|allowed": 2, "false|invalid_token": 1}, byCached)
@@ -146,7 +146,7 @@ func TestDecisionsAndVerifications(t *testing.T) {
 		if s.Name() == "request" {
 			outcome := map[string]bool{}
 			for _, kv := range s.Attributes() {
-				outcome[kv.Value.Emit()] = kv.Key == "axioms.auth.outcome"
+				outcome[kv.Value.String()] = kv.Key == "axioms.auth.outcome"
 			}
 			assert.Len(t, outcome, 1, "the request span carries the decision")
 			continue
@@ -155,7 +155,7 @@ func TestDecisionsAndVerifications(t *testing.T) {
 		assert.Equal(t, "axioms.verify", s.Name())
 		assert.True(t, s.Parent().IsValid(), "a child of the request's span")
 		for _, kv := range s.Attributes() {
-			assert.NotContains(t, kv.Value.Emit(), alice[:20], "no attribute holds the token")
+			assert.NotContains(t, kv.Value.String(), alice[:20], "no attribute holds the token")
 		}
 	}
 	assert.Equal(t, 5, verifySpans, "one span per verification")
@@ -172,7 +172,7 @@ func TestFetchesAndKeySetAge(t *testing.T) {
 	require.True(t, ok)
 	require.Len(t, g.DataPoints, 1)
 	issuer, _ := g.DataPoints[0].Attributes.Value("issuer")
-	assert.Equal(t, e.iss.URL(), issuer.Emit())
+	assert.Equal(t, e.iss.URL(), issuer.String())
 	assert.GreaterOrEqual(t, g.DataPoints[0].Value, 0.0)
 	assert.Less(t, g.DataPoints[0].Value, 60.0)
 }
