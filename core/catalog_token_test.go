@@ -310,7 +310,7 @@ func catAssertErr(tb testing.TB, err, want error) {
 		assert.ErrorIs(tb, err, reason.category, "category of the reason")
 	}
 	if errors.Is(want, ErrInvalidToken) {
-		assert.Equal(tb, http.StatusUnauthorized, errorResponse(err, defaultRealm, "").Status)
+		assert.Equal(tb, http.StatusUnauthorized, errorResponse(err, defaultRealm, "", nil).Status)
 	}
 }
 
@@ -1198,9 +1198,10 @@ func catMalformedInputs(tb testing.TB, env *catEnv) []string {
 	return in
 }
 
-// TestCatalogKBoundAsBearer covers threat 177 as far as core goes today: a
-// sender-constrained token (cnf) is refused as a bearer token, whatever
-// confirmation method it names; a malformed cnf is malformed claims.
+// TestCatalogKBoundAsBearer covers threat 177 through Verify, which has no
+// request to check a binding against: a sender-constrained token (cnf) is
+// refused, whatever confirmation method it names; a malformed cnf is
+// malformed claims.
 func TestCatalogKBoundAsBearer(t *testing.T) {
 	env := newCatEnv(t)
 	v := env.verifier(t, nil)
@@ -1215,7 +1216,8 @@ func TestCatalogKBoundAsBearer(t *testing.T) {
 		wantErr error
 	}{
 		{"K177 cnf.jkt (DPoP)", map[string]any{"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}, ErrTokenBound},
-		{"K177 cnf x5t#S256 (mTLS)", map[string]any{"x5t#S256": "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2"}, ErrTokenBound},
+		{"L208 cnf x5t#S256 (mTLS) without a client certificate", map[string]any{"x5t#S256": "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2"}, ErrCertificateBinding},
+		{"L209 cnf x5t (SHA-1): not a method RFC 8705 defines", map[string]any{"x5t": "bwcK0esc3ACC3DB2Y5_lESsXE8o9lt"}, ErrTokenBound},
 		{"K177 cnf empty object", map[string]any{}, ErrTokenBound},
 		{"cnf a string", "jkt", ErrClaimsMalformed},
 		{"cnf null", nil, ErrClaimsMalformed},

@@ -89,12 +89,6 @@ func (v *Verifier) applyRules(c *Claims, r *issuerRules) error {
 	if !audienceAccepted(c, r) {
 		return ErrAudienceMismatch
 	}
-	if c.confirmation != nil {
-		// A sender-constrained token (RFC 7800 cnf: RFC 9449 jkt, RFC 8705
-		// x5t#S256) presented as a bearer token: no proof of possession is
-		// checked here, so it is refused (RFC 9449 §7.2).
-		return ErrTokenBound
-	}
 	for _, name := range r.required {
 		if lookupClaim(&c.root, name) == nil {
 			return ErrRequiredClaimMissing

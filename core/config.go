@@ -256,6 +256,12 @@ type Config struct {
 	// slog.Default().
 	Logger *slog.Logger
 
+	// DPoP configures DPoP-bound tokens (RFC 9449): off by default, so
+	// that only Bearer tokens are accepted and a token with cnf.jkt is
+	// refused. Env: AXIOMS_DPOP, AXIOMS_DPOP_NONCE. A token bound to a TLS
+	// client certificate (cnf x5t#S256, RFC 8705) needs no setting.
+	DPoP DPoPConfig
+
 	// Observer, when set, receives every decision of the middleware built
 	// on the Verifier, every token verification and every key set fetch,
 	// for metrics and traces (see Observer; package otelauth gives

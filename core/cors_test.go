@@ -67,18 +67,18 @@ func TestResponseExposesChallengeWithCORS(t *testing.T) {
 	errs := []error{ErrNoCredentials, errMultipleAuthorization, ErrTokenExpired, ErrRoleDenied,
 		insufficientAuthentication([]string{"mfa"}, -1)}
 	for _, e := range errs {
-		plain := m.response(e, "api", true, "")
+		plain := m.response(e, "api", true, "", nil)
 		assert.Empty(t, headersOf(plain.SetHeaders).Get("Access-Control-Expose-Headers"), "off by default: %v", e)
-		none := (*ResourceMetadata)(nil).response(e, "api", true, "")
+		none := (*ResourceMetadata)(nil).response(e, "api", true, "", nil)
 		assert.Empty(t, headersOf(none.SetHeaders).Get("Access-Control-Expose-Headers"), "no metadata: %v", e)
 
-		r := m.WithCORS().response(e, "api", true, "")
+		r := m.WithCORS().response(e, "api", true, "", nil)
 		assert.Equal(t, plain.WWWAuthenticate, r.WWWAuthenticate, "same challenge: %v", e)
 		h := headersOf(r.SetHeaders)
 		assert.Equal(t, "WWW-Authenticate", h.Get("Access-Control-Expose-Headers"), "%v", e)
 		assert.Empty(t, h.Get("Access-Control-Allow-Origin"), "the application's CORS middleware decides origins")
 	}
-	r := m.WithCORS().response(keysUnavailable(time.Second), "api", true, "")
+	r := m.WithCORS().response(keysUnavailable(time.Second), "api", true, "", nil)
 	assert.Empty(t, headersOf(r.SetHeaders).Get("Access-Control-Expose-Headers"), "503 has no challenge to expose")
 }
 

@@ -50,6 +50,26 @@ type Credentials struct {
 	// text is never sent to the client) and an empty token is no
 	// credentials.
 	Extract func() (token string, err error)
+
+	// DPoP holds every DPoP header value of the request (RFC 9449 §4.1),
+	// read only for an Authorization value of the DPoP scheme when the
+	// Verifier accepts DPoP (Config.DPoP): exactly one is needed, two are
+	// ErrInvalidRequest.
+	DPoP []string
+	// TLS reports whether the request arrived over TLS (the connection's
+	// own state, never a header), Host is its Host header (the authority
+	// of an HTTP/2 request) and Path its path as received (escaped, no
+	// query): with them a DPoP proof's htu is checked, unless
+	// DPoPConfig.PublicURL gives the scheme and host.
+	TLS  bool
+	Host string
+	Path string
+	// ClientCertificate is the DER of the TLS client certificate the
+	// request's connection presented (its leaf), nil without one; a token
+	// bound to a certificate (cnf x5t#S256, RFC 8705 §3) is accepted only
+	// with it. An adapter fills it from the connection, or from a header a
+	// TLS-terminating proxy sets only when configured to in code.
+	ClientCertificate []byte
 }
 
 // extractToken returns the bearer token of a request (RFC 6750 §2), from

@@ -109,7 +109,7 @@ func TestExtractorErrorNeverReachesTheClient(t *testing.T) {
 	assert.Equal(t, "token extraction failed", e.Description())
 	assert.Contains(t, err.Error(), "hunter2", "the server's log sees the cause")
 
-	resp := errorResponse(err, defaultRealm, "")
+	resp := errorResponse(err, defaultRealm, "", nil)
 	assert.Equal(t, 400, resp.Status)
 	assert.Equal(t, `Bearer realm="api", error="invalid_request", error_description="token extraction failed"`, resp.WWWAuthenticate)
 	assert.JSONEq(t, `{"error":"invalid_request","error_description":"token extraction failed"}`, string(resp.Body))

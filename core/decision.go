@@ -16,7 +16,7 @@ import (
 // ErrorResponse. No method is exempt: a policy is never met without a
 // verified token unless it says so itself (AllowAnonymous).
 func (v *Verifier) Check(ctx context.Context, method string, creds Credentials, p Policy) (*Claims, error) {
-	claims, err := v.authenticate(ctx, creds)
+	claims, err := v.authenticate(ctx, method, creds)
 	if err != nil {
 		return nil, err
 	}
@@ -28,7 +28,12 @@ func (v *Verifier) Check(ctx context.Context, method string, creds Credentials, 
 
 // authenticate extracts and verifies the bearer token of creds; a request
 // without credentials gives nil claims and no error.
-func (v *Verifier) authenticate(ctx context.Context, creds Credentials) (*Claims, error) {
+func (v *Verifier) authenticate(ctx context.Context, method string, creds Credentials) (*Claims, error) {
+	if v.dpop != nil {
+		if claims, decided, err := v.authenticateScheme(ctx, method, &creds); decided {
+			return claims, err
+		}
+	}
 	token, err := bearerCandidate(creds)
 	if err == errNoCredentials {
 		return nil, nil
@@ -36,27 +41,62 @@ func (v *Verifier) authenticate(ctx context.Context, creds Credentials) (*Claims
 	if err != nil {
 		return nil, v.refused(ctx, err, nil, nil, nil)
 	}
-	return v.verifyToken(ctx, token, true)
+	return v.verifyToken(ctx, token, true, binding{cert: creds.ClientCertificate})
+}
+
+// authenticateScheme decides a request by its Authorization scheme when
+// the Verifier accepts DPoP: a DPoP value is checked as a DPoP request;
+// with DPoPRequired, anything else is no usable credential (RFC 9449
+// §7.1: the Bearer scheme is not accepted). decided is false for the other
+// requests of DPoPAllowed, which are Bearer requests.
+func (v *Verifier) authenticateScheme(ctx context.Context, method string, creds *Credentials) (*Claims, bool, error) {
+	if len(creds.Authorization) > 1 {
+		return nil, true, v.refused(ctx, errMultipleAuthorization, nil, nil, nil)
+	}
+	if len(creds.Authorization) == 1 {
+		token, isDPoP, err := parseDPoPAuthorization(creds.Authorization[0])
+		switch {
+		case isDPoP && err != nil:
+			return nil, true, onDPoP(v.refused(ctx, err, nil, nil, nil))
+		case isDPoP:
+			claims, err := v.authenticateDPoP(ctx, method, token, creds)
+			return claims, true, onDPoP(err)
+		}
+	}
+	return nil, v.dpop.mode == DPoPRequired, nil
 }
 
 // verifyToken is Verify, after the syntax check of a bearer token when
 // checkSyntax is set (a cached token passed it already), observed and
 // logged.
-func (v *Verifier) verifyToken(ctx context.Context, token string, checkSyntax bool) (*Claims, error) {
+func (v *Verifier) verifyToken(ctx context.Context, token string, checkSyntax bool, b binding) (*Claims, error) {
 	ctx, done := v.observeVerify(ctx)
 	c := v.cachedClaims(ctx, token)
+	var err error
 	if c != nil { // a cached token passed every check, its syntax included
+		if c.confirmation != nil || b.dpop {
+			err = v.refused(ctx, checkBinding(c, b), nil, nil, c)
+		}
 		if done != nil {
-			done(Verification{Cached: true, Issuer: c.issuer})
+			r := Verification{Cached: true, Err: err}
+			if err == nil {
+				r.Issuer = c.issuer
+			}
+			done(r)
+		}
+		if err != nil {
+			return nil, err
 		}
 		return c, nil
 	}
-	var err error
 	if checkSyntax {
 		err = v.refused(ctx, checkB64Token(token), nil, nil, nil)
 	}
 	if err == nil {
 		c, err = v.verify(ctx, token) // logs its refusals
+	}
+	if err == nil && (c.confirmation != nil || b.dpop) {
+		err = v.refused(ctx, checkBinding(c, b), nil, nil, c)
 	}
 	if done != nil {
 		r := Verification{Err: err}
@@ -154,7 +194,7 @@ func (g *Guard) Adapter() any {
 // context, where ClaimsFromContext, GuardFromContext and Authorize find
 // them.
 func (g *Guard) Authenticate(ctx context.Context, method string, creds Credentials) (context.Context, error) {
-	claims, err := g.v.authenticate(ctx, creds)
+	claims, err := g.v.authenticate(ctx, method, creds)
 	if err == nil {
 		if err = authorize(g.pass, method, claims); err != nil {
 			g.logDecision(ctx, method, err, g.pass)
@@ -267,12 +307,12 @@ func withScopes(err error, scopes []string) error {
 // "api" and no resource_metadata.
 func (g *Guard) Response(err error, tls bool, host string) Response {
 	if g == nil {
-		return errorResponse(err, defaultRealm, "")
+		return errorResponse(err, defaultRealm, "", nil)
 	}
 	if g.unauthorized != nil && errors.Is(err, ErrNoCredentials) && !namesScopes(err) {
 		err = withScopes(err, g.unauthorized.scopes)
 	}
-	return g.metadata.response(err, g.v.cfg.Realm, tls, host)
+	return g.metadata.response(err, g.v.cfg.Realm, tls, host, g.v.challenge())
 }
 
 // namesScopes reports whether err is an *Error naming scopes.

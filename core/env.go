@@ -28,6 +28,11 @@ const (
 	envMinRefresh      = "AXIOMS_JWKS_MIN_REFRESH_INTERVAL"
 	envMaxAgeFloor     = "AXIOMS_JWKS_MAX_AGE_FLOOR"
 	envLeeway          = "AXIOMS_LEEWAY"
+	envDPoP            = "AXIOMS_DPOP"
+	envDPoPNonce       = "AXIOMS_DPOP_NONCE"
+	// envDPoPReplayRedis is read by package redisreplay (FromEnv), not by
+	// ConfigFromLookup: core has no Redis client.
+	envDPoPReplayRedis = "AXIOMS_DPOP_REPLAY_REDIS"
 )
 
 // settingOf maps a Config field to its environment variable. Fields missing
@@ -46,6 +51,8 @@ var settingOf = map[string]string{
 	"MinRefreshInterval": envMinRefresh,
 	"MaxAgeFloor":        envMaxAgeFloor,
 	"Leeway":             envLeeway,
+	"DPoP.Mode":          envDPoP,
+	"DPoP.Nonce":         envDPoPNonce,
 }
 
 // ConfigFromEnv reads a Config from the AXIOMS_* environment variables; see
@@ -104,6 +111,9 @@ func WarnUnknownEnv(logger *slog.Logger, environ []string) {
 //     AXIOMS_JWKS_MIN_REFRESH_INTERVAL, AXIOMS_JWKS_MAX_AGE_FLOOR: integer
 //     seconds ("3600") or a Go duration ("90s"), positive.
 //   - AXIOMS_LEEWAY: the same syntax, zero or positive, at most maxLeeway.
+//   - AXIOMS_DPOP: DPoP.Mode, off (default), allowed or required.
+//   - AXIOMS_DPOP_NONCE: DPoP.Nonce, true or false (strconv.ParseBool).
+//     AXIOMS_DPOP_REPLAY_REDIS is read by package redisreplay.
 //
 // At least one of AXIOMS_DOMAIN, AXIOMS_ISS_URL and AXIOMS_JWKS_URL is
 // required. Values are trimmed of spaces and of one pair of quotes around
@@ -143,6 +153,8 @@ func ConfigFromLookup(lookup func(string) (string, bool)) (Config, error) {
 		MaxAgeFloor:        r.duration("MaxAgeFloor", false),
 		Leeway:             r.duration("Leeway", true),
 	}
+	c.DPoP.Mode = r.dpopMode()
+	c.DPoP.Nonce = r.boolean("DPoP.Nonce")
 	fromDomain := r.issuer(&c)
 	if r.err != nil {
 		return Config{}, r.err
@@ -177,6 +189,32 @@ func unquote(v string) string {
 		return strings.TrimSpace(v[1 : len(v)-1])
 	}
 	return v
+}
+
+// dpopMode reads AXIOMS_DPOP; DPoPOff when unset.
+func (r *envReader) dpopMode() DPoPMode {
+	v := r.value(envDPoP)
+	if v == "" {
+		return DPoPOff
+	}
+	m, err := ParseDPoPMode(v)
+	if err != nil {
+		r.fail(configErr("DPoP.Mode", "%v", err))
+	}
+	return m
+}
+
+// boolean reads the boolean variable of field; false when unset.
+func (r *envReader) boolean(field string) bool {
+	v := r.value(settingOf[field])
+	if v == "" {
+		return false
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		r.fail(configErr(field, "%q is not a boolean (true or false)", v))
+	}
+	return b
 }
 
 func (r *envReader) fail(err error) {

@@ -270,3 +270,18 @@ func TestEnvParseSeconds(t *testing.T) {
 		})
 	}
 }
+
+func TestConfigFromLookupDPoP(t *testing.T) {
+	env := map[string]string{"AXIOMS_AUDIENCE": "api", "AXIOMS_ISS_URL": "https://issuer.example.com",
+		"AXIOMS_DPOP": "allowed", "AXIOMS_DPOP_NONCE": "true"}
+	c, err := ConfigFromLookup(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	require.NoError(t, err)
+	assert.Equal(t, DPoPAllowed, c.DPoP.Mode)
+	assert.True(t, c.DPoP.Nonce)
+	for name, bad := range map[string]string{"AXIOMS_DPOP": "on", "AXIOMS_DPOP_NONCE": "yes please"} {
+		env := map[string]string{"AXIOMS_AUDIENCE": "api", "AXIOMS_ISS_URL": "https://issuer.example.com", name: bad}
+		_, err := ConfigFromLookup(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+		require.ErrorIs(t, err, ErrConfig, name)
+		assert.Contains(t, err.Error(), name)
+	}
+}

@@ -10,9 +10,6 @@ import (
 var notRead = map[string]string{
 	"AXIOMS_SAFE_METHODS":                "an axioms Python setting: set Config.SafeMethods in code",
 	"AXIOMS_JWKS_PREFETCH":               "an axioms Python setting: a single issuer's key set is always fetched at start",
-	"AXIOMS_DPOP":                        "DPoP is not supported yet: bearer tokens only, cnf-bound tokens are refused",
-	"AXIOMS_DPOP_NONCE":                  "DPoP is not supported yet",
-	"AXIOMS_DPOP_REPLAY_REDIS":           "DPoP is not supported yet",
 	"AXIOMS_INTROSPECTION_URL":           "token introspection is not supported yet: JWT access tokens only",
 	"AXIOMS_INTROSPECTION_CLIENT_ID":     "token introspection is not supported yet",
 	"AXIOMS_INTROSPECTION_CLIENT_SECRET": "token introspection is not supported yet",
@@ -33,7 +30,7 @@ func unknownSettings(environ []string) []setting {
 	for _, name := range settingOf {
 		known = append(known, name)
 	}
-	known = append(known, envDomain)
+	known = append(known, envDomain, envDPoPReplayRedis)
 	slices.Sort(known)
 	var out []setting
 	for _, kv := range environ {

@@ -21,7 +21,9 @@ func TestUnknownSettings(t *testing.T) {
 		"AXIOMS_JWKS_URI=https://x/jwks.json", // typo
 		"AXIOMS_LEEWAY_SECONDS=30",            // extends a known name
 		"AXIOMS_SAFE_METHODS=OPTIONS",         // Python setting
-		"AXIOMS_DPOP=required",                // not built yet
+		"AXIOMS_DPOP=required",                // read
+		"AXIOMS_DPOP_REPLAY_REDIS=redis://x",  // read by redisreplay
+		"AXIOMS_INTROSPECTION_URL=https://x",  // not built yet
 		"AXIOMS_COMPLETELY_DIFFERENT=1",       // nothing near
 		"AXIOMS_" + strings.Repeat("X", 100) + "=1",
 	}
@@ -37,7 +39,9 @@ func TestUnknownSettings(t *testing.T) {
 	assert.Contains(t, got["AXIOMS_JWKS_URI"], "did you mean AXIOMS_JWKS_URL?")
 	assert.Contains(t, got["AXIOMS_LEEWAY_SECONDS"], "did you mean AXIOMS_LEEWAY?")
 	assert.Contains(t, got["AXIOMS_SAFE_METHODS"], "Config.SafeMethods")
-	assert.Contains(t, got["AXIOMS_DPOP"], "not supported yet")
+	assert.Contains(t, got["AXIOMS_INTROSPECTION_URL"], "not supported yet")
+	assert.NotContains(t, got, "AXIOMS_DPOP")
+	assert.NotContains(t, got, "AXIOMS_DPOP_REPLAY_REDIS")
 	assert.Equal(t, "not a setting of this library", got["AXIOMS_COMPLETELY_DIFFERENT"])
 	assert.Equal(t, "AXIOMS_ROLE_CLAIMS", order[0], "in the environment's order")
 	for name := range got {

@@ -74,7 +74,7 @@ func clAssertDenial(tb testing.TB, err, wantErr error, wantScopes []string) {
 	var e *Error
 	require.ErrorAs(tb, err, &e)
 	assert.Equal(tb, wantScopes, e.Scopes(), "scopes of the failed scope rule")
-	resp := errorResponse(err, "api", "")
+	resp := errorResponse(err, "api", "", nil)
 	assert.Equal(tb, http.StatusForbidden, resp.Status)
 	assert.Contains(tb, resp.WWWAuthenticate, `error="insufficient_scope"`)
 	if len(wantScopes) == 0 {

@@ -61,7 +61,7 @@ func TestRemoteKeySetMisconfigured(t *testing.T) {
 			require.ErrorIs(t, err, ErrKeysUnavailable)
 			assert.Equal(t, tt.want, errors.Is(err, ErrKeySetMisconfigured), "Keys: %v", err)
 			assert.Equal(t, tt.want, errors.Is(r.ready(), ErrKeySetMisconfigured))
-			resp := errorResponse(err, "api", "")
+			resp := errorResponse(err, "api", "", nil)
 			assert.Equal(t, http.StatusServiceUnavailable, resp.Status)
 			assert.NotContains(t, string(resp.Body), srv.URL, "no details for clients")
 			assert.Contains(t, string(resp.Body), "signing keys unavailable")

@@ -948,7 +948,7 @@ func TestRemoteKeySetUnavailableError(t *testing.T) {
 	assert.ErrorIs(t, err, ErrKeysUnavailable)
 	assert.ErrorIs(t, err, cause)
 	assert.Equal(t, "signing keys unavailable: status 500", err.Error())
-	resp := errorResponse(err, "api", "")
+	resp := errorResponse(err, "api", "", nil)
 	assert.Equal(t, http.StatusServiceUnavailable, resp.Status)
 	assert.Equal(t, "1", resp.RetryAfter)
 }

@@ -23,6 +23,7 @@ type settings struct {
 	several bool // the form with several issuers (Issuers, IssuerPatterns)
 	fetch   fetchSettings
 	cache   cacheSettings
+	dpop    *dpopSettings // nil when DPoP is off
 }
 
 // issuerSettings are the resolved settings of one trusted issuer.
@@ -67,6 +68,9 @@ func resolve(cfg Config) (*settings, error) {
 		return nil, err
 	}
 	s := &settings{cfg: c, several: c.severalIssuers(), fetch: c.fetchSettings(), cache: c.tokenCacheSettings()}
+	if s.dpop, err = c.resolveDPoP(); err != nil {
+		return nil, err
+	}
 	for _, t := range c.TokenTypes {
 		s.typs = append(s.typs, normalizeMediaType(t))
 	}

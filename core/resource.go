@@ -229,8 +229,8 @@ func (m *ResourceMetadata) SetCORSHeaders(method string, set func(name, value st
 // response is the answer to err of a Guard publishing m (which may be
 // nil): errorResponse with m's resource_metadata URL, and with WithCORS
 // the challenge exposed to cross-origin readers.
-func (m *ResourceMetadata) response(err error, realm string, tls bool, host string) Response {
-	r := errorResponse(err, realm, m.url(tls, host))
+func (m *ResourceMetadata) response(err error, realm string, tls bool, host string, dp *dpopChallenge) Response {
+	r := errorResponse(err, realm, m.url(tls, host), dp)
 	r.exposeChallenge = m != nil && m.cors && r.WWWAuthenticate != ""
 	return r
 }

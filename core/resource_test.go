@@ -222,13 +222,13 @@ func TestErrorResponseWithResourceMetadata(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp := errorResponse(tt.err, "api", meta)
+			resp := errorResponse(tt.err, "api", meta, nil)
 			assert.Equal(t, tt.status, resp.Status)
 			assert.Equal(t, tt.want, resp.WWWAuthenticate)
 			assert.Equal(t, 1, strings.Count(resp.WWWAuthenticate, "realm="), "realm once")
 			assert.Equal(t, 1, strings.Count(resp.WWWAuthenticate, "resource_metadata="), "resource_metadata once")
 
-			plain := errorResponse(tt.err, "api", "")
+			plain := errorResponse(tt.err, "api", "", nil)
 			assert.Equal(t, plain.Status, resp.Status)
 			assert.Equal(t, plain.Body, resp.Body, "the body does not change")
 			assert.Equal(t, plain.WWWAuthenticate+`, resource_metadata="`+meta+`"`, resp.WWWAuthenticate,
@@ -236,13 +236,13 @@ func TestErrorResponseWithResourceMetadata(t *testing.T) {
 		})
 	}
 	t.Run("503 is not a challenge", func(t *testing.T) {
-		resp := errorResponse(keysUnavailable(3*time.Second), "api", meta)
+		resp := errorResponse(keysUnavailable(3*time.Second), "api", meta, nil)
 		assert.Equal(t, http.StatusServiceUnavailable, resp.Status)
 		assert.Empty(t, resp.WWWAuthenticate)
 		assert.Equal(t, "3", resp.RetryAfter)
 	})
 	t.Run("no parameter when empty", func(t *testing.T) {
-		resp := errorResponse(ErrNoCredentials, "api", "")
+		resp := errorResponse(ErrNoCredentials, "api", "", nil)
 		assert.Equal(t, `Bearer realm="api"`, resp.WWWAuthenticate)
 	})
 	t.Run("default realm without a Guard", func(t *testing.T) {
@@ -250,14 +250,14 @@ func TestErrorResponseWithResourceMetadata(t *testing.T) {
 		assert.Equal(t, `Bearer realm="api"`, resp.WWWAuthenticate)
 	})
 	t.Run("value is quoted and escaped", func(t *testing.T) {
-		resp := errorResponse(ErrNoCredentials, "api", "https://x.example/\"a\\b\r\nSet-Cookie: c=d")
+		resp := errorResponse(ErrNoCredentials, "api", "https://x.example/\"a\\b\r\nSet-Cookie: c=d", nil)
 		assert.Equal(t, `Bearer realm="api", resource_metadata="https://x.example/?a?b??Set-Cookie: c=d"`, resp.WWWAuthenticate)
 		assert.NotContains(t, resp.WWWAuthenticate, "\n")
 	})
 	t.Run("with a ResourceMetadata URL", func(t *testing.T) {
 		m, err := NewResourceMetadata(ProtectedResource{Resource: "https://api.example.com"}, "")
 		require.NoError(t, err)
-		resp := errorResponse(ErrTokenExpired, "api", m.url(false, `evil"host`))
+		resp := errorResponse(ErrTokenExpired, "api", m.url(false, `evil"host`), nil)
 		assert.Equal(t, `Bearer realm="api", error="invalid_token", error_description="token expired"`, resp.WWWAuthenticate,
 			"an invalid Host gives no parameter")
 	})

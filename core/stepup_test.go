@@ -12,7 +12,7 @@ import (
 
 // challengeOf is the WWW-Authenticate value and status of err's answer.
 func challengeOf(err error) (int, string) {
-	r := errorResponse(err, "api", "")
+	r := errorResponse(err, "api", "", nil)
 	return r.Status, r.WWWAuthenticate
 }
 

@@ -14,6 +14,7 @@ type Verifier struct {
 	fetch fetchSettings // of the key sets the Verifier creates
 	typs  []string      // accepted typ values: lower case, no "application/" prefix
 	cache *tokenCache   // nil when Config.TokenCacheEntries is -1
+	dpop  *dpopSettings // nil when DPoP is off
 
 	// The issuer table: one entry per trusted issuer, in configuration
 	// order. In the single-issuer form (Config.Issuer, Config.JWKSURL or
@@ -46,7 +47,7 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &Verifier{cfg: s.cfg, fetch: s.fetch, typs: s.typs}
+	v := &Verifier{cfg: s.cfg, fetch: s.fetch, typs: s.typs, dpop: s.dpop}
 	if s.cache.entries > 0 {
 		v.cache = newTokenCache(s.cache, s.cfg.Leeway)
 	}
@@ -86,7 +87,9 @@ func (v *Verifier) Close() error {
 // ErrorResponse is the RFC 6750 answer to err with the configured realm
 // and no resource_metadata parameter; see Guard.Response for the answer
 // of an adapter.
-func (v *Verifier) ErrorResponse(err error) Response { return errorResponse(err, v.cfg.Realm, "") }
+func (v *Verifier) ErrorResponse(err error) Response {
+	return errorResponse(err, v.cfg.Realm, "", v.challenge())
+}
 
 // Verify checks a compact JWS access token and returns its claims. The
 // checks run in this order, so that a bad signature is always reported
@@ -117,7 +120,7 @@ func (v *Verifier) ErrorResponse(err error) Response { return errorResponse(err,
 // (Config.TokenCacheEntries), with the decision a fresh verification would
 // make.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
-	return v.verifyToken(ctx, token, false)
+	return v.verifyToken(ctx, token, false, binding{})
 }
 
 // verify is Verify after a cache miss: the whole pipeline.
