@@ -5,6 +5,8 @@ package fastreq
 
 import (
 	"context"
+	"crypto/tls"
+	"strings"
 	"unsafe"
 
 	"github.com/axiomsgo/axioms/core"
@@ -86,7 +88,9 @@ func AuthenticateFrom[A Args, T any](g *core.Guard, ctx context.Context, method 
 		return g.Skip(ctx), nil
 	}
 	var auth, cookies [2]string // room for the usual one value, and the second that makes a 400
+	var dpop [2]string
 	creds := credentials(rc, h, src.Query, auth[:0])
+	connInfo(&creds, rc, h, dpop[:0])
 	if src.Cookie != "" {
 		creds.Cookie = cookies[:0]
 		for _, line := range h.PeekAll("Cookie") {
@@ -122,4 +126,40 @@ func peek(h Header, key string) string {
 		return view(v[0])
 	}
 	return ""
+}
+
+// conn is what fasthttp's *RequestCtx tells of the connection and the
+// request line (the methods of *fasthttp.RequestCtx, named here so that
+// the root module does not import fasthttp).
+type conn interface {
+	IsTLS() bool
+	Host() []byte
+	RequestURI() []byte
+	TLSConnectionState() *tls.ConnectionState
+}
+
+// connInfo fills the DPoP header values (appended to dpop), the TLS flag,
+// the Host, the path (the request URI up to its query) and the TLS client
+// certificate of creds from rc, when rc is a *fasthttp.RequestCtx. Every
+// value is a view.
+func connInfo(creds *core.Credentials, rc any, h Header, dpop []string) {
+	for _, v := range h.PeekAll("DPoP") {
+		dpop = append(dpop, view(v))
+	}
+	creds.DPoP = dpop
+	c, ok := rc.(conn)
+	if !ok {
+		return
+	}
+	creds.TLS, creds.Host = c.IsTLS(), view(c.Host())
+	uri := view(c.RequestURI())
+	if i := strings.IndexByte(uri, '?'); i >= 0 {
+		uri = uri[:i]
+	}
+	creds.Path = uri
+	if creds.TLS {
+		if st := c.TLSConnectionState(); st != nil && len(st.PeerCertificates) > 0 {
+			creds.ClientCertificate = st.PeerCertificates[0].Raw
+		}
+	}
 }

@@ -49,7 +49,7 @@ func AuthenticateFrom[T any](g *core.Guard, r *http.Request, skip bool, src *tok
 	if skip {
 		return r.WithContext(g.Skip(r.Context())), nil
 	}
-	creds := core.Credentials{Authorization: r.Header.Values("Authorization")}
+	creds := connCredentials(r)
 	if src.Query {
 		creds.Query = r.URL.Query()["access_token"]
 	}
@@ -107,4 +107,20 @@ func readForm(r *http.Request) ([]string, io.ReadCloser, error) {
 type replayBody struct {
 	io.Reader
 	io.Closer
+}
+
+// connCredentials returns the Credentials of r that every request has:
+// its Authorization and DPoP header values, whether it came over TLS, its
+// Host, its escaped path and its TLS client certificate. Nothing is
+// copied.
+func connCredentials(r *http.Request) core.Credentials {
+	c := core.Credentials{Authorization: r.Header.Values("Authorization"), DPoP: r.Header.Values("DPoP"),
+		Host: r.Host, Path: r.URL.EscapedPath()}
+	if r.TLS != nil {
+		c.TLS = true
+		if len(r.TLS.PeerCertificates) > 0 {
+			c.ClientCertificate = r.TLS.PeerCertificates[0].Raw
+		}
+	}
+	return c
 }
