@@ -138,6 +138,7 @@ type dpopSettings struct {
 	base        *url.URL    // PublicURL, nil without
 	leeway      time.Duration
 	replayLimit time.Duration // how long a proof is remembered after its iat
+	headers     *proofHeaders // the checked headers of recent proofs
 }
 
 // resolveDPoP checks c.DPoP and returns its settings, nil when off.
@@ -149,7 +150,8 @@ func (c *Config) resolveDPoP() (*dpopSettings, error) {
 	if d.Mode > DPoPRequired {
 		return nil, configErr("DPoP.Mode", "%s is not DPoPOff, DPoPAllowed or DPoPRequired", d.Mode)
 	}
-	s := &dpopSettings{mode: d.Mode, maxAge: orDefault(d.ProofMaxAge, defaultDPoPProofMaxAge), leeway: c.Leeway}
+	s := &dpopSettings{mode: d.Mode, maxAge: orDefault(d.ProofMaxAge, defaultDPoPProofMaxAge), leeway: c.Leeway,
+		headers: newProofHeaders()}
 	s.algs = cleanList(d.Algorithms, defaultDPoPAlgorithms)
 	if len(s.algs) == 0 {
 		return nil, configErr("DPoP.Algorithms", "must not be empty (leave it nil for the default)")
@@ -294,7 +296,7 @@ func (v *Verifier) authenticateDPoP(ctx context.Context, method, token string, c
 		return nil, v.refused(ctx, errMultipleDPoP, nil, nil, nil)
 	}
 	now := v.cfg.Now()
-	r := dpopRequest{method: method, htu: d.htu(c), token: token, now: now, algs: d.algs,
+	r := dpopRequest{method: method, htu: d.htu(c), token: token, now: now, algs: d.algs, headers: d.headers,
 		notBefore: now.Add(-d.maxAge - d.leeway), notAfter: now.Add(dpopFutureSkew + d.leeway)}
 	p, err := checkDPoPProof(c.DPoP[0], &r)
 	if err != nil {

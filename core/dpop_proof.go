@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/axiomsgo/axioms/core/internal/jwkset"
@@ -76,6 +77,7 @@ type dpopRequest struct {
 	// now + future skew + leeway.
 	notBefore, notAfter time.Time
 	algs                []string
+	headers             *proofHeaders // nil: no cache
 }
 
 // checkDPoPProof verifies proof (RFC 9449 §4.3, checks 2–12 except the
@@ -94,7 +96,7 @@ func checkDPoPProof(proof string, r *dpopRequest) (dpopProof, error) {
 	if !ok {
 		return dpopProof{}, ErrDPoPProofMalformed
 	}
-	alg, key, jkt, err := proofHeader(t.encHeader, r.algs)
+	alg, key, jkt, err := r.headers.get(t.encHeader, r.algs)
 	if err != nil {
 		return dpopProof{}, err
 	}
@@ -329,4 +331,54 @@ func removeDotSegments(path string) string {
 		res = "/" + res
 	}
 	return res
+}
+
+// proofHeaders caches the checked headers of recent proofs by their
+// encoded form: a client signs every proof with one key under one header,
+// so that header is parsed, and its JWK checked, once. Only headers that
+// passed every check are kept; at most maxProofHeaders of them, each at
+// most maxCachedProofHeaderBytes long, an arbitrary one dropped when full.
+type proofHeaders struct {
+	mu sync.Mutex
+	m  map[string]proofHeaderEntry
+}
+
+type proofHeaderEntry struct {
+	alg, jkt string
+	key      *jwkset.Key
+}
+
+const (
+	maxProofHeaders           = 1024
+	maxCachedProofHeaderBytes = 2 << 10
+)
+
+func newProofHeaders() *proofHeaders { return &proofHeaders{m: make(map[string]proofHeaderEntry)} }
+
+// get is proofHeader, answered from the cache when it holds seg. The
+// algorithm allow-list is fixed per Verifier, so a cached header passed it.
+func (c *proofHeaders) get(seg string, algs []string) (string, *jwkset.Key, string, error) {
+	if c == nil {
+		return proofHeader(seg, algs)
+	}
+	c.mu.Lock()
+	e, ok := c.m[seg]
+	c.mu.Unlock()
+	if ok {
+		return e.alg, e.key, e.jkt, nil
+	}
+	alg, key, jkt, err := proofHeader(seg, algs)
+	if err != nil || len(seg) > maxCachedProofHeaderBytes {
+		return alg, key, jkt, err
+	}
+	c.mu.Lock()
+	if len(c.m) >= maxProofHeaders {
+		for k := range c.m { // map order is random: drop any one
+			delete(c.m, k)
+			break
+		}
+	}
+	c.m[strings.Clone(seg)] = proofHeaderEntry{alg: alg, jkt: jkt, key: key}
+	c.mu.Unlock()
+	return alg, key, jkt, nil
 }

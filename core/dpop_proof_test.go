@@ -16,7 +16,9 @@ type proofKit struct {
 	now time.Time
 }
 
-func newProofKit(t *testing.T, alg string) *proofKit {
+func newProofKit(t *testing.T, alg string) *proofKit { return newProofKitTB(t, alg) }
+
+func newProofKitTB(t testing.TB, alg string) *proofKit {
 	k := newKitKey(t, "dpop-client", alg)
 	pub := k.jwk(t)
 	delete(pub, "kid")
@@ -37,7 +39,7 @@ func (p *proofKit) header() map[string]any {
 	return map[string]any{"typ": "dpop+jwt", "alg": p.key.alg, "jwk": p.jwk}
 }
 
-func (p *proofKit) mint(t *testing.T, edit func(h, c map[string]any)) string {
+func (p *proofKit) mint(t testing.TB, edit func(h, c map[string]any)) string {
 	h, c := p.header(), p.claims()
 	if edit != nil {
 		edit(h, c)
@@ -269,4 +271,24 @@ func TestDPoPNonces(t *testing.T) {
 	assert.False(t, newDPoPNonces(nil, 5*time.Minute).valid(nonce, now), "another key")
 	assert.False(t, n.valid(nonce[:len(nonce)-1]+"A", now))
 	assert.False(t, n.valid("", now))
+}
+
+// TestDPoPProofHeaderCache: a cached header spares the parse, never the
+// signature check.
+func TestDPoPProofHeaderCache(t *testing.T) {
+	p := newProofKit(t, "ES256")
+	r := p.request()
+	r.headers = newProofHeaders()
+	_, err := checkDPoPProof(p.mint(t, nil), r)
+	require.NoError(t, err)
+	require.Len(t, r.headers.m, 1)
+
+	thief := newProofKit(t, "ES256")
+	thief.key = newKitKey(t, "thief", "ES256")
+	forged := thief.mint(t, func(h, _ map[string]any) { h["jwk"] = p.jwk }) // the victim's header, the thief's signature
+	_, err = checkDPoPProof(forged, r)
+	assert.ErrorIs(t, err, ErrDPoPProofSignature)
+	_, err = checkDPoPProof(p.mint(t, func(h, _ map[string]any) { h["typ"] = "JWT" }), r)
+	assert.ErrorIs(t, err, ErrDPoPProofType, "another header is checked")
+	assert.Len(t, r.headers.m, 1, "refused headers are not kept")
 }

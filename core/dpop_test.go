@@ -50,7 +50,7 @@ func newDPoPEnv(t *testing.T, d DPoPConfig) *dpopEnv {
 }
 
 // token mints an access token with cnf (nil: none).
-func (e *dpopEnv) token(t *testing.T, cnf map[string]any) string {
+func (e *dpopEnv) token(t testing.TB, cnf map[string]any) string {
 	c := map[string]any{"iss": obsIssuer, "aud": obsAudience, "sub": "alice", "scope": "read",
 		"exp": e.clock.Now().Add(time.Hour).Unix(), "iat": e.clock.Now().Unix()}
 	if cnf != nil {
