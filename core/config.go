@@ -262,6 +262,13 @@ type Config struct {
 	// client certificate (cnf x5t#S256, RFC 8705) needs no setting.
 	DPoP DPoPConfig
 
+	// SenderConstrained accepts only sender-constrained tokens (RFC 9700
+	// §2.2.1): a token without cnf is refused (ErrTokenNotBound), whatever
+	// the scheme, and tokens are read from the Authorization header only
+	// (query, form, cookie and custom sources are ignored). FAPI2 sets it.
+	// Default false.
+	SenderConstrained bool
+
 	// Observer, when set, receives every decision of the middleware built
 	// on the Verifier, every token verification and every key set fetch,
 	// for metrics and traces (see Observer; package otelauth gives

@@ -29,6 +29,9 @@ func (v *Verifier) Check(ctx context.Context, method string, creds Credentials, 
 // authenticate extracts and verifies the bearer token of creds; a request
 // without credentials gives nil claims and no error.
 func (v *Verifier) authenticate(ctx context.Context, method string, creds Credentials) (*Claims, error) {
+	if v.cfg.SenderConstrained {
+		creds.Query, creds.Form, creds.Cookie, creds.Extract = nil, nil, nil, nil
+	}
 	if v.dpop != nil {
 		if claims, decided, err := v.authenticateScheme(ctx, method, &creds); decided {
 			return claims, err
@@ -41,7 +44,7 @@ func (v *Verifier) authenticate(ctx context.Context, method string, creds Creden
 	if err != nil {
 		return nil, v.refused(ctx, err, nil, nil, nil)
 	}
-	return v.verifyToken(ctx, token, true, binding{cert: creds.ClientCertificate})
+	return v.verifyToken(ctx, token, true, binding{cert: creds.ClientCertificate, required: v.cfg.SenderConstrained})
 }
 
 // authenticateScheme decides a request by its Authorization scheme when
@@ -74,7 +77,7 @@ func (v *Verifier) verifyToken(ctx context.Context, token string, checkSyntax bo
 	c := v.cachedClaims(ctx, token)
 	var err error
 	if c != nil { // a cached token passed every check, its syntax included
-		if c.confirmation != nil || b.dpop {
+		if c.confirmation != nil || b.dpop || b.required {
 			err = v.refused(ctx, checkBinding(c, b), nil, nil, c)
 		}
 		if done != nil {
@@ -95,7 +98,7 @@ func (v *Verifier) verifyToken(ctx context.Context, token string, checkSyntax bo
 	if err == nil {
 		c, err = v.verify(ctx, token) // logs its refusals
 	}
-	if err == nil && (c.confirmation != nil || b.dpop) {
+	if err == nil && (c.confirmation != nil || b.dpop || b.required) {
 		err = v.refused(ctx, checkBinding(c, b), nil, nil, c)
 	}
 	if done != nil {

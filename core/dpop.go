@@ -31,7 +31,11 @@ var (
 	// certificate (cnf x5t#S256, RFC 8705 §3) and the request came without
 	// that certificate. An invalid token.
 	ErrCertificateBinding = newError(ErrInvalidToken, "certificate binding invalid")
-	errNonceRequired      = newError(ErrUseDPoPNonce, "DPoP nonce required")
+	// ErrTokenNotBound: Config.SenderConstrained and the token has no
+	// cnf: it is a plain bearer token, which anyone holding it can use.
+	ErrTokenNotBound = newError(ErrInvalidToken, "sender-constrained token required")
+
+	errNonceRequired = newError(ErrUseDPoPNonce, "DPoP nonce required")
 	errMultipleDPoP       = newError(ErrInvalidRequest, "multiple DPoP proofs")
 	errReplayUnavailable  = &Error{category: ErrKeysUnavailable, description: "DPoP replay check unavailable", retryAfter: time.Second}
 )
@@ -305,7 +309,8 @@ func (v *Verifier) authenticateDPoP(ctx context.Context, method, token string, c
 	if d.nonces != nil && !d.nonces.valid(p.nonce, now) {
 		return nil, v.refused(ctx, errNonceRequired, nil, nil, nil)
 	}
-	claims, err := v.verifyToken(ctx, token, false, binding{jkt: p.jkt, cert: c.ClientCertificate, dpop: true})
+	claims, err := v.verifyToken(ctx, token, false, binding{jkt: p.jkt, cert: c.ClientCertificate, dpop: true,
+		required: v.cfg.SenderConstrained})
 	if err != nil {
 		return nil, err
 	}
@@ -336,6 +341,9 @@ type binding struct {
 	jkt  string // the thumbprint of the verified DPoP proof's key; "" for a Bearer request
 	cert []byte // the DER of the request's client certificate; nil without
 	dpop bool   // the request used the DPoP scheme
+	// required: only a sender-constrained token is accepted
+	// (Config.SenderConstrained).
+	required bool
 }
 
 // certThumbprint is x5t#S256 of a DER certificate (RFC 8705 §3.1).
@@ -353,8 +361,11 @@ func certThumbprint(der []byte) string {
 func checkBinding(c *Claims, b binding) error {
 	cnf := c.confirmation
 	if cnf == nil {
-		if b.dpop {
+		switch {
+		case b.dpop:
 			return ErrDPoPBinding
+		case b.required:
+			return ErrTokenNotBound
 		}
 		return nil
 	}
@@ -386,4 +397,25 @@ func checkBinding(c *Claims, b binding) error {
 		return ErrDPoPBinding
 	}
 	return nil
+}
+
+// fapi2Algorithms are the algorithms FAPI 2.0 allows (Security Profile
+// §5.4.1): PS256, ES256 and EdDSA over Ed25519.
+var fapi2Algorithms = []string{"PS256", "ES256", "EdDSA", "Ed25519"}
+
+// FAPI2 returns cfg under the FAPI 2.0 Security Profile's rules for
+// resource servers: access tokens and DPoP proofs signed with PS256, ES256
+// or EdDSA only; sender-constrained tokens only (SenderConstrained: DPoP,
+// or mTLS with cnf x5t#S256; a plain bearer token is refused), read from
+// the Authorization header only; DPoP accepted (DPoPAllowed unless cfg
+// requires it already). The other settings of cfg are kept; set
+// DPoP.Mode to DPoPRequired to refuse certificate-bound tokens too.
+func FAPI2(cfg Config) Config {
+	cfg.Algorithms = append([]string(nil), fapi2Algorithms...)
+	cfg.DPoP.Algorithms = append([]string(nil), fapi2Algorithms...)
+	if cfg.DPoP.Mode == DPoPOff {
+		cfg.DPoP.Mode = DPoPAllowed
+	}
+	cfg.SenderConstrained = true
+	return cfg
 }

@@ -354,3 +354,28 @@ func TestThreatL206To212CertificateBinding(t *testing.T) {
 	_, _, err = d.authenticate(c)
 	require.ErrorIs(t, err, ErrCertificateBinding, "212: both must hold")
 }
+
+func TestFAPI2(t *testing.T) {
+	cfg := FAPI2(Config{Algorithms: []string{"RS256"}})
+	assert.Equal(t, []string{"PS256", "ES256", "EdDSA", "Ed25519"}, cfg.Algorithms)
+	assert.Equal(t, DPoPAllowed, cfg.DPoP.Mode)
+	assert.True(t, cfg.SenderConstrained)
+
+	e := newDPoPEnv(t, DPoPConfig{Mode: DPoPAllowed})
+	e.v.cfg.SenderConstrained = true // as FAPI2 sets it (the issuer key of the env is RS256)
+	plain := e.token(t, nil)
+	_, resp, err := e.authenticate(Credentials{Authorization: []string{"Bearer " + plain}})
+	require.ErrorIs(t, err, ErrTokenNotBound, "a plain bearer token")
+	assert.Contains(t, resp.WWWAuthenticate, `error_description="sender-constrained token required"`)
+	bound := e.token(t, map[string]any{"jkt": e.jkt})
+	_, _, err = e.authenticate(dpopCreds(bound, e.proof(t, bound, nil)))
+	require.NoError(t, err, "a DPoP-bound token with its proof")
+	cert := clientCert(t, "client")
+	_, _, err = e.authenticate(Credentials{Authorization: []string{"Bearer " + e.token(t, map[string]any{"x5t#S256": certThumbprint(cert)})},
+		ClientCertificate: cert, TLS: true})
+	require.NoError(t, err, "a certificate-bound token over mTLS")
+	_, _, err = e.authenticate(Credentials{Query: []string{plain}})
+	require.ErrorIs(t, err, ErrNoCredentials, "no query tokens")
+	_, _, err = e.authenticate(Credentials{Cookie: []string{plain}})
+	require.ErrorIs(t, err, ErrNoCredentials, "no cookie tokens")
+}
