@@ -35,9 +35,9 @@ var (
 	// cnf: it is a plain bearer token, which anyone holding it can use.
 	ErrTokenNotBound = newError(ErrInvalidToken, "sender-constrained token required")
 
-	errNonceRequired = newError(ErrUseDPoPNonce, "DPoP nonce required")
-	errMultipleDPoP       = newError(ErrInvalidRequest, "multiple DPoP proofs")
-	errReplayUnavailable  = &Error{category: ErrKeysUnavailable, description: "DPoP replay check unavailable", retryAfter: time.Second}
+	errNonceRequired     = newError(ErrUseDPoPNonce, "DPoP nonce required")
+	errMultipleDPoP      = newError(ErrInvalidRequest, "multiple DPoP proofs")
+	errReplayUnavailable = &Error{category: ErrKeysUnavailable, description: "DPoP replay check unavailable", retryAfter: time.Second}
 )
 
 // DPoPMode says which schemes a Verifier accepts (RFC 9449 §7).
