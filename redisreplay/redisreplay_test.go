@@ -309,3 +309,32 @@ func TestNewLeavesClientOpen(t *testing.T) {
 	require.NoError(t, s.Close())
 	assert.NoError(t, c.Ping(context.Background()).Err())
 }
+
+// BenchmarkClaim: one new proof a claim, one round trip to a redis-server
+// on loopback, serial and from parallel goroutines.
+func BenchmarkClaim(b *testing.B) {
+	srv := startRedis(b)
+	s := newStore(b, srv.url(0))
+	ctx := context.Background()
+	var next atomic.Int64
+	claim := func(b *testing.B) {
+		key := "bench-" + itoa(int(next.Add(1)))
+		if first, err := s.Claim(ctx, key, time.Now().Add(time.Minute)); err != nil || !first {
+			b.Errorf("claim %s: %v %v", key, first, err)
+		}
+	}
+	b.Run("serial", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			claim(b)
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				claim(b)
+			}
+		})
+	})
+}
