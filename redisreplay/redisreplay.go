@@ -138,6 +138,10 @@ func parseURL(rawURL string) (*redis.Options, error) {
 		return nil, fmt.Errorf("redisreplay: Redis URL scheme %q: want redis:// or rediss://", u.Scheme)
 	case u.Opaque != "" || u.Host == "":
 		return nil, errors.New("redisreplay: the Redis URL has no host: want redis://[user:password@]host:port/db")
+	case strings.Contains(rawURL, "@") && (u.User == nil || strings.Contains(u.Path+u.RawQuery+u.Fragment, "@")):
+		// A password with a / or ? that is not percent-encoded ends the
+		// host early: its pieces would be taken for host, path or query.
+		return nil, errors.New("redisreplay: the Redis URL has an @ after its host (not shown): percent-encode the user name and password")
 	case u.Query().Has("skip_verify"):
 		return nil, errors.New("redisreplay: the Redis URL sets skip_verify: certificate checks cannot be turned off through a URL")
 	}
@@ -149,7 +153,7 @@ func parseURL(rawURL string) (*redis.Options, error) {
 		if pw, ok := u.User.Password(); ok && pw != "" {
 			msg = strings.ReplaceAll(msg, pw, "xxxxx")
 		}
-		return nil, fmt.Errorf("redisreplay: Redis URL of host %s: %s", u.Host, msg)
+		return nil, fmt.Errorf("redisreplay: Redis URL: %s", msg)
 	}
 	return o, nil
 }

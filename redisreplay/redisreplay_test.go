@@ -227,6 +227,19 @@ func TestPasswordNeverInErrors(t *testing.T) {
 		}
 		errs[rawURL] = err
 	}
+	// A password of digits with a / that is not percent-encoded parses as
+	// a port, then a path.
+	const digits = "73571234"
+	for _, rawURL := range []string{
+		"redis://user:" + digits + "/x@127.0.0.1:6379/0",
+		"redis://user:" + digits + "?x@127.0.0.1:6379/0",
+		"redis://user:p@" + digits + "/0@127.0.0.1:6379/0",
+	} {
+		_, err := FromURL(rawURL)
+		if assert.Error(t, err, "%q", rawURL) {
+			assert.NotContains(t, err.Error(), digits, "%q", rawURL)
+		}
+	}
 	for name, err := range errs {
 		assert.NotContains(t, err.Error(), password, "%s", name)
 		assert.NotContains(t, err.Error(), wrong, "%s", name)
