@@ -82,7 +82,7 @@ type Request struct {
 type Reply struct {
 	Status      int
 	Body        any
-	Raw         []byte
+	Raw         string
 	ContentType string
 }
 

@@ -2,6 +2,7 @@ package exampleapi
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 
 	"github.com/axiomsgo/axioms/core"
@@ -31,10 +32,10 @@ func WriteReply(w http.ResponseWriter, reply Reply) {
 		w.WriteHeader(reply.Status)
 		return
 	}
-	if reply.Raw != nil {
+	if reply.Raw != "" {
 		w.Header().Set("Content-Type", reply.ContentType)
 		w.WriteHeader(reply.Status)
-		_, _ = w.Write(reply.Raw)
+		_, _ = io.WriteString(w, reply.Raw)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

@@ -85,8 +85,8 @@ func handler(handle func(exampleapi.Request) exampleapi.Reply) echo.HandlerFunc 
 			return denied
 		case rp.Status == http.StatusNoContent:
 			return c.NoContent(rp.Status)
-		case rp.Raw != nil:
-			return c.Blob(rp.Status, rp.ContentType, rp.Raw)
+		case rp.Raw != "":
+			return c.Blob(rp.Status, rp.ContentType, []byte(rp.Raw))
 		}
 		return c.JSON(rp.Status, rp.Body)
 	}

@@ -78,9 +78,9 @@ func handler(handle func(exampleapi.Request) exampleapi.Reply) fiber.Handler {
 		case fiber.StatusNoContent:
 			return c.SendStatus(rp.Status)
 		}
-		if rp.Raw != nil {
+		if rp.Raw != "" {
 			c.Set("Content-Type", rp.ContentType)
-			return c.Status(rp.Status).Send(rp.Raw)
+			return c.Status(rp.Status).SendString(rp.Raw)
 		}
 		return c.Status(rp.Status).JSON(rp.Body)
 	}

@@ -76,8 +76,8 @@ func reply(rp exampleapi.Reply) gin.HandlerFunc {
 		case rp.Status == 0:
 		case rp.Status == http.StatusNoContent:
 			c.Status(rp.Status)
-		case rp.Raw != nil:
-			c.Data(rp.Status, rp.ContentType, rp.Raw)
+		case rp.Raw != "":
+			c.Data(rp.Status, rp.ContentType, []byte(rp.Raw))
 		default:
 			c.JSON(rp.Status, rp.Body)
 		}

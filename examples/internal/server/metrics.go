@@ -74,7 +74,7 @@ func (m *metrics) reply(exampleapi.Request) exampleapi.Reply {
 			return exampleapi.Error(http.StatusInternalServerError)
 		}
 	}
-	return exampleapi.Reply{Status: http.StatusOK, Raw: buf.Bytes(), ContentType: string(format)}
+	return exampleapi.Reply{Status: http.StatusOK, Raw: buf.String(), ContentType: string(format)}
 }
 
 // Routes is the example API of the behaviour contract for the App's
