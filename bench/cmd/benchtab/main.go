@@ -303,6 +303,11 @@ func buildTables(res map[string]*result) []table {
 			row{f.label + " + axioms-go " + f.adapter + ", cache hit", f.bench("RS256", "axioms-cache-hit")})
 	}
 	ts = append(ts, table{title: "Token cache hits (RS256 token)", floor: "BenchmarkVerify/RS256/floor", rows: cache})
+	ts = append(ts, table{title: "DPoP (RFC 9449): chi + chiauth, RS256 token from the cache (× the ES256 signature check alone)",
+		floor: "BenchmarkVerify/ES256/floor-sig", rows: []row{
+			{"Bearer request", "BenchmarkDPoP/RS256/bearer-cache-hit"},
+			{"DPoP request, ES256 proof checked (replay store excluded)", "BenchmarkDPoP/RS256/dpop-ES256-proof"},
+		}})
 	for _, form := range []string{"single", "multi"} {
 		rows := []row{{"valid token, 16 KiB of claims", "BenchmarkForged/RS256/" + form + "-valid"},
 			{"forged: 16 KiB header", "BenchmarkForged/RS256/" + form + "-forged-header"},
