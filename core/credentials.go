@@ -64,6 +64,12 @@ type Credentials struct {
 	TLS  bool
 	Host string
 	Path string
+	// HTTPMethod is the HTTP method of the request when the method given
+	// to Check or Authenticate is not one: a DPoP proof's htm is compared
+	// with it (RFC 9449 §4.3). grpcauth gives core the RPC's full method
+	// name, for policies, and "POST" here, the method of every gRPC call;
+	// the HTTP adapters leave it empty. Empty: the method given.
+	HTTPMethod string
 	// ClientCertificate is the DER of the TLS client certificate the
 	// request's connection presented (its leaf), nil without one; a token
 	// bound to a certificate (cnf x5t#S256, RFC 8705 §3) is accepted only

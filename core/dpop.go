@@ -300,6 +300,9 @@ func (v *Verifier) authenticateDPoP(ctx context.Context, method, token string, c
 		return nil, v.refused(ctx, errMultipleDPoP, nil, nil, nil)
 	}
 	now := v.cfg.Now()
+	if c.HTTPMethod != "" {
+		method = c.HTTPMethod
+	}
 	r := dpopRequest{method: method, htu: d.htu(c), token: token, now: now, algs: d.algs, headers: d.headers,
 		notBefore: now.Add(-d.maxAge - d.leeway), notAfter: now.Add(dpopFutureSkew + d.leeway)}
 	p, err := checkDPoPProof(c.DPoP[0], &r)
