@@ -72,10 +72,13 @@ type FullHeader interface {
 // the Authorization header, read as package httpreq reads them for
 // net/http: the access_token query values (src.Query); the values of the
 // src.Cookie cookie; the access_token values of a form body (src.Form),
-// only for a request tokensrc.FormApplies accepts; and src.Extract, called
+// only for a request tokensrc.FormApplies accepts; src.Extract, called
 // with x (the framework's request handle) only when core needs it
-// (core.Credentials). A skipped request gets g.Skip and no error; none of
-// its credentials is read, its body included.
+// (core.Credentials); and, when the connection presented no client
+// certificate, the one in the src.CertHeader header
+// (core.ClientCertificateFromHeader; a malformed value is answered before
+// any other credential is looked at). A skipped request gets g.Skip and no
+// error; none of its credentials is read, its body included.
 //
 // fasthttp has read the body already, so it is left as it is for the
 // handler; a body longer than tokensrc.MaxFormBytes (by its
@@ -91,6 +94,13 @@ func AuthenticateFrom[A Args, T any](g *core.Guard, ctx context.Context, method 
 	var dpop [2]string
 	creds := credentials(rc, h, src.Query, auth[:0])
 	connInfo(&creds, rc, h, dpop[:0])
+	if src.CertHeader != "" && creds.ClientCertificate == nil {
+		der, err := headerCertificate(h, src.CertHeader)
+		if err != nil {
+			return g.Refuse(ctx, err), err // stamped as a refused Authenticate is: g, no claims
+		}
+		creds.ClientCertificate = der
+	}
 	if src.Cookie != "" {
 		creds.Cookie = cookies[:0]
 		for _, line := range h.PeekAll("Cookie") {
@@ -162,4 +172,15 @@ func connInfo(creds *core.Credentials, rc any, h Header, dpop []string) {
 			creds.ClientCertificate = st.PeerCertificates[0].Raw
 		}
 	}
+}
+
+// headerCertificate is core.ClientCertificateFromHeader of the values of
+// the header name of h, viewed in place.
+func headerCertificate(h Header, name string) ([]byte, error) {
+	var vals [2]string // room for the one value, and the second that makes a 400
+	values := vals[:0]
+	for _, v := range h.PeekAll(name) {
+		values = append(values, view(v))
+	}
+	return core.ClientCertificateFromHeader(values)
 }

@@ -36,8 +36,11 @@ func Authenticate(g *core.Guard, r *http.Request, skip, fromQuery bool) (*http.R
 // the values of the src.Cookie cookie; the access_token values of a form
 // body (src.Form), only for a request tokensrc.FormApplies accepts; and
 // src.Extract, called with x (the framework's request handle) only when
-// core needs it (core.Credentials). A skipped request gets g.Skip and no
-// error; none of its credentials is read, its body included.
+// core needs it (core.Credentials); and, when the connection presented no
+// client certificate, the one in the src.CertHeader header
+// (core.ClientCertificateFromHeader; a malformed value is answered before
+// any other credential is looked at). A skipped request gets g.Skip and
+// no error; none of its credentials is read, its body included.
 //
 // A form body is read up to tokensrc.MaxFormBytes and replaced, in the
 // returned request, by a body that reads the same bytes, so the handler
@@ -50,6 +53,13 @@ func AuthenticateFrom[T any](g *core.Guard, r *http.Request, skip bool, src *tok
 		return r.WithContext(g.Skip(r.Context())), nil
 	}
 	creds := connCredentials(r)
+	if src.CertHeader != "" && creds.ClientCertificate == nil {
+		der, err := core.ClientCertificateFromHeader(r.Header[src.CertHeader])
+		if err != nil {
+			return r.WithContext(g.Refuse(r.Context(), err)), err // stamped as a refused Authenticate is
+		}
+		creds.ClientCertificate = der
+	}
 	if src.Query {
 		creds.Query = r.URL.Query()["access_token"]
 	}

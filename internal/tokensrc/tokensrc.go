@@ -8,6 +8,7 @@ package tokensrc
 
 import (
 	"fmt"
+	"net/textproto"
 	"net/url"
 	"strings"
 
@@ -28,6 +29,12 @@ type Sources[T any] struct {
 	Cookie string
 	// Extract is the custom extractor; nil for none.
 	Extract func(T) (string, error)
+	// CertHeader is the canonical name (CheckHeaderName) of the header a
+	// TLS-terminating proxy puts the client certificate in, in the format
+	// core.ClientCertificateFromHeader reads; "" reads none. It is read
+	// only for a request whose connection presented no certificate: the
+	// connection's own certificate always wins.
+	CertHeader string
 }
 
 // Bind returns the extractor of s for the request x, for
@@ -62,6 +69,25 @@ func CheckCookieName(option, name string) {
 			panic(fmt.Sprintf("axioms: %s: %q is not a cookie name (RFC 6265 §4.1.1: a token, without spaces, separators or control characters)", option, name))
 		}
 	}
+}
+
+// CheckHeaderName panics unless name is a header field name (an RFC 9110
+// §5.1 token: not empty, no spaces, separators or control characters),
+// and returns it in canonical form (net/textproto.CanonicalMIMEHeaderKey:
+// "client-cert" is "Client-Cert"), the key under which net/http stores
+// it. option is the option's name, for the message. Adapters call it from
+// the option's function, so that the panic comes when the Middleware is
+// built, as CheckCookieName's does.
+func CheckHeaderName(option, name string) string {
+	if name == "" {
+		panic(fmt.Sprintf("axioms: %s: the header name is empty (leave the option out for no header)", option))
+	}
+	for i := 0; i < len(name); i++ {
+		if !isTChar(name[i]) {
+			panic(fmt.Sprintf("axioms: %s: %q is not a header name (RFC 9110 §5.1: a token, without spaces, separators or control characters)", option, name))
+		}
+	}
+	return textproto.CanonicalMIMEHeaderKey(name)
 }
 
 // isTChar reports whether c is an RFC 9110 §5.6.2 tchar.

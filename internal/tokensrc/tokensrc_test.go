@@ -72,6 +72,21 @@ func TestCheckCookieName(t *testing.T) {
 	}
 }
 
+func TestCheckHeaderName(t *testing.T) {
+	for name, want := range map[string]string{
+		"Client-Cert": "Client-Cert", "client-cert": "Client-Cert", "X-SSL-CLIENT-CERT": "X-Ssl-Client-Cert", "x_cert": "X_cert",
+	} {
+		assert.Equal(t, want, tokensrc.CheckHeaderName("WithClientCertificateHeader", name), name)
+	}
+	for _, name := range []string{"", "a b", "Client-Cert:", "a;b", "a,b", `a"b`, "a\tb", "a\r\n", "é", "a(b)", "a/b"} {
+		want := fmt.Sprintf("axioms: WithClientCertificateHeader: %q is not a header name (RFC 9110 §5.1: a token, without spaces, separators or control characters)", name)
+		if name == "" {
+			want = "axioms: WithClientCertificateHeader: the header name is empty (leave the option out for no header)"
+		}
+		assert.PanicsWithValue(t, want, func() { tokensrc.CheckHeaderName("WithClientCertificateHeader", name) }, name)
+	}
+}
+
 func panicText(name string) string {
 	if name == "" {
 		return "axioms: WithTokenFromCookie: the cookie name is empty (leave the option out for no cookie)"
