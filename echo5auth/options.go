@@ -109,6 +109,28 @@ func WithTokenExtractor(f func(c *echo.Context) (string, error)) Option {
 	return func(c *config) { c.sources.Extract = f }
 }
 
+// WithClientCertificateHeader reads the TLS client certificate of a
+// request, which a token bound to a certificate (cnf x5t#S256, RFC 8705
+// §3) needs, from the header name that a TLS-terminating proxy sets, in
+// the format of RFC 9440 §2.2 (Client-Cert: ":" base64 DER ":", see
+// core.ClientCertificateFromHeader). Use it only behind a proxy that
+// verifies client certificates and removes this header from every request
+// a client sends, and only when clients cannot reach the service except
+// through that proxy: whoever can set the header can claim any
+// certificate. It is read only when the request's own connection
+// presented no certificate (the connection's certificate always wins, and
+// the header is then not read), and never for skipped requests. A
+// malformed value, or two values, is an invalid request (400,
+// core.ErrClientCertificateMalformed) whatever the token; an empty value
+// or "::" is no certificate. Default: none, the certificate comes only
+// from the TLS connection and no header is read for it. It panics, when
+// Middleware is built, if name is not a header name (an RFC 9110 token).
+func WithClientCertificateHeader(name string) Option {
+	return func(c *config) {
+		c.sources.CertHeader = tokensrc.CheckHeaderName("WithClientCertificateHeader", name)
+	}
+}
+
 // WithResourceMetadata enables RFC 9728: every challenge of this
 // Middleware, and of the Require and Authorize calls behind it, carries
 // resource_metadata="..." with the absolute URL of m's document: from m's
