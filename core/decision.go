@@ -274,6 +274,9 @@ func (g *Guard) Authorize(ctx context.Context, method string, p Policy) error {
 	if claims == nil && errors.Is(err, ErrNoCredentials) {
 		err = withScopes(err, neededScopes(p, method))
 	}
+	if claims.keyBound() { // a DPoP request: the error goes on its challenge (RFC 9449 §7.1)
+		err = onDPoP(err)
+	}
 	if a == nil || a.decided.CompareAndSwap(false, true) {
 		g.logDecision(ctx, method, err, p)
 		g.decision(ctx, err, claims)

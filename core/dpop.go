@@ -422,3 +422,19 @@ func FAPI2(cfg Config) Config {
 	cfg.SenderConstrained = true
 	return cfg
 }
+
+// keyBound reports whether c has a cnf.jkt: such a token is accepted only
+// from a request of the DPoP scheme (checkBinding), so that a policy's
+// refusal of it is answered on the DPoP challenge.
+func (c *Claims) keyBound() bool {
+	if c == nil || c.confirmation == nil {
+		return false
+	}
+	members := c.confirmation.Obj()
+	for i := range members {
+		if members[i].Key == "jkt" {
+			return true
+		}
+	}
+	return false
+}

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -39,4 +40,29 @@ func TestDPoPHTTPMethod(t *testing.T) {
 			assert.Equal(t, "alice", claims.Subject())
 		})
 	}
+}
+
+// A policy's refusal of a DPoP request (Guard.Authorize, after
+// Authenticate accepted it) is answered on the DPoP challenge, as every
+// other error of a DPoP request (RFC 9449 §7.1; the behaviour contract
+// §7: 403 with DPoP ... error="insufficient_scope"); a Bearer request's
+// on the Bearer one.
+func TestDPoPPolicyDenialOnTheDPoPChallenge(t *testing.T) {
+	e := newDPoPEnv(t, DPoPConfig{Mode: DPoPAllowed})
+	tok := e.token(t, map[string]any{"jkt": e.jkt})
+	ctx, err := e.g.Authenticate(context.Background(), "GET", dpopCreds(tok, e.proof(t, tok, nil)))
+	require.NoError(t, err)
+	err = e.g.Authorize(ctx, "GET", AnyScope("write"))
+	require.ErrorIs(t, err, ErrInsufficientScope)
+	resp := e.g.Response(err, true, dpopHost)
+	assert.Equal(t, 403, resp.Status)
+	assert.Equal(t, `Bearer realm="api", DPoP realm="api", algs="`+strings.Join(defaultDPoPAlgorithms, " ")+
+		`", error="insufficient_scope", error_description="insufficient scope", scope="write"`, resp.WWWAuthenticate)
+
+	bearer := e.token(t, nil)
+	ctx, err = e.g.Authenticate(context.Background(), "GET", Credentials{Authorization: []string{"Bearer " + bearer}})
+	require.NoError(t, err)
+	err = e.g.Authorize(ctx, "GET", AnyScope("write"))
+	resp = e.g.Response(err, true, dpopHost)
+	assert.True(t, strings.HasPrefix(resp.WWWAuthenticate, `Bearer realm="api", error="insufficient_scope"`), resp.WWWAuthenticate)
 }
