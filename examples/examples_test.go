@@ -65,10 +65,12 @@ func TestConformance(t *testing.T) {
 					assert.NotContains(tb, srv.banner, "DEVELOPMENT ONLY", "an issuer is configured: no development issuer")
 					return srv.url
 				},
-				Serve:           inProcess[fw].serve,
-				Construct:       inProcess[fw].construct,
-				ServeSources:    inProcess[fw].sources,
-				ConstructCookie: inProcess[fw].constructCookie,
+				Serve:               inProcess[fw].serve,
+				Construct:           inProcess[fw].construct,
+				ServeSources:        inProcess[fw].sources,
+				ConstructCookie:     inProcess[fw].constructCookie,
+				ServeTLS:            inProcess[fw].serveTLS,
+				ConstructCertHeader: inProcess[fw].constructCertHeader,
 			})
 			t.Logf("conformance suite against the %s binary: %v", fw, time.Since(start).Round(time.Millisecond))
 		})

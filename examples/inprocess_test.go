@@ -1,6 +1,7 @@
 package examples_test
 
 import (
+	"crypto/tls"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -40,6 +41,10 @@ var inProcess = map[string]struct {
 	// sources is serve with the token sources of conformance.Harness.ServeSources.
 	sources         func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) string
 	constructCookie func(v *core.Verifier, name string)
+	// serveTLS and constructCertHeader are conformance.Harness.ServeTLS
+	// and ConstructCertHeader.
+	serveTLS            func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, config *tls.Config, certHeader string) string
+	constructCertHeader func(v *core.Verifier, name string)
 }{
 	"chi": {
 		serve: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) string {
@@ -64,6 +69,14 @@ var inProcess = map[string]struct {
 			return serveHTTP(tb, chiapp.New(v, m, routes, opts...))
 		},
 		constructCookie: func(v *core.Verifier, name string) { chiauth.Middleware(v, chiauth.WithTokenFromCookie(name)) },
+		serveTLS: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, config *tls.Config, certHeader string) string {
+			var opts []chiauth.Option
+			if certHeader != "" {
+				opts = append(opts, chiauth.WithClientCertificateHeader(certHeader))
+			}
+			return serveHTTPTLS(tb, chiapp.New(v, m, routes, opts...), config)
+		},
+		constructCertHeader: func(v *core.Verifier, name string) { chiauth.Middleware(v, chiauth.WithClientCertificateHeader(name)) },
 	},
 	"echo": {
 		serve: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) string {
@@ -88,6 +101,16 @@ var inProcess = map[string]struct {
 			return serveHTTP(tb, echoapp.New(v, m, routes, opts...))
 		},
 		constructCookie: func(v *core.Verifier, name string) { echoauth.Middleware(v, echoauth.WithTokenFromCookie(name)) },
+		serveTLS: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, config *tls.Config, certHeader string) string {
+			var opts []echoauth.Option
+			if certHeader != "" {
+				opts = append(opts, echoauth.WithClientCertificateHeader(certHeader))
+			}
+			return serveHTTPTLS(tb, echoapp.New(v, m, routes, opts...), config)
+		},
+		constructCertHeader: func(v *core.Verifier, name string) {
+			echoauth.Middleware(v, echoauth.WithClientCertificateHeader(name))
+		},
 	},
 	"echo5": {
 		serve: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) string {
@@ -112,6 +135,16 @@ var inProcess = map[string]struct {
 			return serveHTTP(tb, echo5app.New(v, m, routes, opts...))
 		},
 		constructCookie: func(v *core.Verifier, name string) { echo5auth.Middleware(v, echo5auth.WithTokenFromCookie(name)) },
+		serveTLS: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, config *tls.Config, certHeader string) string {
+			var opts []echo5auth.Option
+			if certHeader != "" {
+				opts = append(opts, echo5auth.WithClientCertificateHeader(certHeader))
+			}
+			return serveHTTPTLS(tb, echo5app.New(v, m, routes, opts...), config)
+		},
+		constructCertHeader: func(v *core.Verifier, name string) {
+			echo5auth.Middleware(v, echo5auth.WithClientCertificateHeader(name))
+		},
 	},
 	"fiber": {
 		serve: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) string {
@@ -134,6 +167,16 @@ var inProcess = map[string]struct {
 			return serveFiber(tb, fiberapp.New(v, m, routes, opts...))
 		},
 		constructCookie: func(v *core.Verifier, name string) { fiberauth.Middleware(v, fiberauth.WithTokenFromCookie(name)) },
+		serveTLS: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, config *tls.Config, certHeader string) string {
+			var opts []fiberauth.Option
+			if certHeader != "" {
+				opts = append(opts, fiberauth.WithClientCertificateHeader(certHeader))
+			}
+			return serveFiberTLS(tb, fiberapp.New(v, m, routes, opts...), config)
+		},
+		constructCertHeader: func(v *core.Verifier, name string) {
+			fiberauth.Middleware(v, fiberauth.WithClientCertificateHeader(name))
+		},
 	},
 	"fiber3": {
 		serve: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) string {
@@ -156,6 +199,16 @@ var inProcess = map[string]struct {
 			return serveFiber3(tb, fiber3app.New(v, m, routes, opts...))
 		},
 		constructCookie: func(v *core.Verifier, name string) { fiber3auth.Middleware(v, fiber3auth.WithTokenFromCookie(name)) },
+		serveTLS: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, config *tls.Config, certHeader string) string {
+			var opts []fiber3auth.Option
+			if certHeader != "" {
+				opts = append(opts, fiber3auth.WithClientCertificateHeader(certHeader))
+			}
+			return serveFiber3TLS(tb, fiber3app.New(v, m, routes, opts...), config)
+		},
+		constructCertHeader: func(v *core.Verifier, name string) {
+			fiber3auth.Middleware(v, fiber3auth.WithClientCertificateHeader(name))
+		},
 	},
 	"gin": {
 		serve: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, hook conformance.Hook) string {
@@ -182,6 +235,15 @@ var inProcess = map[string]struct {
 			return serveHTTP(tb, ginapp.New(v, m, routes, opts...))
 		},
 		constructCookie: func(v *core.Verifier, name string) { ginauth.Middleware(v, ginauth.WithTokenFromCookie(name)) },
+		serveTLS: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, config *tls.Config, certHeader string) string {
+			gin.SetMode(gin.ReleaseMode)
+			var opts []ginauth.Option
+			if certHeader != "" {
+				opts = append(opts, ginauth.WithClientCertificateHeader(certHeader))
+			}
+			return serveHTTPTLS(tb, ginapp.New(v, m, routes, opts...), config)
+		},
+		constructCertHeader: func(v *core.Verifier, name string) { ginauth.Middleware(v, ginauth.WithClientCertificateHeader(name)) },
 	},
 }
 
@@ -189,6 +251,47 @@ func serveHTTP(tb testing.TB, h http.Handler) string {
 	srv := httptest.NewServer(h)
 	tb.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// serveHTTPTLS serves h over TLS with config, or plain HTTP when config
+// is nil.
+func serveHTTPTLS(tb testing.TB, h http.Handler, config *tls.Config) string {
+	if config == nil {
+		return serveHTTP(tb, h)
+	}
+	srv := httptest.NewUnstartedServer(h)
+	srv.TLS = config
+	srv.StartTLS()
+	tb.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// serveFiberTLS serves app on a TLS listener with config (fasthttp reads
+// the client certificate from the *tls.Conn), or plain HTTP when config
+// is nil.
+func serveFiberTLS(tb testing.TB, app *fiber.App, config *tls.Config) string {
+	if config == nil {
+		return serveFiber(tb, app)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(tb, err)
+	go func() { _ = app.Listener(tls.NewListener(ln, config)) }()
+	tb.Cleanup(func() { _ = app.ShutdownWithTimeout(time.Second) })
+	return "https://" + ln.Addr().String()
+}
+
+// serveFiber3TLS is serveFiberTLS for Fiber v3.
+func serveFiber3TLS(tb testing.TB, app *fiber3.App, config *tls.Config) string {
+	if config == nil {
+		return serveFiber3(tb, app)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(tb, err)
+	go func() {
+		_ = app.Listener(tls.NewListener(ln, config), fiber3.ListenConfig{DisableStartupMessage: true})
+	}()
+	tb.Cleanup(func() { _ = app.ShutdownWithTimeout(time.Second) })
+	return "https://" + ln.Addr().String()
 }
 
 func serveFiber(tb testing.TB, app *fiber.App) string {

@@ -66,6 +66,23 @@
 // conditions, with the body still readable by the handler and never read
 // on a skipped route.
 //
+// "§7 DPoP" (RFC 9449) serves exampleapi.Routes through Serve with
+// verifiers that accept DPoP (allowed, required, with server nonces, with
+// a public URL) and sends requests of a real DPoP client: a valid proof
+// for the server's URL (the Host header as sent, never X-Forwarded-*) is
+// accepted; a replayed proof, a wrong htm, htu, ath or iat, a missing
+// proof, a bound token sent as Bearer, or one bound to another key are
+// refused with the error on the challenge of the scheme used; two DPoP
+// headers are 400; every answer carries the Bearer and the DPoP
+// algs="..." challenges (only DPoP when required), and use_dpop_nonce
+// exactly one DPoP-Nonce whose retry passes. "§7 mTLS" (RFC 8705) serves
+// them through ServeTLS over real TLS: a token with cnf x5t#S256 is
+// accepted with that client certificate only, a certificate header from
+// a client is ignored, and with WithClientCertificateHeader(CertHeader)
+// an RFC 9440 Client-Cert value is read (400 when malformed) only for a
+// connection without a certificate of its own. Subtests are named after
+// the threat catalog's rows (K176, L206, ...).
+//
 // Personas: reader (scope read:data), writer (scopes write:data openid),
 // admin (roles admin superuser), editor (scope openid, role editor,
 // permissions resource:write resource:create items:read items:create
@@ -76,6 +93,7 @@ package conformance
 
 import (
 	"cmp"
+	"crypto/tls"
 	"net"
 	"net/http"
 	"strings"
@@ -129,6 +147,23 @@ type Harness struct {
 	// a name that is not a cookie name ("" included), and not for
 	// CookieName. Required with ServeSources.
 	ConstructCookie func(v *core.Verifier, name string)
+
+	// ServeTLS is Serve (with NoHook) over TLS with the server
+	// configuration config, or over plain HTTP when config is nil (as
+	// behind a TLS-terminating proxy), and, when certHeader is not "",
+	// WithClientCertificateHeader(certHeader) in every Middleware. It
+	// returns the base URL, https://... for TLS. The "§7 mTLS" rows run
+	// against it. Required with Serve: every HTTP adapter reads the TLS
+	// client certificate and has the option. net/http servers:
+	// httptest.NewUnstartedServer, TLS = config, StartTLS; fasthttp: serve
+	// on tls.NewListener(ln, config).
+	ServeTLS func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, config *tls.Config, certHeader string) string
+
+	// ConstructCertHeader builds one Middleware of the adapter with v and
+	// WithClientCertificateHeader(name). The "§7 mTLS" rows require it to
+	// panic for a name that is not a header name ("" included), and not
+	// for CertHeader. Required with ServeTLS.
+	ConstructCertHeader func(v *core.Verifier, name string)
 }
 
 // Run runs the whole suite against h.
@@ -156,8 +191,10 @@ func Run(t *testing.T, h Harness) {
 			require.NotNil(t, h.ServeSources, "conformance: set Harness.ServeSources: every HTTP adapter has the token-source options")
 			s.sources(t)
 		})
+		t.Run("§7 DPoP", s.dpop)
+		t.Run("§7 mTLS", s.mtls)
 	} else {
-		t.Log("edges and sources: skipped, they need Harness.Serve")
+		t.Log("edges, sources and §7: skipped, they need Harness.Serve")
 	}
 }
 

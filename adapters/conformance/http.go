@@ -24,9 +24,10 @@ type request struct {
 	auth         []string // Authorization header values, in order
 	body         string   // sent as application/json (or contentType) when not empty
 	contentType  string
-	host         string      // the Host header, when not the server's
-	header       http.Header // more request headers
-	chunked      bool        // send the body without a Content-Length
+	host         string       // the Host header, when not the server's
+	header       http.Header  // more request headers
+	chunked      bool         // send the body without a Content-Length
+	client       *http.Client // nil: the suite's (a TLS client with or without a certificate)
 }
 
 // response is what came back.
@@ -77,7 +78,7 @@ func (s *suite) send(base string, rq request) (response, error) {
 	if rq.host != "" {
 		req.Host = rq.host
 	}
-	resp, err := s.client.Do(req)
+	resp, err := cmp.Or(rq.client, s.client).Do(req)
 	if err != nil {
 		return response{}, fmt.Errorf("%s %s: %w", rq.method, rq.path, err)
 	}

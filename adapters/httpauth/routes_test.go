@@ -1,6 +1,7 @@
 package httpauth_test
 
 import (
+	"crypto/tls"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -32,7 +33,29 @@ func TestConformance(t *testing.T) {
 			return srv.URL
 		},
 		ConstructCookie: func(v *core.Verifier, name string) { httpauth.Middleware(v, httpauth.WithTokenFromCookie(name)) },
+		ServeTLS: func(tb testing.TB, v *core.Verifier, m *core.ResourceMetadata, routes []exampleapi.Route, config *tls.Config, certHeader string) string {
+			var opts []httpauth.Option
+			if certHeader != "" {
+				opts = append(opts, httpauth.WithClientCertificateHeader(certHeader))
+			}
+			return serveTLS(tb, build(v, m, routes, conformance.NoHook, opts...), config)
+		},
+		ConstructCertHeader: func(v *core.Verifier, name string) { httpauth.Middleware(v, httpauth.WithClientCertificateHeader(name)) },
 	})
+}
+
+// serveTLS serves h over TLS with config, or plain HTTP when config is
+// nil, and returns its base URL.
+func serveTLS(tb testing.TB, h http.Handler, config *tls.Config) string {
+	srv := httptest.NewUnstartedServer(h)
+	if config == nil {
+		srv.Start()
+	} else {
+		srv.TLS = config
+		srv.StartTLS()
+	}
+	tb.Cleanup(srv.Close)
+	return srv.URL
 }
 
 // build registers a table of routes on an http.ServeMux, as the
