@@ -34,6 +34,29 @@
 // bearer token, as in the HTTP adapters. There is no query, form or cookie
 // token in gRPC (see WithTokenExtractor for why).
 //
+// # Sender-constrained tokens
+//
+// A token bound to a TLS client certificate (cnf x5t#S256, RFC 8705 §3)
+// is accepted only when the call's connection presented that certificate:
+// the interceptors read it from the peer (peer.FromContext,
+// credentials.TLSInfo, the first of State.PeerCertificates), never from
+// metadata. Serve with credentials.NewTLS and a ClientAuth that asks for
+// a certificate (tls.RequestClientCert for self-signed client
+// certificates, RFC 8705 §2.2, or tls.VerifyClientCertIfGiven with your
+// CA). There is no WithClientCertificateHeader: a gRPC proxy that
+// terminates TLS must re-establish it.
+//
+// With core.Config.DPoP, a call may carry "authorization: DPoP <token>"
+// and its proof in the dpop metadata (RFC 9449 §4.1, one value). gRPC is
+// HTTP/2, so the proof is checked as for an HTTP request: htm is POST, the
+// method of every gRPC call, and htu is the scheme ("https" over TLS,
+// "http" otherwise), the :authority the client sent and the full method
+// name, such as https://api.example.com/library.v1.Library/GetBook; with
+// DPoPConfig.PublicURL, that URL followed by the full method name. A
+// client mints one proof per call. Refusals carry the Bearer and DPoP
+// challenges of core, and use_dpop_nonce a fresh nonce in the dpop-nonce
+// response header metadata.
+//
 // # Methods and policies
 //
 // gRPC has no safe methods: every RPC needs a valid token, whatever
@@ -61,6 +84,7 @@
 //	invalid token        Unauthenticated   ..., error="invalid_token", error_description="..."
 //	policy not met       PermissionDenied  ..., error="insufficient_scope"[, scope="..."]
 //	invalid request      InvalidArgument   ..., error="invalid_request"
+//	invalid DPoP proof   Unauthenticated   ..., DPoP ..., error="invalid_dpop_proof"
 //	keys unavailable     Unavailable       no challenge; retry-after: <seconds>
 //
 // The status message is core's fixed error description ("token expired",

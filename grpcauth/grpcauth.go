@@ -8,7 +8,9 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 
 	"github.com/axiomsgo/axioms/core"
@@ -107,6 +109,7 @@ func (m *interceptor) check(ctx context.Context, fullMethod string) (context.Con
 		return m.guard.Skip(ctx), nil
 	}
 	creds := core.Credentials{Authorization: metadata.ValueFromIncomingContext(ctx, "authorization")}
+	callCredentials(ctx, fullMethod, &creds)
 	if f := m.cfg.extract; f != nil {
 		creds.Extract = func() (string, error) { return f(ctx, fullMethod) }
 	}
@@ -128,6 +131,30 @@ func (m *interceptor) check(ctx context.Context, fullMethod string) (context.Con
 		return ctx, m.fail(ctx, err)
 	}
 	return ctx, nil
+}
+
+// callCredentials fills what core needs of a call beyond its token: the
+// TLS state and the client certificate of the peer's connection (RFC 8705
+// §3, never from metadata), and for DPoP (RFC 9449) the dpop metadata
+// values, POST (the HTTP method of every gRPC call) as the proof's htm,
+// and the :authority and the full method name (the HTTP/2 :path) as the
+// host and path of its htu. The values are the call's own; nothing is
+// copied but the metadata slices grpc-go copies.
+func callCredentials(ctx context.Context, fullMethod string, c *core.Credentials) {
+	if p, ok := peer.FromContext(ctx); ok {
+		if info, ok := p.AuthInfo.(credentials.TLSInfo); ok {
+			c.TLS = true
+			if certs := info.State.PeerCertificates; len(certs) > 0 {
+				c.ClientCertificate = certs[0].Raw
+			}
+		}
+	}
+	c.HTTPMethod, c.Path = http.MethodPost, fullMethod
+	if c.DPoP = metadata.ValueFromIncomingContext(ctx, "dpop"); c.DPoP != nil {
+		if authority := metadata.ValueFromIncomingContext(ctx, ":authority"); len(authority) == 1 {
+			c.Host = authority[0]
+		}
+	}
 }
 
 // policy returns the policy of fullMethod, and false for an anonymous RPC
@@ -172,8 +199,9 @@ func Claims(ctx context.Context) (*core.Claims, bool) { return core.ClaimsFromCo
 // WriteError sets the standard answer to err and returns it: core's RFC
 // 6750 challenge in the www-authenticate response header metadata (in the
 // trailer once a stream has sent its headers; retry-after for
-// Unavailable), with the realm and resource_metadata of
-// the interceptor the call passed (realm "api" and none without one), and
+// Unavailable, dpop-nonce for use_dpop_nonce), with the realm and
+// resource_metadata of the interceptor the call passed (realm "api" and
+// none without one), and
 // the status error to fail the RPC with, whose message is core's fixed
 // error description. Use it inside a WithErrorHandler handler that adds to
 // the standard answer.
@@ -182,6 +210,9 @@ func WriteError(ctx context.Context, err error) error {
 	md := metadata.MD{}
 	if resp.WWWAuthenticate != "" {
 		md.Set("www-authenticate", resp.WWWAuthenticate)
+	}
+	if resp.DPoPNonce != "" {
+		md.Set("dpop-nonce", resp.DPoPNonce)
 	}
 	if resp.RetryAfter != "" {
 		md.Set("retry-after", resp.RetryAfter)

@@ -171,9 +171,9 @@ func unary(name string, f func(ctx context.Context, in string) (string, error)) 
 }
 
 // newServer returns a gRPC server of the probe service behind both
-// interceptors of grpcauth built with opts (none when opts is nil).
-func newServer(v *core.Verifier, opts []grpcauth.Option) *grpc.Server {
-	var sopts []grpc.ServerOption
+// interceptors of grpcauth built with opts (none when opts is nil), with
+// the server options sopts.
+func newServer(v *core.Verifier, opts []grpcauth.Option, sopts ...grpc.ServerOption) *grpc.Server {
 	if opts != nil {
 		sopts = append(sopts,
 			grpc.ChainUnaryInterceptor(grpcauth.UnaryServerInterceptor(v, opts...)),
