@@ -94,4 +94,26 @@
 // reflect any origin with credentials. A form or query token is never
 // ambient: another site can make a browser send only a token it knows
 // itself.
+//
+// # Sender-constrained tokens
+//
+// With core.Config.DPoP the Middleware accepts DPoP requests (RFC 9449):
+// "Authorization: DPoP <token>" with one DPoP header, a proof the client
+// signs for each request, checked against the request's method and URL, the
+// URL built from DPoPConfig.PublicURL or else from the connection's TLS
+// state and the Host header (never Forwarded or X-Forwarded-*). A token
+// bound to a client certificate (cnf x5t#S256, RFC 8705 §3) is accepted
+// only when the request's TLS connection presented that certificate: serve
+// with an http.Server whose TLSConfig asks for one (ClientAuth
+// tls.RequestClientCert for self-signed client certificates, RFC 8705 §2.2,
+// or tls.VerifyClientCertIfGiven with ClientCAs). Every refusal carries
+// core's Bearer and DPoP challenges, and use_dpop_nonce a DPoP-Nonce
+// header.
+//
+// Behind a TLS-terminating proxy, WithClientCertificateHeader(name) reads
+// the certificate from the RFC 9440 header the proxy sets, for requests
+// whose connection presented none. Whoever can set that header can claim
+// any certificate: name it only when the proxy removes the header from
+// every request a client sends and the service cannot be reached around the
+// proxy. Without the option no header is read for a certificate.
 package ginauth

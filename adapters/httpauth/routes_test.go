@@ -40,7 +40,9 @@ func TestConformance(t *testing.T) {
 			}
 			return serveTLS(tb, build(v, m, routes, conformance.NoHook, opts...), config)
 		},
-		ConstructCertHeader: func(v *core.Verifier, name string) { httpauth.Middleware(v, httpauth.WithClientCertificateHeader(name)) },
+		ConstructCertHeader: func(v *core.Verifier, name string) {
+			httpauth.Middleware(v, httpauth.WithClientCertificateHeader(name))
+		},
 	})
 }
 
