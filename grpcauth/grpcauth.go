@@ -135,11 +135,12 @@ func (m *interceptor) check(ctx context.Context, fullMethod string) (context.Con
 
 // callCredentials fills what core needs of a call beyond its token: the
 // TLS state and the client certificate of the peer's connection (RFC 8705
-// §3, never from metadata), and for DPoP (RFC 9449) the dpop metadata
-// values, POST (the HTTP method of every gRPC call) as the proof's htm,
-// and the :authority and the full method name (the HTTP/2 :path) as the
-// host and path of its htu. The values are the call's own; nothing is
-// copied but the metadata slices grpc-go copies.
+// §3, never from metadata), and for DPoP (RFC 9449) POST (the HTTP method
+// of every gRPC call) as the proof's htm, the full method name (the
+// HTTP/2 :path) as the path of its htu and, for a call whose
+// authorization uses the DPoP scheme, the dpop metadata values and the
+// :authority as the host of its htu. core reads them for such a call
+// only, and looking metadata up costs a scan of every key of it.
 func callCredentials(ctx context.Context, fullMethod string, c *core.Credentials) {
 	if p, ok := peer.FromContext(ctx); ok {
 		if info, ok := p.AuthInfo.(credentials.TLSInfo); ok {
@@ -150,11 +151,26 @@ func callCredentials(ctx context.Context, fullMethod string, c *core.Credentials
 		}
 	}
 	c.HTTPMethod, c.Path = http.MethodPost, fullMethod
-	if c.DPoP = metadata.ValueFromIncomingContext(ctx, "dpop"); c.DPoP != nil {
-		if authority := metadata.ValueFromIncomingContext(ctx, ":authority"); len(authority) == 1 {
-			c.Host = authority[0]
+	if !dpopScheme(c.Authorization) {
+		return
+	}
+	c.DPoP = metadata.ValueFromIncomingContext(ctx, "dpop")
+	if authority := metadata.ValueFromIncomingContext(ctx, ":authority"); len(authority) == 1 {
+		c.Host = authority[0]
+	}
+}
+
+// dpopScheme reports whether an authorization value may be of the DPoP
+// scheme: it starts, after optional whitespace, with "DPoP" in any case
+// (RFC 9110 §11.1). core decides what the value is.
+func dpopScheme(values []string) bool {
+	for _, v := range values {
+		v = strings.TrimLeft(v, " \t")
+		if len(v) >= 4 && strings.EqualFold(v[:4], "dpop") {
+			return true
 		}
 	}
+	return false
 }
 
 // policy returns the policy of fullMethod, and false for an anonymous RPC

@@ -186,6 +186,12 @@ func TestDPoP(t *testing.T) {
 		expectOK(t, dpopCall(t, conn, mRead, bound, e.proof(t, "POST", htu(mRead), bound)), "dpop")
 		expectOK(t, dpopCall(t, conn, mWatch, bound, e.proof(t, "POST", htu(mWatch), bound)), "dpop", "dpop")
 	})
+	t.Run("K176 the scheme is case-insensitive", func(t *testing.T) {
+		for _, scheme := range []string{"dpop ", "DPOP  ", " DPoP "} {
+			ctx := withMetadata(t.Context(), "dpop", e.proof(t, "POST", htu(mMe), bound))
+			expectOK(t, callCtx(t, ctx, conn, mMe, []string{scheme + bound}), "dpop")
+		}
+	})
 	t.Run("an anonymous RPC verifies the DPoP credentials present", func(t *testing.T) {
 		expectOK(t, dpopCall(t, conn, mOptional, bound, e.proof(t, "POST", htu(mOptional), bound)), "dpop")
 		refused(t, dpopCall(t, conn, mOptional, bound), codes.Unauthenticated, onDPoP("invalid_dpop_proof", "DPoP proof missing"), "")

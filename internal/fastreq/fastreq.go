@@ -90,10 +90,10 @@ func AuthenticateFrom[A Args, T any](g *core.Guard, ctx context.Context, method 
 	if skip {
 		return g.Skip(ctx), nil
 	}
-	var auth, cookies [2]string // room for the usual one value, and the second that makes a 400
-	var dpop [2]string
+	var auth, cookies, dpop [2]string // room for the usual one value, and the second that makes a 400
 	creds := credentials(rc, h, src.Query, auth[:0])
-	connInfo(&creds, rc, h, dpop[:0])
+	creds.DPoP = appendValues(dpop[:0], h, "DPoP") // returned, not stored through a pointer: dpop stays on the stack
+	connInfo(&creds, rc)
 	if src.CertHeader != "" && creds.ClientCertificate == nil {
 		der, err := headerCertificate(h, src.CertHeader)
 		if err != nil {
@@ -148,15 +148,10 @@ type conn interface {
 	TLSConnectionState() *tls.ConnectionState
 }
 
-// connInfo fills the DPoP header values (appended to dpop), the TLS flag,
-// the Host, the path (the request URI up to its query) and the TLS client
-// certificate of creds from rc, when rc is a *fasthttp.RequestCtx. Every
-// value is a view.
-func connInfo(creds *core.Credentials, rc any, h Header, dpop []string) {
-	for _, v := range h.PeekAll("DPoP") {
-		dpop = append(dpop, view(v))
-	}
-	creds.DPoP = dpop
+// connInfo fills the TLS flag, the Host, the path (the request URI up to
+// its query) and the TLS client certificate of creds from rc, when rc is
+// a *fasthttp.RequestCtx. Every value is a view.
+func connInfo(creds *core.Credentials, rc any) {
 	c, ok := rc.(conn)
 	if !ok {
 		return
@@ -178,9 +173,14 @@ func connInfo(creds *core.Credentials, rc any, h Header, dpop []string) {
 // the header name of h, viewed in place.
 func headerCertificate(h Header, name string) ([]byte, error) {
 	var vals [2]string // room for the one value, and the second that makes a 400
-	values := vals[:0]
-	for _, v := range h.PeekAll(name) {
-		values = append(values, view(v))
+	return core.ClientCertificateFromHeader(appendValues(vals[:0], h, name))
+}
+
+// appendValues appends to dst a view of every value of the header key of
+// h, and returns dst.
+func appendValues(dst []string, h Header, key string) []string {
+	for _, v := range h.PeekAll(key) {
+		dst = append(dst, view(v))
 	}
-	return core.ClientCertificateFromHeader(values)
+	return dst
 }

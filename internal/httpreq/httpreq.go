@@ -124,7 +124,9 @@ type replayBody struct {
 // Host, its escaped path and its TLS client certificate. Nothing is
 // copied.
 func connCredentials(r *http.Request) core.Credentials {
-	c := core.Credentials{Authorization: r.Header.Values("Authorization"), DPoP: r.Header.Values("DPoP"),
+	// r.Header["Dpop"], not Values("DPoP"): canonicalising "DPoP" would
+	// allocate a string for every request.
+	c := core.Credentials{Authorization: r.Header.Values("Authorization"), DPoP: r.Header["Dpop"],
 		Host: r.Host, Path: r.URL.EscapedPath()}
 	if r.TLS != nil {
 		c.TLS = true
