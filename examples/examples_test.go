@@ -327,8 +327,9 @@ func (p *process) stop(tb testing.TB) {
 	}
 }
 
-// curl is one printed curl command.
-type curl struct{ method, url, token string }
+// curl is one printed curl command; proof is its DPoP proof, "" for a
+// bearer token.
+type curl struct{ method, url, token, proof string }
 
 var curlLine = regexp.MustCompile(`^curl -i(?: -X ([A-Z]+))? (http://\S+) -H 'Authorization: Bearer ([A-Za-z0-9._~+/=-]+)'$`)
 
@@ -388,6 +389,13 @@ func sendBody(t *testing.T, client *http.Client, method, url, token, body string
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	return do(t, client, req)
+}
+
+// do sends req and returns the status, the headers and the body, which
+// must be JSON when not empty.
+func do(t *testing.T, client *http.Client, req *http.Request) (int, http.Header, string) {
+	t.Helper()
 	resp, err := client.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()

@@ -47,30 +47,57 @@ var personas = []persona{
 // it (AXIOMS_AUDIENCE, when set, is its audience; the other AXIOMS_*
 // variables apply as usual), after writing to w a banner marked
 // DEVELOPMENT ONLY with a curl command against baseURL and a fresh token for
-// each persona. stop closes the issuer; it does nothing when none was
+// each persona. With AXIOMS_DPOP=allowed the banner adds one DPoP request;
+// with AXIOMS_DPOP=required every command is a DPoP request (a token bound
+// to a key of this process and a proof for that one request, see
+// dpopBanner). stop closes the issuer; it does nothing when none was
 // started.
 func ConfigFromEnv(baseURL string, w io.Writer) (cfg core.Config, stop func(), err error) {
-	curl := func(p persona, token string) string {
+	curl := func(p persona, c credential) string {
 		method := ""
 		if p.method != "GET" {
 			method = " -X " + p.method
 		}
-		return fmt.Sprintf("curl -i%s %s%s -H 'Authorization: Bearer %s'", method, baseURL, p.path, token)
+		return fmt.Sprintf("curl -i%s %s%s %s", method, baseURL, p.path, c.headers())
 	}
-	return configFromEnv(w, curl, "Other routes take the same tokens: the reader gets 403 on /admin/users.")
+	return configFromEnv(w, banner{command: curl, dpopBase: baseURL,
+		footer: "Other routes take the same tokens: the reader gets 403 on /admin/users."})
 }
 
 // ConfigFromEnvFor is ConfigFromEnv for a server that does not serve the
 // HTTP example API (the gRPC example): the banner gives, under each
 // persona's "# name (grants)" line, what command returns for its name and
-// fresh token, and ends with footer.
+// fresh bearer token, and ends with footer. With DPoP on, the banner says
+// that these are bearer tokens, refused when DPoP is required.
 func ConfigFromEnvFor(w io.Writer, command func(name, token string) string, footer string) (cfg core.Config, stop func(), err error) {
-	return configFromEnv(w, func(p persona, token string) string { return command(p.name, token) }, footer)
+	return configFromEnv(w, banner{command: func(p persona, c credential) string { return command(p.name, c.token) }, footer: footer})
 }
 
-// configFromEnv is ConfigFromEnv with the banner's command for each
-// persona and its last line.
-func configFromEnv(w io.Writer, command func(p persona, token string) string, footer string) (cfg core.Config, stop func(), err error) {
+// credential is what one command of the banner sends: a bearer token, or
+// a DPoP-bound token with its proof.
+type credential struct{ token, proof string }
+
+// headers is the credential as curl arguments.
+func (c credential) headers() string {
+	if c.proof == "" {
+		return fmt.Sprintf("-H 'Authorization: Bearer %s'", c.token)
+	}
+	return fmt.Sprintf("-H 'Authorization: DPoP %s' -H 'DPoP: %s'", c.token, c.proof)
+}
+
+// banner is what the development banner shows besides the issuer.
+type banner struct {
+	// command is the command for a persona's credential.
+	command func(p persona, c credential) string
+	// dpopBase is the URL the commands target, for the htu of their DPoP
+	// proofs (PUBLIC_URL replaces it); "" when command shows no DPoP
+	// credential (the servers that do not serve the HTTP example API).
+	dpopBase string
+	footer   string // the last line
+}
+
+// configFromEnv is ConfigFromEnv with the banner b.
+func configFromEnv(w io.Writer, b banner) (cfg core.Config, stop func(), err error) {
 	if configured() {
 		cfg, err = core.ConfigFromEnv()
 		return cfg, func() {}, err
@@ -95,7 +122,7 @@ func configFromEnv(w io.Writer, command func(p persona, token string) string, fo
 		return os.LookupEnv(name)
 	})
 	if err == nil {
-		err = printBanner(w, iss, cfg.Audiences[0], command, footer)
+		err = printBanner(w, iss, cfg, b)
 	}
 	if err != nil {
 		_ = iss.Close()
@@ -115,10 +142,15 @@ func configured() bool {
 	return false
 }
 
-// printBanner writes the development banner with one command per persona
-// (for ConfigFromEnv, a curl command calling a route the persona may use),
-// then footer.
-func printBanner(w io.Writer, iss *authtest.Issuer, aud string, command func(persona, string) string, footer string) error {
+// printBanner writes the development banner for cfg with one command per
+// persona (for ConfigFromEnv, a curl command calling a route the persona
+// may use), then the footer and what DPoP changes (dpopBanner).
+func printBanner(w io.Writer, iss *authtest.Issuer, cfg core.Config, bn banner) error {
+	aud := cfg.Audiences[0]
+	dpop, err := newDPoPBanner(cfg, bn.dpopBase)
+	if err != nil {
+		return err
+	}
 	var b strings.Builder
 	line := strings.Repeat("=", 24)
 	fmt.Fprintf(&b, "%s %s %s\n", line, Marker, line)
@@ -126,16 +158,21 @@ func printBanner(w io.Writer, iss *authtest.Issuer, aud string, command func(per
 	fmt.Fprintf(&b, "trusts an embedded development issuer:\n  issuer   %s\n  audience %s\n", iss.URL(), aud)
 	fmt.Fprintf(&b, "Its keys live in this process only. Never use it in production.\n")
 	fmt.Fprintf(&b, "A token for each persona, valid for %.0f hours or until the server stops:\n", TokenLifetime.Hours())
+	tokenOptions := func(p persona) []authtest.TokenOption {
+		return append([]authtest.TokenOption{authtest.Audience(aud), authtest.ExpiresIn(TokenLifetime)}, p.opts...)
+	}
 	for _, p := range personas {
-		opts := append([]authtest.TokenOption{authtest.Audience(aud), authtest.ExpiresIn(TokenLifetime)}, p.opts...)
-		token, err := iss.Token(p.name, opts...)
+		c, err := dpop.credential(iss, p, cfg.DPoP.Mode == core.DPoPRequired, tokenOptions(p))
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(&b, "\n# %s (%s)\n%s\n", p.name, p.grants, command(p, token))
+		fmt.Fprintf(&b, "\n# %s (%s)\n%s\n", p.name, p.grants, bn.command(p, c))
 	}
-	fmt.Fprintf(&b, "\n%s\n", footer)
+	fmt.Fprintf(&b, "\n%s\n", bn.footer)
+	if err := dpop.write(&b, iss, bn.command, tokenOptions(personas[0])); err != nil {
+		return err
+	}
 	fmt.Fprintf(&b, "%s %s %s\n", line, Marker, line)
-	_, err := io.WriteString(w, b.String())
+	_, err = io.WriteString(w, b.String())
 	return err
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/axiomsgo/axioms/core"
 	"github.com/axiomsgo/axioms/examples/internal/devissuer"
+	"github.com/axiomsgo/axioms/redisreplay"
 )
 
 // DefaultAddr is the listen address when ADDR is unset.
@@ -98,14 +99,16 @@ type App struct {
 	Verifier *core.Verifier
 	Metadata *core.ResourceMetadata
 	stopDev  func()
-	metrics  *metrics // METRICS=true; nil otherwise
+	metrics  *metrics           // METRICS=true; nil otherwise
+	replay   *redisreplay.Store // AXIOMS_DPOP_REPLAY_REDIS; nil otherwise
 }
 
-// Setup reads a .env file (LoadDotEnv), listens on ADDR, builds the verifier from the AXIOMS_* variables
-// (core.ConfigFromEnv, then core.NewVerifier) — or, when no issuer is
-// configured, trusts a development issuer and prints curl commands to
-// stderr — and the RFC 9728 metadata from PUBLIC_URL. Close releases what
-// it started.
+// Setup reads a .env file (LoadDotEnv), listens on ADDR, builds the
+// verifier from the AXIOMS_* variables (core.ConfigFromEnv, then
+// core.NewVerifier; with no issuer configured, it trusts a development
+// issuer and prints curl commands to stderr) with DPoP's PUBLIC_URL and
+// AXIOMS_DPOP_REPLAY_REDIS (senderConstraint), and the RFC 9728 metadata
+// from PUBLIC_URL. Close releases what it started.
 func Setup() (*App, error) { return SetupWith(devissuer.ConfigFromEnv) }
 
 // ConfigFunc returns the Config of a server reached at baseURL, writing
@@ -142,6 +145,9 @@ func (a *App) build(config ConfigFunc) error {
 	if a.metrics != nil {
 		cfg.Observer = a.metrics.observer
 	}
+	if err := a.senderConstraint(&cfg); err != nil {
+		return err
+	}
 	if a.Verifier, err = core.NewVerifier(cfg); err != nil {
 		return err
 	}
@@ -149,11 +155,15 @@ func (a *App) build(config ConfigFunc) error {
 	return err
 }
 
-// Close stops the verifier's key refresh and the development issuer, and
-// closes the listener if the server never took it over.
+// Close stops the verifier's key refresh and the development issuer,
+// closes the Redis client of the replay store, and closes the listener if
+// the server never took it over.
 func (a *App) Close() {
 	if a.Verifier != nil {
 		_ = a.Verifier.Close()
+	}
+	if a.replay != nil {
+		_ = a.replay.Close()
 	}
 	a.stopDev()
 	if a.metrics != nil {
