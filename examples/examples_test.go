@@ -221,11 +221,11 @@ type server struct {
 	banner string // the output before the ready line
 }
 
-var readyLine = regexp.MustCompile(`ready.*(http://[^\s/]+)`)
+var readyLine = regexp.MustCompile(`ready.*(https?://[^\s/]+)`)
 
 // startServer runs bin with ADDR=127.0.0.1:0 and env added to the test's
-// environment (less its AXIOMS_*, ADDR, PUBLIC_URL, METRICS and ENV_FILE
-// variables), in a working directory of its own (no .env), waits for
+// environment (less its AXIOMS_*, ADDR, PUBLIC_URL, METRICS, ENV_FILE and
+// TLS_* variables), in a working directory of its own (no .env), waits for
 // its ready line and stops it with SIGTERM when tb ends, failing tb unless
 // it exits cleanly.
 func startServer(tb testing.TB, bin string, env []string) server {
@@ -266,7 +266,7 @@ func cleanEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "AXIOMS_") && !strings.HasPrefix(kv, "ADDR=") && !strings.HasPrefix(kv, "PUBLIC_URL=") &&
-			!strings.HasPrefix(kv, "METRICS=") && !strings.HasPrefix(kv, "ENV_FILE=") {
+			!strings.HasPrefix(kv, "METRICS=") && !strings.HasPrefix(kv, "ENV_FILE=") && !strings.HasPrefix(kv, "TLS_") {
 			env = append(env, kv)
 		}
 	}

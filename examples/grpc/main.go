@@ -45,6 +45,9 @@ func main() {
 
 // config is devissuer's, with a banner of client commands.
 func config(baseURL string, w io.Writer) (core.Config, func(), error) {
+	if err := server.RefuseTLS(); err != nil {
+		return core.Config{}, nil, err
+	}
 	addr := strings.TrimPrefix(baseURL, "http://")
 	client := func(_, token string) string {
 		return fmt.Sprintf("go run ./grpc/client -addr %s -token %s", addr, token)

@@ -7,6 +7,7 @@ package server
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -31,19 +32,33 @@ const DefaultAddr = "127.0.0.1:8080"
 const ShutdownTimeout = 10 * time.Second
 
 // Listen listens on ADDR (default DefaultAddr). ADDR=127.0.0.1:0 picks a
-// free port; BaseURL tells which.
+// free port; BaseURL tells which. With TLS_CERT and TLS_KEY set it serves
+// TLS, asking clients for a certificate (see tlsFromEnv); otherwise plain
+// HTTP.
 func Listen() (net.Listener, error) {
-	return net.Listen("tcp", cmp.Or(os.Getenv("ADDR"), DefaultAddr))
+	tlsConfig, err := tlsFromEnv()
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cmp.Or(os.Getenv("ADDR"), DefaultAddr))
+	if err != nil || tlsConfig == nil {
+		return ln, err
+	}
+	return tlsListener{tls.NewListener(ln, tlsConfig)}, nil
 }
 
-// BaseURL is the URL clients reach ln at, such as http://127.0.0.1:8080.
-// An unspecified host (ADDR=":8080") is shown as localhost.
+// BaseURL is the URL clients reach ln at, such as http://127.0.0.1:8080
+// (https:// when Listen serves TLS). An unspecified host (ADDR=":8080")
+// is shown as localhost.
 func BaseURL(ln net.Listener) string {
 	addr := ln.Addr().String()
 	if host, port, err := net.SplitHostPort(addr); err == nil {
 		if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
 			addr = net.JoinHostPort("localhost", port)
 		}
+	}
+	if _, ok := ln.(tlsListener); ok {
+		return "https://" + addr
 	}
 	return "http://" + addr
 }
