@@ -2,6 +2,7 @@ package interop
 
 import (
 	"context"
+	"crypto/tls"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -88,6 +89,42 @@ var adapters = []struct {
 	{"grpc", serveGRPC},
 }
 
+// httpServer serves the routes with one HTTP adapter and v on 127.0.0.1
+// until t ends, over TLS with tc (nil: plain HTTP), and returns its base
+// URL (http:// or https://).
+type httpServer func(t testing.TB, v *core.Verifier, tc *tls.Config) string
+
+// httpAdapters are the HTTP apps, for tests that send requests of their
+// own (DPoP, client certificates).
+var httpAdapters = []struct {
+	name  string
+	serve httpServer
+}{
+	{"echo", serveEcho},
+	{"echo5", serveEcho5},
+	{"fiber", serveFiber},
+	{"fiber3", serveFiber3},
+	{"chi", serveChi},
+	{"gin", serveGin},
+}
+
+// httpApp is one HTTP adapter's server.
+type httpApp struct {
+	Name string `json:"name"`
+	URL  string `json:"url"`
+}
+
+// newHTTPApps starts every HTTP adapter's app, each with its own
+// core.NewVerifier(cfg), over TLS with tc (nil: plain HTTP).
+func newHTTPApps(t testing.TB, cfg core.Config, tc *tls.Config) []httpApp {
+	t.Helper()
+	apps := make([]httpApp, 0, len(httpAdapters))
+	for _, a := range httpAdapters {
+		apps = append(apps, httpApp{a.name, a.serve(t, newVerifier(t, cfg), tc)})
+	}
+	return apps
+}
+
 // newApps starts every adapter's app, each with its own
 // core.NewVerifier(cfg), listening on 127.0.0.1; all are closed in
 // t.Cleanup.
@@ -108,19 +145,31 @@ func newVerifier(t testing.TB, cfg core.Config) *core.Verifier {
 	return v
 }
 
-func serveHTTP(t testing.TB, h http.Handler) string {
+// serveHTTP serves h on 127.0.0.1 until t ends, over TLS with tc (nil:
+// plain HTTP), and returns its base URL.
+func serveHTTP(t testing.TB, h http.Handler, tc *tls.Config) string {
 	t.Helper()
-	srv := httptest.NewServer(h) // listens on 127.0.0.1
+	srv := httptest.NewUnstartedServer(h) // listens on 127.0.0.1
+	if tc != nil {
+		srv.TLS = tc
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
 
-// serveListener serves on a new 127.0.0.1 listener until t ends, then
-// stops with shutdown, and returns the listener's address.
-func serveListener(t testing.TB, serve func(net.Listener) error, shutdown func(context.Context) error) string {
+// serveListener serves on a new 127.0.0.1 listener, over TLS with tc
+// (nil: plain), until t ends, then stops with shutdown, and returns the
+// listener's address.
+func serveListener(t testing.TB, serve func(net.Listener) error, shutdown func(context.Context) error, tc *tls.Config) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
+	if tc != nil {
+		ln = tls.NewListener(ln, tc)
+	}
 	served := make(chan error, 1)
 	go func() { served <- serve(ln) }()
 	t.Cleanup(func() {
@@ -132,7 +181,15 @@ func serveListener(t testing.TB, serve func(net.Listener) error, shutdown func(c
 	return ln.Addr().String()
 }
 
-func serveEcho(t testing.TB, v *core.Verifier) string {
+// scheme is the scheme of a server with TLS configuration tc.
+func scheme(tc *tls.Config) string {
+	if tc != nil {
+		return "https://"
+	}
+	return "http://"
+}
+
+func serveEcho(t testing.TB, v *core.Verifier, tc *tls.Config) string {
 	t.Helper()
 	e := echo.New()
 	e.Use(echoauth.Middleware(v))
@@ -143,10 +200,10 @@ func serveEcho(t testing.TB, v *core.Verifier) string {
 	for _, rt := range routes {
 		e.Add(rt.method, rt.path, handle, echoauth.Require(rt.policy))
 	}
-	return serveHTTP(t, e)
+	return serveHTTP(t, e, tc)
 }
 
-func serveEcho5(t testing.TB, v *core.Verifier) string {
+func serveEcho5(t testing.TB, v *core.Verifier, tc *tls.Config) string {
 	t.Helper()
 	e := echo5.New()
 	e.Use(echo5auth.Middleware(v))
@@ -157,10 +214,10 @@ func serveEcho5(t testing.TB, v *core.Verifier) string {
 	for _, rt := range routes {
 		e.Add(rt.method, rt.path, handle, echo5auth.Require(rt.policy))
 	}
-	return serveHTTP(t, e)
+	return serveHTTP(t, e, tc)
 }
 
-func serveFiber(t testing.TB, v *core.Verifier) string {
+func serveFiber(t testing.TB, v *core.Verifier, tc *tls.Config) string {
 	t.Helper()
 	f := fiber.New(fiber.Config{DisableStartupMessage: true})
 	f.Use(fiberauth.Middleware(v))
@@ -171,10 +228,10 @@ func serveFiber(t testing.TB, v *core.Verifier) string {
 	for _, rt := range routes {
 		f.Add(rt.method, rt.path, fiberauth.Require(rt.policy), handle)
 	}
-	return "http://" + serveListener(t, f.Listener, f.ShutdownWithContext)
+	return scheme(tc) + serveListener(t, f.Listener, f.ShutdownWithContext, tc)
 }
 
-func serveFiber3(t testing.TB, v *core.Verifier) string {
+func serveFiber3(t testing.TB, v *core.Verifier, tc *tls.Config) string {
 	t.Helper()
 	f := fiber3.New()
 	f.Use(fiber3auth.Middleware(v))
@@ -186,10 +243,10 @@ func serveFiber3(t testing.TB, v *core.Verifier) string {
 		f.Add([]string{rt.method}, rt.path, fiber3auth.Require(rt.policy), handle)
 	}
 	listen := func(ln net.Listener) error { return f.Listener(ln, fiber3.ListenConfig{DisableStartupMessage: true}) }
-	return "http://" + serveListener(t, listen, f.ShutdownWithContext)
+	return scheme(tc) + serveListener(t, listen, f.ShutdownWithContext, tc)
 }
 
-func serveChi(t testing.TB, v *core.Verifier) string {
+func serveChi(t testing.TB, v *core.Verifier, tc *tls.Config) string {
 	t.Helper()
 	r := chi.NewRouter()
 	r.Use(chiauth.Middleware(v))
@@ -200,12 +257,12 @@ func serveChi(t testing.TB, v *core.Verifier) string {
 	for _, rt := range routes {
 		r.With(chiauth.Require(rt.policy)).Method(rt.method, rt.path, handle)
 	}
-	return serveHTTP(t, r)
+	return serveHTTP(t, r, tc)
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) } // once, before any test: SetMode is not safe for concurrent use
 
-func serveGin(t testing.TB, v *core.Verifier) string {
+func serveGin(t testing.TB, v *core.Verifier, tc *tls.Config) string {
 	t.Helper()
 	r := gin.New()
 	r.Use(ginauth.Middleware(v))
@@ -216,5 +273,5 @@ func serveGin(t testing.TB, v *core.Verifier) string {
 	for _, rt := range routes {
 		r.Handle(rt.method, rt.path, ginauth.Require(rt.policy), handle)
 	}
-	return serveHTTP(t, r)
+	return serveHTTP(t, r, tc)
 }

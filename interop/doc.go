@@ -17,6 +17,19 @@
 // insufficient_scope step-up for each operation that needs a scope the
 // client does not hold yet.
 //
+// The sender-constrained tests run node oidc-provider's dPoP and mTLS
+// features. dpop_test.go drives a real DPoP client flow (RFC 9449) with
+// node/dpop-client.mjs, built on panva's dpop package: for an ES256, an
+// Ed25519 and a PS256 key it gets a DPoP-bound token (cnf.jkt) with a
+// proof for the token request and calls every HTTP adapter with a new
+// proof per request, with DPoP allowed, and with DPoP required and server
+// nonces (the client retries a use_dpop_nonce answer with the nonce): a
+// fresh proof is accepted, its replay and a Bearer downgrade are refused.
+// mtls_test.go serves the provider over TLS, gets a token bound to the
+// client certificate of the token request's connection (cnf x5t#S256,
+// RFC 8705) and sends it to every HTTP adapter serving TLS: accepted with
+// that certificate only.
+//
 // The tests need two things that `make interop` prepares and passes in the
 // environment:
 //
@@ -24,8 +37,9 @@
 //     sqlite,sqlite_omit_load_extension (scripts/hydra.sh builds it once per
 //     version into ${XDG_CACHE_HOME:-$HOME/.cache}/axioms-interop);
 //   - OIDC_PROVIDER_DIR: the node directory after `npm ci` (it holds
-//     provider.mjs, mcp-client.mjs, node_modules/oidc-provider and
-//     node_modules/@modelcontextprotocol/sdk), and node on PATH.
+//     provider.mjs, mcp-client.mjs, dpop-client.mjs,
+//     node_modules/oidc-provider, node_modules/@modelcontextprotocol/sdk
+//     and node_modules/dpop), and node on PATH.
 //
 // When a variable is missing the tests fail if CI or AXIOMS_INTEROP is set,
 // and are skipped with a message otherwise, so that a plain `go test` in

@@ -82,7 +82,7 @@ func serveGRPC(t testing.TB, v *core.Verifier) transport {
 		grpc.ChainStreamInterceptor(grpcauth.StreamServerInterceptor(v, opts...)),
 	)
 	healthpb.RegisterHealthServer(srv, healthServer{health.NewServer()})
-	addr := serveListener(t, srv.Serve, func(context.Context) error { srv.Stop(); return nil })
+	addr := serveListener(t, srv.Serve, func(context.Context) error { srv.Stop(); return nil }, nil)
 
 	conn, err := grpc.NewClient("passthrough:///"+addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	require.NoError(t, err)

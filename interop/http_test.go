@@ -49,10 +49,10 @@ type answer struct {
 
 // overHTTP makes an HTTP server of serve a transport: each request goes to
 // its URL with the token as a bearer credential.
-func overHTTP(serve func(testing.TB, *core.Verifier) string) func(testing.TB, *core.Verifier) transport {
+func overHTTP(serve httpServer) func(testing.TB, *core.Verifier) transport {
 	return func(t testing.TB, v *core.Verifier) transport {
 		t.Helper()
-		return httpTransport(serve(t, v))
+		return httpTransport(serve(t, v, nil))
 	}
 }
 

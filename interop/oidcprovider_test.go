@@ -34,6 +34,10 @@ type oidcProvider struct {
 	MCPClientID     string `json:"mcp_client_id"`
 	MCPClientSecret string `json:"mcp_client_secret"`
 	MCPResource     string `json:"mcp_resource"`
+	// The client of certificate-bound tokens, when TLS_CERT and TLS_KEY
+	// were set (the provider serves https).
+	MTLSClientID     string `json:"mtls_client_id"`
+	MTLSClientSecret string `json:"mtls_client_secret"`
 }
 
 // startOIDCProvider runs node provider.mjs from OIDC_PROVIDER_DIR (after

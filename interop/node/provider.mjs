@@ -23,10 +23,24 @@
 // method the RFC 8414 metadata (/.well-known/oauth-authorization-server)
 // lists.
 //
+// DPoP (RFC 9449): a token request with a DPoP proof (ES256, Ed25519,
+// PS256 or RS256) gets a DPoP-bound token (token_type DPoP, cnf.jkt the
+// thumbprint of the proof's key), for any client.
+//
+// With TLS_CERT and TLS_KEY set (PEM files) it serves https instead, asks
+// every client for a certificate (any certificate: the self-signed case of
+// RFC 8705 §2.2), and a third confidential client, MTLS_CLIENT_ID, gets
+// certificate-bound access tokens (RFC 8705 §3: cnf x5t#S256, the SHA-256
+// thumbprint of the certificate of the token request's connection) for the
+// same resource servers; a token request of it without a certificate is
+// refused.
+//
 // The signing keys are generated at start, so every run has fresh ones.
 // Development only: the secrets below are fixed and public.
 import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as https from 'node:https';
 
 import Provider, { errors } from 'oidc-provider';
 
@@ -38,6 +52,10 @@ export const MCP_CLIENT_ID = process.env.MCP_CLIENT_ID || 'interop-mcp-client';
 export const MCP_CLIENT_SECRET = process.env.MCP_CLIENT_SECRET || 'interop-mcp-client-secret-for-loopback-tests';
 const MCP_RESOURCE = process.env.MCP_RESOURCE || '';
 const MCP_SCOPES = ['mcp:tools', 'mcp:resources', 'mcp:prompts', 'mcp:admin'];
+
+export const MTLS_CLIENT_ID = process.env.MTLS_CLIENT_ID || 'interop-mtls-client';
+export const MTLS_CLIENT_SECRET = process.env.MTLS_CLIENT_SECRET || 'interop-mtls-client-secret-for-loopback-tests';
+const TLS = Boolean(process.env.TLS_CERT && process.env.TLS_KEY);
 
 const resourceServers = {
   'https://rs256.interop.test': { alg: 'RS256' },
@@ -76,10 +94,30 @@ function resourceServerInfo(resource, client) {
   };
 }
 
-const server = http.createServer();
+const server = TLS
+  ? https.createServer({
+    cert: fs.readFileSync(process.env.TLS_CERT),
+    key: fs.readFileSync(process.env.TLS_KEY),
+    requestCert: true, // any certificate: its thumbprint binds the token
+    rejectUnauthorized: false,
+  })
+  : http.createServer();
+
+// The client of certificate-bound tokens, served over TLS only.
+const mtlsClients = TLS ? [{
+  client_id: MTLS_CLIENT_ID,
+  client_secret: MTLS_CLIENT_SECRET,
+  grant_types: ['client_credentials'],
+  response_types: [],
+  redirect_uris: [],
+  token_endpoint_auth_method: 'client_secret_basic',
+  tls_client_certificate_bound_access_tokens: true,
+  scope: SCOPES.join(' '),
+}] : [];
+
 server.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
   const { port } = server.address();
-  const issuer = `http://127.0.0.1:${port}`;
+  const issuer = `${TLS ? 'https' : 'http'}://127.0.0.1:${port}`;
   const provider = new Provider(issuer, {
     clients: [{
       client_id: CLIENT_ID,
@@ -97,7 +135,7 @@ server.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
       redirect_uris: [],
       token_endpoint_auth_method: 'client_secret_basic',
       scope: MCP_SCOPES.join(' '),
-    }],
+    }, ...mtlsClients],
     scopes: [...SCOPES, ...MCP_SCOPES],
     clientAuthMethods: ['client_secret_basic'],
     jwks: {
@@ -107,10 +145,18 @@ server.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
       ],
     },
     cookies: { keys: ['interop-cookie-key-loopback-only'] },
+    enabledJWA: { dPoPSigningAlgValues: ['ES256', 'Ed25519', 'EdDSA', 'PS256', 'RS256'] },
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       introspection: { enabled: false },
+      dPoP: { enabled: true },
+      mTLS: {
+        enabled: TLS,
+        certificateBoundAccessTokens: TLS,
+        // The certificate of the token request's own TLS connection.
+        getCertificate: (ctx) => ctx.socket.getPeerX509Certificate?.(),
+      },
       revocation: { enabled: false },
       resourceIndicators: {
         enabled: true,
@@ -131,6 +177,7 @@ server.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
     mcp_client_id: MCP_CLIENT_ID,
     mcp_client_secret: MCP_CLIENT_SECRET,
     mcp_resource: MCP_RESOURCE,
+    ...(TLS ? { mtls_client_id: MTLS_CLIENT_ID, mtls_client_secret: MTLS_CLIENT_SECRET } : {}),
   };
   process.stdout.write(`READY ${JSON.stringify(ready)}\n`);
 });

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# node.sh installs node oidc-provider and the TypeScript MCP SDK
-# (@modelcontextprotocol/sdk, for the MCP client of mcp-client.mjs) into
+# node.sh installs node oidc-provider, the TypeScript MCP SDK
+# (@modelcontextprotocol/sdk, for the MCP client of mcp-client.mjs) and
+# panva's dpop (for the DPoP client of dpop-client.mjs) into
 # interop/node from the committed package-lock.json with `npm ci` (npm
 # registry only, about 20 s and 31 MB cold) and prints that directory. A
 # later run whose node_modules was installed from the same lockfile skips
