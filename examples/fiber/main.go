@@ -11,6 +11,13 @@
 // https://api.example.com behind a proxy; https, or http on loopback),
 // otherwise the scheme and Host header each request arrived with
 // (X-Forwarded-* headers are not trusted).
+//
+// DPoP (RFC 9449): AXIOMS_DPOP=allowed or required, AXIOMS_DPOP_NONCE; with
+// DPoP on, PUBLIC_URL is also the base of every proof's htu, and
+// AXIOMS_DPOP_REPLAY_REDIS=redis://host:port/db shares the seen proofs
+// between replicas. TLS_CERT and TLS_KEY (PEM files) serve HTTPS and ask for
+// client certificates, for certificate-bound tokens (RFC 8705); TLS_CLIENT_CA
+// limits them to those CAs.
 package main
 
 import (
