@@ -9,7 +9,7 @@ import (
 
 // TestThumbprintRFC9449 is threat catalog row 205: the thumbprint of the
 // RFC 9449 example key (§4.2, Figure 4), recomputed here.
-func TestThumbprintRFC9449(t *testing.T) {
+func TestThreat205ThumbprintRFC9449(t *testing.T) {
 	k, jkt, reason := ParseProofKey([]byte(`{"kty":"EC","x":"l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs","y":"9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA","crv":"P-256"}`))
 	require.Empty(t, reason)
 	require.NotNil(t, k)
