@@ -76,17 +76,25 @@ func (v *Verifier) applyRules(c *Claims, r *issuerRules) error {
 	if err := c.readRegistered(); err != nil {
 		return err
 	}
+	return v.checkRules(c, r, false)
+}
+
+// checkRules applies the rules r to claims whose registered members are
+// read: the times, the lifetime, iss, aud (an absent or empty one passes
+// with noAudienceOK, for introspection answers), the required claims;
+// then it selects the scope, role and permission claims.
+func (v *Verifier) checkRules(c *Claims, r *issuerRules, noAudienceOK bool) error {
 	if err := v.checkTimes(c, v.cfg.Now()); err != nil {
 		return err
 	}
-	if m := v.cfg.MaxTokenLifetime; m > 0 && (c.issued.IsZero() || c.expiry.Sub(c.issued) > m) {
+	if m := v.cfg.MaxTokenLifetime; m > 0 && (c.issued.IsZero() || c.expiry.IsZero() || c.expiry.Sub(c.issued) > m) {
 		return ErrTokenLifetime
 	}
 	c.now = &v.cfg.Now
 	if r.issuer != "" && c.issuer != r.issuer {
 		return ErrIssuerMismatch
 	}
-	if !audienceAccepted(c, r) {
+	if !audienceAccepted(c, r) && !(noAudienceOK && noAudience(c, r)) {
 		return ErrAudienceMismatch
 	}
 	for _, name := range r.required {
@@ -105,14 +113,23 @@ func (v *Verifier) applyRules(c *Claims, r *issuerRules) error {
 // required; exp, nbf, iat NumericDates; cnf an object (RFC 7800 §3.1).
 // null counts as a wrong type.
 func (c *Claims) readRegistered() error {
+	if err := c.readMembers(); err != nil {
+		return err
+	}
+	if c.expiry.IsZero() {
+		return ErrRequiredClaimMissing
+	}
+	return nil
+}
+
+// readMembers is readRegistered without requiring exp (an introspection
+// answer may omit it, RFC 7662 §2.2).
+func (c *Claims) readMembers() error {
 	members := c.root.Obj()
 	for i := range members {
 		if err := c.readMember(&members[i]); err != nil {
 			return err
 		}
-	}
-	if c.expiry.IsZero() {
-		return ErrRequiredClaimMissing
 	}
 	return nil
 }
@@ -193,18 +210,39 @@ func numericDate(v *strictjson.Value) (time.Time, error) {
 // checkTimes applies exp, nbf and iat with the leeway (RFC 7519 §4.1.4–6):
 // now must be before exp, at or after nbf, and iat not in the future.
 func (v *Verifier) checkTimes(c *Claims, now time.Time) error {
-	leeway := v.cfg.Leeway
+	return timesValid(c, now, v.cfg.Leeway)
+}
+
+// timesValid is checkTimes with the leeway given. A zero exp is no exp:
+// only an introspection answer may lack it (readRegistered requires it of
+// a JWT).
+func timesValid(c *Claims, now time.Time, leeway time.Duration) error {
+	hasExp := !c.expiry.IsZero()
 	switch {
-	case !now.Add(-leeway).Before(c.expiry):
+	case hasExp && !now.Add(-leeway).Before(c.expiry):
 		return ErrTokenExpired
 	case !c.notBefore.IsZero() && now.Add(leeway).Before(c.notBefore):
 		return ErrTokenNotYetValid
 	case !c.issued.IsZero() && c.issued.After(now.Add(leeway)):
 		return ErrTokenIssuedInFuture
-	case !c.issued.IsZero() && c.issued.After(c.expiry):
+	case hasExp && !c.issued.IsZero() && c.issued.After(c.expiry):
 		return ErrClaimsMalformed
 	}
 	return nil
+}
+
+// noAudience reports whether the claims name no audience: no aud (or an
+// empty array) and, without aud, no string AudienceClaim.
+func noAudience(c *Claims, r *issuerRules) bool {
+	if c.aud != nil {
+		return c.aud.Kind() == strictjson.Array && len(c.aud.Arr()) == 0
+	}
+	if r.audienceClaim != "" {
+		if alt, ok := c.root.Get(r.audienceClaim); ok && alt.Kind() == strictjson.String {
+			return false
+		}
+	}
+	return true
 }
 
 // audienceAccepted reports whether aud (or, without aud, the configured

@@ -269,6 +269,15 @@ type Config struct {
 	// Default false.
 	SenderConstrained bool
 
+	// Introspection turns on RFC 7662 token introspection for opaque access
+	// tokens (see IntrospectionConfig): off by default, so that a token
+	// that is not a compact JWS is refused as malformed. With it, and none
+	// of Issuer, JWKSURL, KeySet, Issuers and IssuerPatterns, the Verifier
+	// has no key source and introspects every token. Env:
+	// AXIOMS_INTROSPECTION_URL, AXIOMS_INTROSPECTION_CLIENT_ID,
+	// AXIOMS_INTROSPECTION_CLIENT_SECRET, AXIOMS_INTROSPECTION_CACHE_TTL.
+	Introspection IntrospectionConfig
+
 	// Observer, when set, receives every decision of the middleware built
 	// on the Verifier, every token verification and every key set fetch,
 	// for metrics and traces (see Observer; package otelauth gives

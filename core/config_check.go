@@ -182,7 +182,7 @@ func (c *Config) checkIssuer() error {
 }
 
 func (c *Config) checkSource() error {
-	if c.Issuer == "" && c.JWKSURL == "" && c.KeySet == nil && !c.severalIssuers() {
+	if !c.hasKeySource() && c.Introspection.URL == "" {
 		return &ConfigError{
 			Setting: envDomain + ", " + envIssURL + " or " + envJWKSURL,
 			Field:   "Issuer, JWKSURL or KeySet",

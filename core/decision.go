@@ -95,14 +95,15 @@ func (v *Verifier) verifyToken(ctx context.Context, token string, checkSyntax bo
 	if checkSyntax {
 		err = v.refused(ctx, checkB64Token(token), nil, nil, nil)
 	}
+	cached := false
 	if err == nil {
-		c, err = v.verify(ctx, token) // logs its refusals
+		c, cached, err = v.judge(ctx, token) // logs its refusals
 	}
 	if err == nil && (c.confirmation != nil || b.dpop || b.required) {
 		err = v.refused(ctx, checkBinding(c, b), nil, nil, c)
 	}
 	if done != nil {
-		r := Verification{Err: err}
+		r := Verification{Cached: cached, Err: err}
 		if err == nil {
 			r.Issuer = c.issuer
 		}

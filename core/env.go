@@ -30,6 +30,10 @@ const (
 	envLeeway          = "AXIOMS_LEEWAY"
 	envDPoP            = "AXIOMS_DPOP"
 	envDPoPNonce       = "AXIOMS_DPOP_NONCE"
+	envIntroURL        = "AXIOMS_INTROSPECTION_URL"
+	envIntroClientID   = "AXIOMS_INTROSPECTION_CLIENT_ID"
+	envIntroSecret     = "AXIOMS_INTROSPECTION_CLIENT_SECRET"
+	envIntroCacheTTL   = "AXIOMS_INTROSPECTION_CACHE_TTL"
 	// envDPoPReplayRedis is read by package redisreplay (FromEnv), not by
 	// ConfigFromLookup: core has no Redis client.
 	envDPoPReplayRedis = "AXIOMS_DPOP_REPLAY_REDIS"
@@ -38,21 +42,25 @@ const (
 // settingOf maps a Config field to its environment variable. Fields missing
 // here are set in code only.
 var settingOf = map[string]string{
-	"Audiences":          envAudience,
-	"AudienceClaim":      envAudienceClaim,
-	"Issuer":             envIssURL,
-	"JWKSURL":            envJWKSURL,
-	"ScopeClaims":        envScopeClaims,
-	"RoleClaims":         envRolesClaims,
-	"PermissionClaims":   envPermClaims,
-	"TokenTypes":         envTokenTypes,
-	"RefreshInterval":    envRefreshInterval,
-	"CacheTTL":           envCacheTTL,
-	"MinRefreshInterval": envMinRefresh,
-	"MaxAgeFloor":        envMaxAgeFloor,
-	"Leeway":             envLeeway,
-	"DPoP.Mode":          envDPoP,
-	"DPoP.Nonce":         envDPoPNonce,
+	"Audiences":                  envAudience,
+	"AudienceClaim":              envAudienceClaim,
+	"Issuer":                     envIssURL,
+	"JWKSURL":                    envJWKSURL,
+	"ScopeClaims":                envScopeClaims,
+	"RoleClaims":                 envRolesClaims,
+	"PermissionClaims":           envPermClaims,
+	"TokenTypes":                 envTokenTypes,
+	"RefreshInterval":            envRefreshInterval,
+	"CacheTTL":                   envCacheTTL,
+	"MinRefreshInterval":         envMinRefresh,
+	"MaxAgeFloor":                envMaxAgeFloor,
+	"Leeway":                     envLeeway,
+	"DPoP.Mode":                  envDPoP,
+	"DPoP.Nonce":                 envDPoPNonce,
+	"Introspection.URL":          envIntroURL,
+	"Introspection.ClientID":     envIntroClientID,
+	"Introspection.ClientSecret": envIntroSecret,
+	"Introspection.CacheTTL":     envIntroCacheTTL,
 }
 
 // ConfigFromEnv reads a Config from the AXIOMS_* environment variables; see
@@ -114,9 +122,16 @@ func WarnUnknownEnv(logger *slog.Logger, environ []string) {
 //   - AXIOMS_DPOP: DPoP.Mode, off (default), allowed or required.
 //   - AXIOMS_DPOP_NONCE: DPoP.Nonce, true or false (strconv.ParseBool).
 //     AXIOMS_DPOP_REPLAY_REDIS is read by package redisreplay.
+//   - AXIOMS_INTROSPECTION_URL, AXIOMS_INTROSPECTION_CLIENT_ID,
+//     AXIOMS_INTROSPECTION_CLIENT_SECRET: Introspection.URL, ClientID and
+//     ClientSecret (client_secret_basic; without a client ID, no client
+//     authentication).
+//   - AXIOMS_INTROSPECTION_CACHE_TTL: Introspection.CacheTTL, seconds or a
+//     Go duration; 0 turns the cache off (CacheTTL -1).
 //
-// At least one of AXIOMS_DOMAIN, AXIOMS_ISS_URL and AXIOMS_JWKS_URL is
-// required. Values are trimmed of spaces and of one pair of quotes around
+// At least one of AXIOMS_DOMAIN, AXIOMS_ISS_URL, AXIOMS_JWKS_URL and
+// AXIOMS_INTROSPECTION_URL is required; with AXIOMS_INTROSPECTION_URL
+// alone, every token is introspected and iss is not checked. Values are trimmed of spaces and of one pair of quotes around
 // the whole value; empty values count as unset. The
 // returned Config holds only what the variables set (no defaults applied),
 // and it already passes the checks NewVerifier makes: any problem is a
@@ -155,6 +170,15 @@ func ConfigFromLookup(lookup func(string) (string, bool)) (Config, error) {
 	}
 	c.DPoP.Mode = r.dpopMode()
 	c.DPoP.Nonce = r.boolean("DPoP.Nonce")
+	c.Introspection = IntrospectionConfig{
+		URL:          r.value(envIntroURL),
+		ClientID:     r.value(envIntroClientID),
+		ClientSecret: r.value(envIntroSecret),
+		CacheTTL:     r.duration("Introspection.CacheTTL", true),
+	}
+	if r.value(envIntroCacheTTL) != "" && c.Introspection.CacheTTL == 0 {
+		c.Introspection.CacheTTL = -1 // 0: no cache
+	}
 	fromDomain := r.issuer(&c)
 	if r.err != nil {
 		return Config{}, r.err

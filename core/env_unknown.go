@@ -10,10 +10,6 @@ import (
 var notRead = map[string]string{
 	"AXIOMS_SAFE_METHODS":                "an axioms Python setting: set Config.SafeMethods in code",
 	"AXIOMS_JWKS_PREFETCH":               "an axioms Python setting: a single issuer's key set is always fetched at start",
-	"AXIOMS_INTROSPECTION_URL":           "token introspection is not supported yet: JWT access tokens only",
-	"AXIOMS_INTROSPECTION_CLIENT_ID":     "token introspection is not supported yet",
-	"AXIOMS_INTROSPECTION_CLIENT_SECRET": "token introspection is not supported yet",
-	"AXIOMS_INTROSPECTION_CACHE_TTL":     "token introspection is not supported yet",
 }
 
 // maxNameLen bounds the variable names a warning quotes.

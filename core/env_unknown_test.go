@@ -23,7 +23,8 @@ func TestUnknownSettings(t *testing.T) {
 		"AXIOMS_SAFE_METHODS=OPTIONS",         // Python setting
 		"AXIOMS_DPOP=required",                // read
 		"AXIOMS_DPOP_REPLAY_REDIS=redis://x",  // read by redisreplay
-		"AXIOMS_INTROSPECTION_URL=https://x",  // not built yet
+		"AXIOMS_INTROSPECTION_URL=https://x",  // read
+		"AXIOMS_INTROSPECTION_CACHE_TTLS=60",  // typo
 		"AXIOMS_COMPLETELY_DIFFERENT=1",       // nothing near
 		"AXIOMS_" + strings.Repeat("X", 100) + "=1",
 	}
@@ -39,7 +40,8 @@ func TestUnknownSettings(t *testing.T) {
 	assert.Contains(t, got["AXIOMS_JWKS_URI"], "did you mean AXIOMS_JWKS_URL?")
 	assert.Contains(t, got["AXIOMS_LEEWAY_SECONDS"], "did you mean AXIOMS_LEEWAY?")
 	assert.Contains(t, got["AXIOMS_SAFE_METHODS"], "Config.SafeMethods")
-	assert.Contains(t, got["AXIOMS_INTROSPECTION_URL"], "not supported yet")
+	assert.NotContains(t, got, "AXIOMS_INTROSPECTION_URL")
+	assert.Contains(t, got["AXIOMS_INTROSPECTION_CACHE_TTLS"], "did you mean AXIOMS_INTROSPECTION_CACHE_TTL?")
 	assert.NotContains(t, got, "AXIOMS_DPOP")
 	assert.NotContains(t, got, "AXIOMS_DPOP_REPLAY_REDIS")
 	assert.Equal(t, "not a setting of this library", got["AXIOMS_COMPLETELY_DIFFERENT"])

@@ -99,6 +99,10 @@ var (
 	ErrAudienceMismatch     = newError(ErrInvalidToken, "audience not accepted")
 	ErrIssuerMismatch       = newError(ErrInvalidToken, "issuer not accepted")
 	ErrRequiredClaimMissing = newError(ErrInvalidToken, "required claim missing")
+	// ErrTokenInactive: the introspection endpoint answered "active": false
+	// (RFC 7662 §2.2): the token is revoked, expired, unknown to the
+	// authorization server, or not meant for this resource server.
+	ErrTokenInactive = newError(ErrInvalidToken, "token not active")
 	// ErrTokenLifetime: exp - iat exceeds Config.MaxTokenLifetime, or the
 	// token has no iat while a maximum lifetime is configured.
 	ErrTokenLifetime = newError(ErrInvalidToken, "token lifetime too long")

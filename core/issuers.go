@@ -14,6 +14,7 @@ type issuerEntry struct {
 	jwksURL string                       // "" = discovery from rules.issuer
 	static  KeySet                       // the caller's KeySet, or nil
 	remote  atomic.Pointer[RemoteKeySet] // created on first use, closed by Close
+	noKeys  bool                         // no key source: its tokens are all introspected
 }
 
 // issuerOf returns the entry whose keys and rules apply to t. In the
@@ -83,6 +84,9 @@ func (v *Verifier) keySetOf(e *issuerEntry) (KeySet, error) {
 	if e.static != nil {
 		return e.static, nil
 	}
+	if e.noKeys {
+		return nil, errKeysUnavailable
+	}
 	if r := e.remote.Load(); r != nil {
 		return r, nil
 	}
@@ -109,6 +113,15 @@ func (v *Verifier) keySetOf(e *issuerEntry) (KeySet, error) {
 // (several issuers), and waits for no fetch: a key set whose first fetch
 // is still running is not ready. A custom KeySet is asked for its keys
 // (kid "") with ctx. After Close, Ready fails.
+//
+// With introspection (Config.Introspection), the endpoint must also have
+// answered the last request sent to it (an answer of active: false counts):
+// until it has, Ready returns an error matching ErrKeysUnavailable (and
+// ErrKeySetMisconfigured when the endpoint refused this resource server's
+// credentials, or another failure a retry will not fix), and starts a
+// probe, a request for a random token, at most once a second, in the
+// background. The Verifier sends the first probe when it is built. With
+// introspection only (no key source), no key set is asked.
 func (v *Verifier) Ready(ctx context.Context) error {
 	sets, err := v.keySets()
 	if err != nil {
@@ -123,6 +136,9 @@ func (v *Verifier) Ready(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+	}
+	if v.intro != nil {
+		return v.intro.ready()
 	}
 	return nil
 }
@@ -140,7 +156,8 @@ func (v *Verifier) Ready(ctx context.Context) error {
 // starting (a Keycloak realm not imported yet answers 404). Bound the wait
 // with ctx; each new misconfiguration is logged at once, at Error level,
 // with what to fix. A custom KeySet is asked once for its keys (kid "")
-// with ctx. After Close, WaitReady fails at once.
+// with ctx. After Close, WaitReady fails at once. With introspection it
+// also waits, probing as Ready does, until the endpoint answered.
 func (v *Verifier) WaitReady(ctx context.Context) error {
 	sets, err := v.keySets()
 	if err != nil {
@@ -156,6 +173,9 @@ func (v *Verifier) WaitReady(ctx context.Context) error {
 			return err
 		}
 	}
+	if v.intro != nil {
+		return v.intro.waitReady(ctx)
+	}
 	return nil
 }
 
@@ -170,6 +190,9 @@ func (v *Verifier) keySets() ([]KeySet, error) {
 	}
 	sets := make([]KeySet, 0, len(v.entries))
 	for _, e := range v.entries {
+		if e.noKeys {
+			continue
+		}
 		ks, err := v.keySetOf(e)
 		if err != nil {
 			return nil, err

@@ -30,8 +30,11 @@ type Observer struct {
 	// may be nil.
 	Verify func(ctx context.Context) (context.Context, func(Verification))
 
-	// Fetch is called after each HTTP request for a discovery document or
-	// a key set (RFC 7517 §5), successful or not.
+	// Fetch is called after each HTTP request for a discovery document, a
+	// key set (RFC 7517 §5) or, with Config.Introspection, a token
+	// introspection (RFC 7662; Kind FetchIntrospection, on the goroutine
+	// of that request, with a context carrying the values of the first
+	// request that needed it), successful or not.
 	Fetch func(ctx context.Context, f Fetch)
 }
 
@@ -68,7 +71,7 @@ type Decision struct {
 // Observer.Verify returns.
 type Verification struct {
 	// Cached reports that the verified-token cache answered, without a
-	// signature check.
+	// signature check, or the introspection cache, without a request.
 	Cached bool
 	// Issuer is the verified token's iss; "" on failure.
 	Issuer string
@@ -81,21 +84,27 @@ type Verification struct {
 const (
 	FetchKeySet    = "jwks"
 	FetchDiscovery = "discovery"
+	// FetchIntrospection: a token introspection request (RFC 7662), or a
+	// readiness probe of the endpoint (see Verifier.Ready).
+	FetchIntrospection = "introspection"
 )
 
-// Fetch describes one HTTP request a key set made, for Observer.Fetch.
+// Fetch describes one HTTP request a key set or the introspection client
+// made, for Observer.Fetch. It never carries the token introspected.
 type Fetch struct {
-	// Kind is FetchKeySet or FetchDiscovery.
+	// Kind is FetchKeySet, FetchDiscovery or FetchIntrospection.
 	Kind string
-	// Issuer is the configured issuer of the key set; "" without one.
+	// Issuer is the configured issuer of the key set (of the introspection
+	// endpoint: IntrospectionConfig.Issuer); "" without one.
 	Issuer string
 	// URL is the URL requested (configured, or found by discovery).
 	URL string
 	// Status is the HTTP status of the answer; 0 without an answer.
 	Status int
-	// Err is nil when the document was received and, for a key set, used;
-	// else why not. A discovery document that does not exist (404, 410;
-	// the next one is tried) is an error here.
+	// Err is nil when the document was received and, for a key set, used
+	// (for an introspection, when the answer was a usable RFC 7662 answer,
+	// active or not); else why not. A discovery document that does not
+	// exist (404, 410; the next one is tried) is an error here.
 	Err error
 	// Duration is how long the request took.
 	Duration time.Duration

@@ -23,7 +23,8 @@ type settings struct {
 	several bool // the form with several issuers (Issuers, IssuerPatterns)
 	fetch   fetchSettings
 	cache   cacheSettings
-	dpop    *dpopSettings // nil when DPoP is off
+	dpop    *dpopSettings          // nil when DPoP is off
+	intro   *introspectionSettings // nil when introspection is off
 }
 
 // issuerSettings are the resolved settings of one trusted issuer.
@@ -76,6 +77,9 @@ func resolve(cfg Config) (*settings, error) {
 	}
 	for _, ic := range list {
 		s.issuers = append(s.issuers, issuerSettings{rules: rulesOf(ic), jwksURL: ic.JWKSURL, keySet: ic.KeySet})
+	}
+	if s.intro, err = c.resolveIntrospection(list); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -176,7 +180,7 @@ func (c *Config) severalIssuers() bool { return len(c.Issuers) > 0 || len(c.Issu
 // expansion of IssuerPatterns.
 func (c *Config) issuerList() ([]IssuerConfig, error) {
 	if !c.severalIssuers() {
-		if c.KeySet == nil {
+		if c.KeySet == nil && c.hasKeySource() { // none: introspection only
 			if err := c.checkKeySource(); err != nil {
 				return nil, err
 			}

@@ -15,6 +15,7 @@ type Verifier struct {
 	typs  []string      // accepted typ values: lower case, no "application/" prefix
 	cache *tokenCache   // nil when Config.TokenCacheEntries is -1
 	dpop  *dpopSettings // nil when DPoP is off
+	intro *introspector // nil when introspection is off
 
 	// The issuer table: one entry per trusted issuer, in configuration
 	// order. In the single-issuer form (Config.Issuer, Config.JWKSURL or
@@ -53,17 +54,22 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 	}
 	v.byIssuer = make(map[string]*issuerEntry, len(s.issuers))
 	for _, is := range s.issuers {
-		e := &issuerEntry{rules: is.rules, jwksURL: is.jwksURL, static: is.keySet}
+		e := &issuerEntry{rules: is.rules, jwksURL: is.jwksURL, static: is.keySet, noKeys: s.intro != nil && s.intro.all}
 		v.entries = append(v.entries, e)
 		v.byIssuer[e.rules.issuer] = e
 	}
 	if !s.several {
 		v.only, v.byIssuer = v.entries[0], nil
-		_, _ = v.keySetOf(v.only) // start fetching now
+		if !v.only.noKeys {
+			_, _ = v.keySetOf(v.only) // start fetching now
+		}
 		if v.only.rules.issuer == "" {
 			v.cfg.Logger.Warn("axioms: no issuer configured: the iss claim of tokens is not checked; " +
 				"set AXIOMS_ISS_URL (Config.Issuer) to the issuer of your tokens")
 		}
+	}
+	if s.intro != nil {
+		v.intro = newIntrospector(s.intro, &v.cfg, v.introspectionEntry(s.intro.issuer))
 	}
 	return v, nil
 }
@@ -81,7 +87,20 @@ func (v *Verifier) Close() error {
 			_ = r.Close()
 		}
 	}
+	if v.intro != nil {
+		v.intro.close()
+	}
 	return nil
+}
+
+// introspectionEntry returns the entry of issuer, the issuer whose
+// authorization server answers introspection requests: the only entry in
+// the single-issuer form; nil with several issuers and none named.
+func (v *Verifier) introspectionEntry(issuer string) *issuerEntry {
+	if v.only != nil {
+		return v.only
+	}
+	return v.byIssuer[issuer]
 }
 
 // ErrorResponse is the RFC 6750 answer to err with the configured realm
@@ -123,33 +142,49 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	return v.verifyToken(ctx, token, false, binding{})
 }
 
-// verify is Verify after a cache miss: the whole pipeline.
-func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
+// verify is Verify after a cache miss for a compact JWS: the whole
+// pipeline. cached reports that the introspection cache answered (a JWT
+// introspected with IntrospectJWTs).
+func (v *Verifier) verify(ctx context.Context, token string) (*Claims, bool, error) {
 	t, err := v.parseJWS(token)
 	if err != nil {
-		return nil, v.refused(ctx, err, &t, nil, nil)
+		return nil, false, v.refused(ctx, err, &t, nil, nil)
 	}
 	e, err := v.issuerOf(&t)
 	if err != nil {
-		return nil, v.refused(ctx, err, &t, nil, nil)
+		return nil, false, v.refused(ctx, err, &t, nil, nil)
 	}
-	keys, err := v.keySetOf(e)
+	if v.intro.introspectsJWTsOf(e) {
+		return v.introspectJWT(ctx, token, &t, e)
+	}
+	claims, key, keys, err := v.verifyWith(ctx, &t, e)
 	if err != nil {
-		return nil, v.refused(ctx, err, &t, e, nil)
-	}
-	key, err := verifySignature(ctx, keys, t)
-	if err != nil {
-		return nil, v.refused(ctx, err, &t, e, nil)
-	}
-	claims, err := decodeClaims(&t)
-	if err != nil {
-		return nil, v.refused(ctx, err, &t, e, nil)
-	}
-	if err := v.applyRules(claims, &e.rules); err != nil {
-		return nil, v.refused(ctx, err, &t, e, claims)
+		return nil, false, err
 	}
 	v.remember(token, t.header.kid, key, keys, claims)
-	return claims, nil
+	return claims, false, nil
+}
+
+// verifyWith checks the signature of t with the keys of its issuer e and
+// applies e's rules to its claims; it returns the claims, the key that
+// verified them and its key set, or the refusal, logged.
+func (v *Verifier) verifyWith(ctx context.Context, t *jws, e *issuerEntry) (*Claims, *PublicKey, KeySet, error) {
+	keys, err := v.keySetOf(e)
+	if err != nil {
+		return nil, nil, nil, v.refused(ctx, err, t, e, nil)
+	}
+	key, err := verifySignature(ctx, keys, *t)
+	if err != nil {
+		return nil, nil, nil, v.refused(ctx, err, t, e, nil)
+	}
+	claims, err := decodeClaims(t)
+	if err != nil {
+		return nil, nil, nil, v.refused(ctx, err, t, e, nil)
+	}
+	if err := v.applyRules(claims, &e.rules); err != nil {
+		return nil, nil, nil, v.refused(ctx, err, t, e, claims)
+	}
+	return claims, key, keys, nil
 }
 
 // parseJWS applies the size cap, splits the compact form and parses and

@@ -1,0 +1,183 @@
+package core
+
+import (
+	"crypto"
+	"net/http"
+	"time"
+)
+
+// IntrospectionConfig configures token introspection (RFC 7662) for
+// opaque access tokens; the zero value is off. With URL set, a token that
+// is not a compact JWS (three base64url parts) is sent to the
+// authorization server's introspection endpoint instead of being refused
+// as malformed; a compact JWS is still verified locally, unless
+// IntrospectJWTs is set or the Verifier has no key source at all (no
+// Issuer, JWKSURL or KeySet: every token is then introspected).
+//
+// An introspected token is accepted only when the answer (HTTP 200, a
+// JSON object decoded strictly: duplicate members refused) has "active":
+// true and passes the rules of the issuer it names, as a JWT's claims do:
+//
+//   - iss, when present, must be a trusted issuer (Config.Issuer, one of
+//     Config.Issuers); an answer without iss is taken as from Issuer
+//     below, and Claims.Issuer reports that issuer;
+//   - aud must hold a configured audience (or AudienceClaim), unless the
+//     answer has no aud (or an empty one) and AllowMissingAudience is set;
+//   - exp, when present, in the future; nbf and iat not in the future,
+//     within Config.Leeway; an answer without exp (RFC 7662 §2.2 makes it
+//     optional) is valid as the endpoint says, and cached at most
+//     CacheTTL; with Config.MaxTokenLifetime set it is refused;
+//   - RequiredClaims present; cnf checked as for a JWT (DPoP, mTLS).
+//
+// scope (a space-separated string, RFC 7662 §2.2), client_id, sub and the
+// other members are the token's claims: every Policy, ClaimsFromContext,
+// Claims.Subject and Claims.Scopes work on them unchanged. active: false,
+// and any rule broken, is an invalid token (ErrTokenInactive for
+// active: false).
+//
+// An endpoint that cannot be reached, does not answer within Timeout,
+// answers anything but 200, or sends an answer that is not such a JSON
+// object (over MaxResponseBytes, not JSON, duplicate members, no boolean
+// active) makes the request fail with ErrKeysUnavailable (503 with
+// Retry-After, description "token introspection unavailable"), never an
+// acceptance and never a hang. 401 and 403 (the endpoint refuses this
+// resource server's credentials) and the other client errors are logged
+// once at Error level ("axioms: introspection misconfigured", with what to
+// fix), outages once at Warn level, until the next change.
+//
+// Answers are cached (see CacheTTL): a revoked token is refused at most
+// CacheTTL after its revocation (60 seconds by default).
+//
+// Requests are POSTs of the token (RFC 7662 §2.1) with
+// token_type_hint=access_token, authenticated as AuthMethod says, over
+// https (http only to a loopback host), without cookies, never following a
+// redirect (the token and the credentials would go elsewhere). Not
+// supported: JWT introspection responses (RFC 9701), mTLS client
+// authentication other than through HTTPClient's TLS settings, and one
+// introspection endpoint per issuer (one per Verifier).
+type IntrospectionConfig struct {
+	// URL is the introspection endpoint (RFC 7662 §2; the
+	// introspection_endpoint of the server's RFC 8414 metadata); https, or
+	// http on a loopback host. Setting it turns introspection on.
+	// Env: AXIOMS_INTROSPECTION_URL.
+	URL string
+
+	// ClientID and ClientSecret are this resource server's credentials at
+	// the authorization server (RFC 7662 §2.1 requires the protected
+	// resource to authenticate). Without ClientID, requests carry no
+	// client authentication (AuthMethod IntrospectionAuthNone), for an
+	// endpoint protected otherwise, such as Ory Hydra's admin API.
+	// Env: AXIOMS_INTROSPECTION_CLIENT_ID, AXIOMS_INTROSPECTION_CLIENT_SECRET.
+	ClientID     string
+	ClientSecret string
+
+	// AuthMethod is how requests authenticate (RFC 8414 §2
+	// introspection_endpoint_auth_methods_supported). Default:
+	// IntrospectionAuthBasic with a ClientID, else IntrospectionAuthNone.
+	AuthMethod IntrospectionAuthMethod
+
+	// Signer, SignerKeyID and SignerAlgorithm sign the client assertion of
+	// IntrospectionAuthPrivateKeyJWT (RFC 7523 §2.2): an RSA (2048 bits or
+	// more), ECDSA (P-256, P-384, P-521) or Ed25519 private key whose public
+	// key the authorization server holds for ClientID, its kid (optional
+	// header), and the JWS algorithm (default by key: RS256, ES256, ES384,
+	// ES512, EdDSA; PS256, PS384, PS512, RS384 and RS512 may be chosen for
+	// RSA keys). The assertion has iss and sub ClientID, aud
+	// AssertionAudience, a random jti and exp one minute after iat; a
+	// fresh one is signed for each request.
+	Signer          crypto.Signer
+	SignerKeyID     string
+	SignerAlgorithm string
+	// AssertionAudience is the aud of the client assertion. Default: URL
+	// (some servers want their issuer instead).
+	AssertionAudience string
+
+	// Issuer is the trusted issuer whose authorization server answers at
+	// URL: an answer without iss is judged by its rules (audiences, claim
+	// lists), and with IntrospectJWTs only its JWTs are introspected.
+	// Default: Config.Issuer (single-issuer form); with several issuers,
+	// none, so that an answer must name its issuer. It must be a trusted
+	// issuer.
+	Issuer string
+
+	// IntrospectJWTs sends the compact JWS access tokens of Issuer to the
+	// endpoint too, so that their revocation is seen: each is first
+	// verified locally as without introspection (a forged or expired JWT
+	// costs no request), then accepted only when the endpoint answers
+	// active: true. Its claims stay those of the verified JWT; the answer
+	// decides whether it is active, and its exp may shorten the cache
+	// entry. With several issuers, Issuer must be set; the JWTs of the
+	// other issuers are verified locally only. Default false. Code only.
+	IntrospectJWTs bool
+
+	// AllowMissingAudience accepts an answer that has no aud, or an empty
+	// one (RFC 7662 makes aud optional; Ory Hydra answers "aud": [] for a
+	// token requested without audience). An aud that is present and names
+	// none of the audiences is refused all the same. Default false: an
+	// answer must name a configured audience. Code only.
+	AllowMissingAudience bool
+
+	// CacheTTL is the longest an active answer is reused before the
+	// endpoint is asked again, and so the longest a revoked token stays
+	// accepted after its revocation. An entry never outlives the token's
+	// exp. Answers refused (active: false, or a rule broken) are reused
+	// for the shorter of CacheTTL and 10 seconds; failures are not cached.
+	// Default 60s, at most 1h; -1 turns the cache off (every request is
+	// introspected; concurrent requests with one token still share one
+	// call). Env: AXIOMS_INTROSPECTION_CACHE_TTL (seconds or a Go
+	// duration; 0 turns the cache off).
+	CacheTTL time.Duration
+	// CacheEntries and CacheBytes bound the cache: entries, and their
+	// estimated memory (answers and claim trees; no token is kept). When
+	// full, the least recently used of a few sampled entries (expired ones
+	// first) is dropped. Defaults 10000 and 16 MiB.
+	CacheEntries int
+	CacheBytes   int64
+
+	// Timeout bounds one request, connection included. Default 5s, at most
+	// 1m.
+	Timeout time.Duration
+	// MaxResponseBytes caps an answer; a larger one is a failure (503).
+	// Default 64 KiB, at most 4 MiB.
+	MaxResponseBytes int64
+
+	// HTTPClient sends the requests. Default: a client of its own. The
+	// client is copied: redirects are never followed, cookies never sent,
+	// and Timeout applies when the client sets none.
+	HTTPClient *http.Client
+}
+
+// IntrospectionAuthMethod is how introspection requests authenticate the
+// resource server (RFC 7591 §2 token_endpoint_auth_method values).
+type IntrospectionAuthMethod string
+
+// Client authentication methods of IntrospectionConfig.AuthMethod.
+const (
+	// IntrospectionAuthBasic: HTTP Basic with ClientID and ClientSecret,
+	// each form-urlencoded first (RFC 6749 §2.3.1).
+	IntrospectionAuthBasic IntrospectionAuthMethod = "client_secret_basic"
+	// IntrospectionAuthPost: client_id and client_secret in the request
+	// body (RFC 6749 §2.3.1).
+	IntrospectionAuthPost IntrospectionAuthMethod = "client_secret_post"
+	// IntrospectionAuthPrivateKeyJWT: a JWT client assertion signed with
+	// Signer (RFC 7523 §2.2, OpenID Connect Core §9).
+	IntrospectionAuthPrivateKeyJWT IntrospectionAuthMethod = "private_key_jwt"
+	// IntrospectionAuthNone: no client authentication.
+	IntrospectionAuthNone IntrospectionAuthMethod = "none"
+)
+
+// Defaults and bounds of IntrospectionConfig.
+const (
+	defaultIntrospectionTTL       = time.Minute
+	maxIntrospectionTTL           = time.Hour
+	negativeIntrospectionTTL      = 10 * time.Second // at most; CacheTTL when shorter
+	defaultIntrospectionTimeout   = 5 * time.Second
+	defaultIntrospectionBytes     = 64 << 10
+	maxIntrospectionBytes         = 4 << 20
+	defaultIntrospectionEntries   = 10000
+	defaultIntrospectionCacheSize = 16 << 20
+	// assertionLifetime is the exp - iat of a client assertion.
+	assertionLifetime = time.Minute
+	// minProbeInterval is the least time between two readiness probes.
+	minProbeInterval = time.Second
+)

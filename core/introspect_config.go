@@ -1,0 +1,223 @@
+package core
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"net/url"
+	"reflect"
+	"slices"
+	"time"
+)
+
+// introspectionSettings are the checked IntrospectionConfig of a
+// Verifier; nil when introspection is off.
+type introspectionSettings struct {
+	url        string
+	auth       clientAuth
+	issuer     string // the issuer answers without iss are taken from; "" = none (or the only, unchecked one)
+	jwts       bool   // IntrospectJWTs
+	all        bool   // no key source: every token is introspected
+	allowNoAud bool
+	ttl        time.Duration // < 0: no cache
+	negTTL     time.Duration
+	entries    int
+	bytes      int64
+	timeout    time.Duration
+	maxBytes   int64
+	client     *http.Client // the caller's, or nil
+}
+
+// clientAuth is the checked client authentication of introspection
+// requests.
+type clientAuth struct {
+	method   IntrospectionAuthMethod
+	clientID string
+	secret   string // client_secret_post
+	basic    string // the Authorization value of client_secret_basic
+	// private_key_jwt
+	signer    crypto.Signer
+	alg       string
+	hash      crypto.Hash // 0 for EdDSA
+	header    string      // the encoded protected header and its dot
+	audience  string
+	ecdsaSize int // bytes of r and of s for ES*, 0 otherwise
+}
+
+// hasKeySource reports whether c (defaults applied) has a place to find
+// signing keys in the single-issuer form: Issuer, JWKSURL or KeySet.
+func (c *Config) hasKeySource() bool {
+	return c.Issuer != "" || c.JWKSURL != "" || c.KeySet != nil || c.severalIssuers()
+}
+
+// resolveIntrospection checks c.Introspection against the trusted issuers
+// of c and returns its settings, nil when off.
+func (c *Config) resolveIntrospection(issuers []IssuerConfig) (*introspectionSettings, error) {
+	ic := c.Introspection
+	if ic.URL == "" {
+		if !reflect.ValueOf(ic).IsZero() {
+			return nil, configErr("Introspection.URL", "required: the other Introspection settings are set")
+		}
+		return nil, nil
+	}
+	if err := checkEndpoint("Introspection.URL", ic.URL, true); err != nil {
+		return nil, err
+	}
+	s := &introspectionSettings{url: ic.URL, jwts: ic.IntrospectJWTs, all: !c.hasKeySource(),
+		allowNoAud: ic.AllowMissingAudience, client: ic.HTTPClient}
+	var err error
+	if s.auth, err = ic.clientAuth(); err != nil {
+		return nil, err
+	}
+	if s.issuer, err = ic.trustedIssuer(c, issuers); err != nil {
+		return nil, err
+	}
+	if err := s.bounds(ic); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// trustedIssuer returns the issuer whose authorization server answers at
+// the endpoint: Issuer, which must be trusted, else Config.Issuer in the
+// single-issuer form.
+func (ic *IntrospectionConfig) trustedIssuer(c *Config, issuers []IssuerConfig) (string, error) {
+	if ic.Issuer == "" {
+		if c.severalIssuers() && ic.IntrospectJWTs {
+			return "", configErr("Introspection.Issuer", "required with IntrospectJWTs and several issuers: "+
+				"name the issuer whose JWTs the endpoint answers for")
+		}
+		return c.Issuer, nil
+	}
+	if !slices.ContainsFunc(issuers, func(i IssuerConfig) bool { return i.Issuer == ic.Issuer }) {
+		return "", configErr("Introspection.Issuer", "%q is not a trusted issuer (Config.Issuer or Config.Issuers)", ic.Issuer)
+	}
+	return ic.Issuer, nil
+}
+
+// bounds fills and checks the cache, timeout and size settings of s.
+func (s *introspectionSettings) bounds(ic IntrospectionConfig) error {
+	s.ttl = orDefault(ic.CacheTTL, defaultIntrospectionTTL)
+	if s.ttl != -1 {
+		if err := checkDuration("Introspection.CacheTTL", s.ttl, time.Second, maxIntrospectionTTL,
+			" (or -1 to turn the cache off)"); err != nil {
+			return err
+		}
+	}
+	s.negTTL = min(s.ttl, negativeIntrospectionTTL)
+	s.entries = orDefault(ic.CacheEntries, defaultIntrospectionEntries)
+	s.bytes = orDefault(ic.CacheBytes, defaultIntrospectionCacheSize)
+	s.timeout = orDefault(ic.Timeout, defaultIntrospectionTimeout)
+	s.maxBytes = orDefault(ic.MaxResponseBytes, defaultIntrospectionBytes)
+	checks := []error{
+		checkRange("Introspection.CacheEntries", int64(s.entries), 1, maxCacheEntries, ""),
+		checkRange("Introspection.CacheBytes", s.bytes, minCacheBytes, maxCacheBytes, " bytes (64 KiB to 4 GiB)"),
+		checkDuration("Introspection.Timeout", s.timeout, 1, fetchTimeoutMax, ""),
+		checkRange("Introspection.MaxResponseBytes", s.maxBytes, 1, maxIntrospectionBytes, " bytes (4 MiB)"),
+	}
+	for _, err := range checks {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// clientAuth checks the client authentication settings of ic.
+func (ic *IntrospectionConfig) clientAuth() (clientAuth, error) {
+	a := clientAuth{method: ic.AuthMethod, clientID: ic.ClientID}
+	if a.method == "" {
+		a.method = IntrospectionAuthNone
+		if ic.ClientID != "" {
+			a.method = IntrospectionAuthBasic
+		}
+	}
+	switch a.method {
+	case IntrospectionAuthNone:
+		if ic.ClientSecret != "" || ic.Signer != nil {
+			return a, configErr("Introspection.AuthMethod", "is none, yet a client secret or a signer is set")
+		}
+		return a, nil
+	case IntrospectionAuthBasic, IntrospectionAuthPost, IntrospectionAuthPrivateKeyJWT:
+	default:
+		return a, configErr("Introspection.AuthMethod", "%q is not %s, %s, %s or %s", a.method, IntrospectionAuthBasic,
+			IntrospectionAuthPost, IntrospectionAuthPrivateKeyJWT, IntrospectionAuthNone)
+	}
+	if ic.ClientID == "" {
+		return a, configErr("Introspection.ClientID", "required with AuthMethod %s", a.method)
+	}
+	if a.method == IntrospectionAuthPrivateKeyJWT {
+		return ic.assertionAuth(a)
+	}
+	if ic.ClientSecret == "" {
+		return a, configErr("Introspection.ClientSecret", "required with AuthMethod %s", a.method)
+	}
+	if ic.Signer != nil {
+		return a, configErr("Introspection.Signer", "is set, yet AuthMethod is %s: set AuthMethod to %s", a.method,
+			IntrospectionAuthPrivateKeyJWT)
+	}
+	a.secret = ic.ClientSecret
+	// RFC 6749 §2.3.1: the client identifier and password are encoded with
+	// application/x-www-form-urlencoded before Basic's base64.
+	a.basic = "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(ic.ClientID)+":"+url.QueryEscape(ic.ClientSecret)))
+	return a, nil
+}
+
+// assertionAuth checks the private_key_jwt settings of ic into a.
+func (ic *IntrospectionConfig) assertionAuth(a clientAuth) (clientAuth, error) {
+	switch {
+	case ic.Signer == nil || reflect.ValueOf(ic.Signer).Kind() == reflect.Pointer && reflect.ValueOf(ic.Signer).IsNil():
+		return a, configErr("Introspection.Signer", "required with AuthMethod %s", a.method)
+	case ic.ClientSecret != "":
+		return a, configErr("Introspection.ClientSecret", "is set, yet AuthMethod is %s, which signs with Signer", a.method)
+	}
+	alg, hash, size, err := assertionAlgorithm(ic.Signer.Public(), ic.SignerAlgorithm)
+	if err != nil {
+		return a, configErr("Introspection.SignerAlgorithm", "%v", err)
+	}
+	a.signer, a.alg, a.hash, a.ecdsaSize = ic.Signer, alg, hash, size
+	a.audience = orDefault(ic.AssertionAudience, ic.URL)
+	header := map[string]string{"alg": alg, "typ": "JWT"}
+	if ic.SignerKeyID != "" {
+		header["kid"] = ic.SignerKeyID
+	}
+	a.header = b64.EncodeToString(mustJSON(header)) + "."
+	return a, nil
+}
+
+// assertionAlgorithm checks alg (default by key type) against the public
+// key of a client assertion signer and returns it with its hash and, for
+// ECDSA, the byte size of r and s.
+func assertionAlgorithm(pub crypto.PublicKey, alg string) (string, crypto.Hash, int, error) {
+	hashOf := map[string]crypto.Hash{"256": crypto.SHA256, "384": crypto.SHA384, "512": crypto.SHA512}
+	switch k := pub.(type) {
+	case *rsa.PublicKey:
+		alg = orDefault(alg, "RS256")
+		if k.N.BitLen() < 2048 {
+			return "", 0, 0, fmt.Errorf("the RSA key has %d bits: at least 2048 (RFC 7518 §3.3)", k.N.BitLen())
+		}
+		if slices.Contains([]string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}, alg) {
+			return alg, hashOf[alg[2:]], 0, nil
+		}
+	case *ecdsa.PublicKey:
+		want := map[elliptic.Curve]string{elliptic.P256(): "ES256", elliptic.P384(): "ES384", elliptic.P521(): "ES512"}[k.Curve]
+		if want == "" {
+			return "", 0, 0, fmt.Errorf("the ECDSA curve %s is not P-256, P-384 or P-521", k.Curve.Params().Name)
+		}
+		if alg = orDefault(alg, want); alg == want {
+			return alg, hashOf[alg[2:]], (k.Curve.Params().BitSize + 7) / 8, nil
+		}
+	case ed25519.PublicKey:
+		if alg = orDefault(alg, "EdDSA"); alg == "EdDSA" || alg == "Ed25519" {
+			return alg, 0, 0, nil
+		}
+	default:
+		return "", 0, 0, fmt.Errorf("the signer's key is a %T: want RSA, ECDSA or Ed25519", pub)
+	}
+	return "", 0, 0, fmt.Errorf("%q does not fit the signer's %T", alg, pub)
+}

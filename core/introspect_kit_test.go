@@ -1,0 +1,307 @@
+package core
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// The introspection tests run against kitAS, a real RFC 7662 endpoint on
+// loopback that authenticates its client as a real authorization server
+// does, answers per token, and counts its calls.
+
+const (
+	kitASIssuer   = "https://as.example.com"
+	kitASAudience = "https://api.example.com"
+	kitClientID   = "resource server:1" // form-urlencoding matters (RFC 6749 §2.3.1)
+	kitSecret     = "s3cr%t+/=é"
+	kitClientKeyID = "client-key-1"
+)
+
+// kitAS is the loopback introspection endpoint.
+type kitAS struct {
+	*httptest.Server
+	tb     testing.TB
+	now    func() time.Time
+	method IntrospectionAuthMethod
+
+	mu      sync.Mutex
+	pub     crypto.PublicKey // private_key_jwt
+	secret  string
+	answers map[string]string // token → raw JSON answer; unknown: {"active":false}
+	calls   map[string]int    // per token, probes excluded
+
+	total    atomic.Int64 // calls, probes excluded
+	probes   atomic.Int64
+	status   atomic.Int32           // a forced status; 0: none
+	raw      atomic.Pointer[string] // a forced answer body for every token
+	gate     atomic.Pointer[chan struct{}]
+	redirect atomic.Pointer[string]
+}
+
+// newKitAS starts an endpoint expecting method with kitClientID and
+// kitSecret (or, for private_key_jwt, an assertion verifiable with pub).
+func newKitAS(tb testing.TB, method IntrospectionAuthMethod, now func() time.Time) *kitAS {
+	tb.Helper()
+	as := &kitAS{tb: tb, now: now, method: method, secret: kitSecret,
+		answers: map[string]string{}, calls: map[string]int{}}
+	as.Server = httptest.NewServer(http.HandlerFunc(as.serve))
+	tb.Cleanup(func() {
+		if g := as.gate.Load(); g != nil {
+			as.release()
+		}
+		as.Close()
+	})
+	return as
+}
+
+// answer sets the answer for token: claims with "active" added (true
+// unless claims set it).
+func (as *kitAS) answer(token string, claims map[string]any) {
+	m := map[string]any{"active": true}
+	for k, v := range claims {
+		m[k] = v
+	}
+	as.answerRaw(token, kitJSON(as.tb, m))
+}
+
+func (as *kitAS) answerRaw(token, raw string) {
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	as.answers[token] = raw
+}
+
+// setSecret changes the client secret the endpoint expects.
+func (as *kitAS) setSecret(secret string) {
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	as.secret = secret
+}
+
+// setClientKey sets the public key of private_key_jwt assertions.
+func (as *kitAS) setClientKey(pub crypto.PublicKey) {
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	as.pub = pub
+}
+
+// revoke makes the endpoint answer inactive for token.
+func (as *kitAS) revoke(token string) {
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	delete(as.answers, token)
+}
+
+func (as *kitAS) callsOf(token string) int {
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	return as.calls[token]
+}
+
+// hold makes every call wait until release.
+func (as *kitAS) hold() {
+	g := make(chan struct{})
+	as.gate.Store(&g)
+}
+
+func (as *kitAS) release() {
+	if g := as.gate.Swap(nil); g != nil {
+		close(*g)
+	}
+}
+
+// activeClaims are the claims of an active answer for the test issuer.
+func activeClaims(now time.Time, extra map[string]any) map[string]any {
+	c := map[string]any{
+		"active": true, "iss": kitASIssuer, "aud": kitASAudience, "sub": "alice", "client_id": "web-app",
+		"scope": "read:data openid", "exp": now.Add(time.Hour).Unix(), "iat": now.Add(-time.Minute).Unix(),
+		"token_type": "Bearer",
+	}
+	for k, v := range extra {
+		if v == nil {
+			delete(c, k)
+		} else {
+			c[k] = v
+		}
+	}
+	return c
+}
+
+func (as *kitAS) serve(w http.ResponseWriter, r *http.Request) {
+	if to := as.redirect.Load(); to != nil {
+		http.Redirect(w, r, *to, http.StatusTemporaryRedirect)
+		return
+	}
+	if r.Method != http.MethodPost || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") ||
+		r.ParseForm() != nil || len(r.URL.RawQuery) > 0 {
+		http.Error(w, `{"error":"invalid_request"}`, http.StatusBadRequest)
+		return
+	}
+	token := r.PostForm.Get("token")
+	if strings.HasPrefix(token, "axioms-readiness-probe.") {
+		as.probes.Add(1)
+	} else {
+		as.total.Add(1)
+		as.mu.Lock()
+		as.calls[token]++
+		as.mu.Unlock()
+	}
+	if g := as.gate.Load(); g != nil {
+		select {
+		case <-*g:
+		case <-r.Context().Done():
+			return
+		}
+	}
+	if !as.authenticated(r) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = io.WriteString(w, `{"error":"invalid_client"}`)
+		return
+	}
+	if st := as.status.Load(); st != 0 {
+		w.WriteHeader(int(st))
+		return
+	}
+	body := `{"active":false}`
+	if raw := as.raw.Load(); raw != nil {
+		body = *raw
+	} else {
+		as.mu.Lock()
+		if a, ok := as.answers[token]; ok {
+			body = a
+		}
+		as.mu.Unlock()
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = io.WriteString(w, body)
+}
+
+// authenticated checks the client authentication of r as the server
+// requires it, and records what was sent.
+func (as *kitAS) authenticated(r *http.Request) bool {
+	id, secret, basic := r.BasicAuth()
+	f := r.PostForm
+	as.mu.Lock()
+	want, pub := as.secret, as.pub
+	as.mu.Unlock()
+	switch as.method {
+	case IntrospectionAuthBasic:
+		uid, err1 := url.QueryUnescape(id)
+		usecret, err2 := url.QueryUnescape(secret)
+		return basic && err1 == nil && err2 == nil && uid == kitClientID && usecret == want && f.Get("client_secret") == ""
+	case IntrospectionAuthPost:
+		return !basic && f.Get("client_id") == kitClientID && f.Get("client_secret") == want
+	case IntrospectionAuthPrivateKeyJWT:
+		return !basic && f.Get("client_assertion_type") == clientAssertionType && as.assertionValid(f.Get("client_assertion"), pub, r)
+	case IntrospectionAuthNone:
+		return !basic && r.Header.Get("Authorization") == "" && f.Get("client_secret") == "" && f.Get("client_assertion") == ""
+	}
+	return false
+}
+
+// assertionValid verifies a client assertion as RFC 7523 §3 asks: the
+// signature with the client's registered key, iss = sub = client_id, aud
+// this endpoint, a jti, and a short exp.
+func (as *kitAS) assertionValid(jwt string, pub crypto.PublicKey, r *http.Request) bool {
+	pk, err := NewPublicKey(kitClientKeyID, "", pub)
+	if err != nil {
+		return false
+	}
+	v, err := NewVerifier(Config{Audiences: []string{as.URL + r.URL.Path}, KeySet: NewStaticKeySet(pk),
+		Now: as.now, Logger: slog.New(slog.DiscardHandler), TokenCacheEntries: -1})
+	if err != nil {
+		return false
+	}
+	defer v.Close()
+	c, err := v.Verify(r.Context(), jwt)
+	if err != nil {
+		return false
+	}
+	jti, _ := c.GetString("jti")
+	iss, _ := c.GetString("iss")
+	return iss == kitClientID && c.Subject() == kitClientID && jti != "" && r.PostForm.Get("client_id") == kitClientID &&
+		c.ExpiresAt().Sub(c.IssuedAt()) == time.Minute
+}
+
+// kitIntrospectionVerifier builds a Verifier trusting kitASIssuer with
+// local JWTs signed by key (nil: no key) and introspection at as with
+// basic authentication, on clock; change edits the Config first.
+func kitIntrospectionVerifier(tb testing.TB, as *kitAS, clock *kitClock, key *kitKey, change func(*Config)) *Verifier {
+	tb.Helper()
+	cfg := Config{
+		Audiences: []string{kitASAudience},
+		Issuer:    kitASIssuer,
+		Now:       clock.Now,
+		Logger:    slog.New(slog.DiscardHandler),
+		Introspection: IntrospectionConfig{
+			URL: as.URL + "/oauth2/introspect", ClientID: kitClientID, ClientSecret: kitSecret,
+		},
+	}
+	cfg.KeySet = NewStaticKeySet() // no network beyond the endpoint
+	if key != nil {
+		pk, err := NewPublicKey(key.kid, key.alg, key.signer.Public())
+		require.NoError(tb, err)
+		cfg.KeySet = NewStaticKeySet(pk)
+	}
+	if change != nil {
+		change(&cfg)
+	}
+	v, err := NewVerifier(cfg)
+	require.NoError(tb, err)
+	tb.Cleanup(func() { _ = v.Close() })
+	return v
+}
+
+// logLines is a slog handler recording its lines, safe for concurrent use.
+type logLines struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logLines) logger() *slog.Logger {
+	return slog.New(slog.NewJSONHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+func (l *logLines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// lines returns the logged lines whose msg is msg.
+func (l *logLines) lines(msg string) []map[string]any {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(l.buf.String()), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == msg {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// waitAnswered blocks until v's introspection endpoint has answered (the
+// probe sent when v was built), so that tests count calls from a known
+// state.
+func waitAnswered(tb testing.TB, v *Verifier) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(tb, v.WaitReady(ctx))
+}

@@ -1,0 +1,139 @@
+package core
+
+import (
+	"context"
+	"strings"
+)
+
+// The introspection half of the token pipeline: which tokens are
+// introspected (judge, Verifier.verify), how an answer becomes Claims
+// (judgeAnswer), and how a decision reaches the caller (delivered). The
+// Observer, the refusal logs and the binding check of verifyToken apply
+// to introspected tokens as to verified ones.
+
+// introspectedToken stands for the parsed token in the refusal logs of an
+// introspected one (there is none): it lets them name iss and aud.
+var introspectedToken jws
+
+// judge decides a token that the verified-token cache did not answer: a
+// compact JWS is verified (and, with IntrospectJWTs, introspected as
+// well); with introspection on, any other token within the size cap is
+// introspected. cached reports that the introspection cache answered.
+func (v *Verifier) judge(ctx context.Context, token string) (c *Claims, cached bool, err error) {
+	if in := v.intro; in != nil && len(token) <= v.cfg.MaxTokenBytes {
+		if _, isJWS := splitCompact(token); in.s.all || !isJWS {
+			return v.introspectToken(ctx, token)
+		}
+	}
+	return v.verify(ctx, token)
+}
+
+// introspectsJWTsOf reports whether the JWTs of e are introspected after
+// their local verification (IntrospectJWTs). in may be nil.
+func (in *introspector) introspectsJWTsOf(e *issuerEntry) bool {
+	return in != nil && in.s.jwts && e == in.entry
+}
+
+// introspectToken decides a token that is not verified locally: by the
+// answer of the endpoint, judged by the rules of the issuer it names.
+func (v *Verifier) introspectToken(ctx context.Context, token string) (*Claims, bool, error) {
+	if err := checkB64Token(token); err != nil {
+		return nil, false, v.refused(ctx, err, nil, nil, nil)
+	}
+	in := v.intro
+	r, cached := in.decide(ctx, in.key(token), token, func(ctx context.Context, token string) introResult {
+		c, active, err := in.call(ctx, token)
+		switch {
+		case err != nil:
+			return introResult{err: err}
+		case !active:
+			return introResult{err: ErrTokenInactive}
+		}
+		return v.judgeAnswer(c)
+	})
+	return v.delivered(ctx, r, token, cached)
+}
+
+// introspectJWT decides a JWT of issuer e with IntrospectJWTs: verified
+// locally first (a forged or expired JWT costs no request), then accepted
+// while the endpoint says it is active. Its claims are the JWT's.
+func (v *Verifier) introspectJWT(ctx context.Context, token string, t *jws, e *issuerEntry) (*Claims, bool, error) {
+	in := v.intro
+	key := in.key(token)
+	if r, ok := in.cached(ctx, key); ok {
+		return v.delivered(ctx, r, token, true)
+	}
+	c, pk, keys, err := v.verifyWith(ctx, t, e)
+	if err != nil {
+		return nil, false, err
+	}
+	kept := *c
+	kept.head, kept.tail = "", "" // with the payload they would give the token back
+	r, cached := in.decide(ctx, key, token, func(ctx context.Context, token string) introResult {
+		ans, active, err := in.call(ctx, token)
+		switch {
+		case err != nil:
+			return introResult{err: err}
+		case !active:
+			return introResult{err: ErrTokenInactive, entry: e}
+		}
+		if err := ans.readMembers(); err != nil {
+			return introResult{err: err, entry: e}
+		}
+		// The cache serves a JWT while its key is served, as the verified-token
+		// cache does, so only a JWT whose kid names its key is kept.
+		return introResult{claims: &kept, entry: e, until: ans.expiry, key: pk, keys: keys,
+			noStore: t.header.kid == "" || pk.key.KID != t.header.kid}
+	})
+	return v.delivered(ctx, r, token, cached)
+}
+
+// judgeAnswer applies the rules of the issuer an active answer names (or,
+// without iss, of IntrospectionConfig.Issuer) to its members.
+func (v *Verifier) judgeAnswer(c *Claims) introResult {
+	if err := c.readMembers(); err != nil {
+		return introResult{err: err, refused: c}
+	}
+	e, err := v.answerIssuer(c)
+	if err != nil {
+		return introResult{err: err, refused: c}
+	}
+	if c.issuer == "" {
+		c.issuer = e.rules.issuer
+	}
+	if err := v.checkRules(c, &e.rules, v.intro.s.allowNoAud); err != nil {
+		return introResult{err: err, entry: e, refused: c}
+	}
+	return introResult{claims: c, entry: e}
+}
+
+// answerIssuer returns the trusted issuer whose rules apply to an answer:
+// the one its iss names, or without iss (or an empty one) the introspector's.
+func (v *Verifier) answerIssuer(c *Claims) (*issuerEntry, error) {
+	switch {
+	case c.issuer == "" && v.intro.entry != nil:
+		return v.intro.entry, nil
+	case c.issuer == "":
+		return nil, ErrIssuerMismatch
+	case v.only != nil && v.only.rules.issuer != "" && v.only.rules.issuer != c.issuer:
+		return nil, ErrIssuerMismatch
+	case v.only != nil:
+		return v.only, nil
+	}
+	if e := v.byIssuer[c.issuer]; e != nil {
+		return e, nil
+	}
+	return nil, ErrIssuerMismatch
+}
+
+// delivered returns a decision to one caller: a refusal logged, or a copy
+// of the accepted claims carrying the caller's token (for TokenFromContext;
+// the cached claims hold none).
+func (v *Verifier) delivered(ctx context.Context, r introResult, token string, cached bool) (*Claims, bool, error) {
+	if r.err != nil {
+		return nil, cached, v.refused(ctx, r.err, &introspectedToken, r.entry, r.refused)
+	}
+	c := *r.claims
+	c.token = strings.Clone(token)
+	return &c, cached, nil
+}
