@@ -43,14 +43,17 @@ func (c *Claims) rawToken() string {
 // Subject returns the "sub" claim, or "" when absent.
 func (c *Claims) Subject() string { return c.subject }
 
-// Issuer returns the "iss" claim, or "" when absent.
+// Issuer returns the "iss" claim, or "" when absent. For an introspected
+// token whose answer has no iss, it is the issuer whose rules judged it
+// (IntrospectionConfig.Issuer).
 func (c *Claims) Issuer() string { return c.issuer }
 
 // Audience returns the "aud" claim as a list (a single string becomes one
 // element).
 func (c *Claims) Audience() []string { return stringList(c.aud, false) }
 
-// ExpiresAt returns the "exp" claim.
+// ExpiresAt returns the "exp" claim; the zero time for an introspected
+// token whose answer has none (RFC 7662 makes it optional).
 func (c *Claims) ExpiresAt() time.Time { return c.expiry }
 
 // NotBefore returns the "nbf" claim, or the zero time when absent.

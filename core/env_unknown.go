@@ -8,8 +8,8 @@ import (
 // notRead are AXIOMS_* variables that other axioms packages, or later
 // versions of this one, read, with why this library ignores them.
 var notRead = map[string]string{
-	"AXIOMS_SAFE_METHODS":                "an axioms Python setting: set Config.SafeMethods in code",
-	"AXIOMS_JWKS_PREFETCH":               "an axioms Python setting: a single issuer's key set is always fetched at start",
+	"AXIOMS_SAFE_METHODS":  "an axioms Python setting: set Config.SafeMethods in code",
+	"AXIOMS_JWKS_PREFETCH": "an axioms Python setting: a single issuer's key set is always fetched at start",
 }
 
 // maxNameLen bounds the variable names a warning quotes.

@@ -73,7 +73,9 @@ type IntrospectionConfig struct {
 
 	// AuthMethod is how requests authenticate (RFC 8414 §2
 	// introspection_endpoint_auth_methods_supported). Default:
-	// IntrospectionAuthBasic with a ClientID, else IntrospectionAuthNone.
+	// IntrospectionAuthPrivateKeyJWT with a Signer, else
+	// IntrospectionAuthBasic with a ClientID or a ClientSecret, else
+	// IntrospectionAuthNone.
 	AuthMethod IntrospectionAuthMethod
 
 	// Signer, SignerKeyID and SignerAlgorithm sign the client assertion of

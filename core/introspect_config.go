@@ -132,9 +132,13 @@ func (s *introspectionSettings) bounds(ic IntrospectionConfig) error {
 func (ic *IntrospectionConfig) clientAuth() (clientAuth, error) {
 	a := clientAuth{method: ic.AuthMethod, clientID: ic.ClientID}
 	if a.method == "" {
-		a.method = IntrospectionAuthNone
-		if ic.ClientID != "" {
+		switch {
+		case ic.Signer != nil:
+			a.method = IntrospectionAuthPrivateKeyJWT
+		case ic.ClientID != "" || ic.ClientSecret != "":
 			a.method = IntrospectionAuthBasic
+		default:
+			a.method = IntrospectionAuthNone
 		}
 	}
 	switch a.method {

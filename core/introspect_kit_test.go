@@ -24,10 +24,10 @@ import (
 // does, answers per token, and counts its calls.
 
 const (
-	kitASIssuer   = "https://as.example.com"
-	kitASAudience = "https://api.example.com"
-	kitClientID   = "resource server:1" // form-urlencoding matters (RFC 6749 §2.3.1)
-	kitSecret     = "s3cr%t+/=é"
+	kitASIssuer    = "https://as.example.com"
+	kitASAudience  = "https://api.example.com"
+	kitClientID    = "resource server:1" // form-urlencoding matters (RFC 6749 §2.3.1)
+	kitSecret      = "s3cr%t+/=é"
 	kitClientKeyID = "client-key-1"
 )
 

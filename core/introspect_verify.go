@@ -3,6 +3,8 @@ package core
 import (
 	"context"
 	"strings"
+
+	"github.com/axiomsgo/axioms/core/internal/strictjson"
 )
 
 // The introspection half of the token pipeline: which tokens are
@@ -41,7 +43,11 @@ func (v *Verifier) introspectToken(ctx context.Context, token string) (*Claims, 
 		return nil, false, v.refused(ctx, err, nil, nil, nil)
 	}
 	in := v.intro
-	r, cached := in.decide(ctx, in.key(token), token, func(ctx context.Context, token string) introResult {
+	key := in.key(token)
+	if r, ok := in.cached(ctx, key); ok { // before the closure below, which escapes
+		return v.delivered(ctx, r, token, true)
+	}
+	r, cached := in.decide(ctx, key, token, func(ctx context.Context, token string) introResult {
 		c, active, err := in.call(ctx, token)
 		switch {
 		case err != nil:
@@ -67,8 +73,10 @@ func (v *Verifier) introspectJWT(ctx context.Context, token string, t *jws, e *i
 	if err != nil {
 		return nil, false, err
 	}
-	kept := *c
-	kept.head, kept.tail = "", "" // with the payload they would give the token back
+	kept, noStore := v.keptClaims(c, &e.rules), false
+	if kept == nil { // cannot happen: the same bytes passed the same rules just now
+		kept, noStore = c, true
+	}
 	r, cached := in.decide(ctx, key, token, func(ctx context.Context, token string) introResult {
 		ans, active, err := in.call(ctx, token)
 		switch {
@@ -82,10 +90,27 @@ func (v *Verifier) introspectJWT(ctx context.Context, token string, t *jws, e *i
 		}
 		// The cache serves a JWT while its key is served, as the verified-token
 		// cache does, so only a JWT whose kid names its key is kept.
-		return introResult{claims: &kept, entry: e, until: ans.expiry, key: pk, keys: keys,
-			noStore: t.header.kid == "" || pk.key.KID != t.header.kid}
+		return introResult{claims: kept, entry: e, until: ans.expiry, key: pk, keys: keys,
+			noStore: noStore || t.header.kid == "" || pk.key.KID != t.header.kid}
 	})
 	return v.delivered(ctx, r, token, cached)
+}
+
+// keptClaims returns the claims c of a verified JWT parsed again from a
+// copy of their payload, so that the cache keeps no memory shared with the
+// token's header and signature (decodeClaims keeps them in one buffer
+// with the payload, to give the token back); nil if they no longer pass r.
+func (v *Verifier) keptClaims(c *Claims, r *issuerRules) *Claims {
+	b := &claimsBlock{Claims: Claims{raw: strings.Clone(c.raw)}}
+	root, err := strictjson.ParseInto(b.raw, b.members[:], b.elems[:])
+	if err != nil {
+		return nil
+	}
+	b.root = root
+	if v.applyRules(&b.Claims, r) != nil {
+		return nil
+	}
+	return &b.Claims
 }
 
 // judgeAnswer applies the rules of the issuer an active answer names (or,

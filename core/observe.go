@@ -11,7 +11,8 @@ import (
 // instruments and spans). Every field is optional, and a nil *Observer
 // (Config.Observer's default) costs nothing. The functions are called
 // synchronously, Decision and Verify on the goroutine of the request,
-// Fetch on the key set's background goroutine, so they must be quick and
+// Fetch on the goroutine that made the request (a key set's background
+// goroutine, an introspection's own), so they must be quick and
 // safe for concurrent use. No event carries a token, a key or a claim other
 // than the issuer of a verified token.
 type Observer struct {

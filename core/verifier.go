@@ -131,13 +131,21 @@ func (v *Verifier) ErrorResponse(err error) Response {
 //     configured, aud any-of, RequiredClaims present, registered claims of
 //     the right JSON type.
 //
+// With Config.Introspection, a token that is not a compact JWS (or any
+// token, without a key source) is introspected instead (RFC 7662): the
+// size cap and the RFC 6750 b64token syntax first, then the endpoint's
+// answer judged by the same claim rules (see IntrospectionConfig); with
+// IntrospectJWTs a JWT is verified as above and then introspected.
+//
 // Errors match ErrInvalidToken (with a reason such as ErrTokenExpired) or
 // ErrKeysUnavailable. Verify does NOT check token binding (DPoP, mTLS) nor
-// revocation, and does not check iss when no issuer is configured.
+// revocation (except through introspection), and does not check iss when
+// no issuer is configured.
 //
 // A token verified before may be answered from the verified-token cache
 // (Config.TokenCacheEntries), with the decision a fresh verification would
-// make.
+// make; an introspected one from the introspection cache
+// (IntrospectionConfig.CacheTTL).
 func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	return v.verifyToken(ctx, token, false, binding{})
 }

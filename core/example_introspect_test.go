@@ -1,0 +1,83 @@
+package core_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v3/jwk"
+
+	"github.com/axiomsgo/axioms/core"
+)
+
+// An authorization server that issues opaque access tokens (Ory Hydra's
+// ory_at_…) and JWTs: the opaque ones are introspected (RFC 7662), the
+// JWTs verified locally, and both meet the same policies.
+func ExampleIntrospectionConfig() {
+	// The authorization server, on loopback for the example: its key set and
+	// its introspection endpoint, which knows one active token.
+	priv, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	key, _ := jwk.Import(priv.Public())
+	_ = key.Set(jwk.KeyIDKey, "key-1")
+	set := jwk.NewSet()
+	_ = set.AddKey(key)
+	jwks, _ := json.Marshal(set)
+	var issuer string
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /jwks.json", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(jwks) })
+	mux.HandleFunc("POST /oauth2/introspect", func(w http.ResponseWriter, r *http.Request) {
+		if id, secret, _ := r.BasicAuth(); id != "orders-api" || secret != "s3cret" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		answer := map[string]any{"active": false}
+		if r.PostFormValue("token") == "ory_at_aGVsbG8.d29ybGQ" {
+			answer = map[string]any{"active": true, "iss": issuer, "sub": "alice", "aud": []string{"https://api.example.com"},
+				"scope": "orders:read openid", "client_id": "web", "exp": time.Now().Add(time.Hour).Unix()}
+		}
+		_ = json.NewEncoder(w).Encode(answer)
+	})
+	as := httptest.NewServer(mux)
+	defer as.Close()
+	issuer = as.URL
+
+	v, err := core.NewVerifier(core.Config{
+		Audiences: []string{"https://api.example.com"},
+		Issuer:    issuer,
+		JWKSURL:   issuer + "/jwks.json",
+		Introspection: core.IntrospectionConfig{
+			URL:          issuer + "/oauth2/introspect",
+			ClientID:     "orders-api", // client_secret_basic by default
+			ClientSecret: "s3cret",
+			CacheTTL:     30 * time.Second, // a revoked token is refused within 30s
+		},
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer v.Close()
+
+	c, err := v.Check(context.Background(), http.MethodGet,
+		core.Credentials{Authorization: []string{"Bearer ory_at_aGVsbG8.d29ybGQ"}}, core.AnyScope("orders:read"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(c.Subject(), c.Scopes())
+
+	_, err = v.Verify(context.Background(), "ory_at_cmV2b2tlZA.c2ln")
+	fmt.Println(errors.Is(err, core.ErrTokenInactive), v.ErrorResponse(err).Status)
+	// Output:
+	// alice [orders:read openid]
+	// true 401
+}
