@@ -27,7 +27,11 @@ import (
 //     within Config.Leeway; an answer without exp (RFC 7662 §2.2 makes it
 //     optional) is valid as the endpoint says, and cached at most
 //     CacheTTL; with Config.MaxTokenLifetime set it is refused;
-//   - RequiredClaims present; cnf checked as for a JWT (DPoP, mTLS).
+//   - RequiredClaims present; cnf checked as for a JWT (DPoP, mTLS);
+//   - not a refresh or ID token, where the answer says so (RFC 7662
+//     answers active for every kind of token): token_use other than
+//     "access_token" (Ory Hydra), typ "Refresh", "Offline" or "ID"
+//     (Keycloak) is ErrUnsupportedTokenType.
 //
 // scope (a space-separated string, RFC 7662 §2.2), client_id, sub and the
 // other members are the token's claims: every Policy, ClaimsFromContext,

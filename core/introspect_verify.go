@@ -119,6 +119,9 @@ func (v *Verifier) judgeAnswer(c *Claims) introResult {
 	if err := c.readMembers(); err != nil {
 		return introResult{err: err, refused: c}
 	}
+	if !accessTokenAnswer(c) {
+		return introResult{err: ErrUnsupportedTokenType, refused: c}
+	}
 	e, err := v.answerIssuer(c)
 	if err != nil {
 		return introResult{err: err, refused: c}
@@ -130,6 +133,20 @@ func (v *Verifier) judgeAnswer(c *Claims) introResult {
 		return introResult{err: err, entry: e, refused: c}
 	}
 	return introResult{claims: c, entry: e}
+}
+
+// accessTokenAnswer reports whether an answer may be about an access
+// token: RFC 7662 answers active for any token the server issued, and
+// two servers say which kind it is: Ory Hydra (token_use
+// "access_token" or "refresh_token") and Keycloak (typ "Bearer", or
+// "Refresh", "Offline", "ID"). A refresh or ID token sent as an access
+// token is refused.
+func accessTokenAnswer(c *Claims) bool {
+	if use, ok := c.GetString("token_use"); ok && use != "access_token" {
+		return false
+	}
+	typ, _ := c.GetString("typ")
+	return typ != "Refresh" && typ != "Offline" && typ != "ID"
 }
 
 // answerIssuer returns the trusted issuer whose rules apply to an answer:
