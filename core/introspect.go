@@ -90,7 +90,9 @@ type IntrospectionConfig struct {
 	// ES512, EdDSA; PS256, PS384, PS512, RS384 and RS512 may be chosen for
 	// RSA keys). The assertion has iss and sub ClientID, aud
 	// AssertionAudience, a random jti and exp one minute after iat; a
-	// fresh one is signed for each request.
+	// fresh one is signed for each request. NewVerifier signs one and
+	// verifies it with the signer's public key: a signer that fails is a
+	// configuration error.
 	Signer          crypto.Signer
 	SignerKeyID     string
 	SignerAlgorithm string

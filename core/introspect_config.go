@@ -7,6 +7,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rsa"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -175,12 +176,16 @@ func (ic *IntrospectionConfig) clientAuth() (clientAuth, error) {
 // assertionAuth checks the private_key_jwt settings of ic into a.
 func (ic *IntrospectionConfig) assertionAuth(a clientAuth) (clientAuth, error) {
 	switch {
-	case ic.Signer == nil || reflect.ValueOf(ic.Signer).Kind() == reflect.Pointer && reflect.ValueOf(ic.Signer).IsNil():
+	case isNil(ic.Signer):
 		return a, configErr("Introspection.Signer", "required with AuthMethod %s", a.method)
 	case ic.ClientSecret != "":
 		return a, configErr("Introspection.ClientSecret", "is set, yet AuthMethod is %s, which signs with Signer", a.method)
 	}
-	alg, hash, size, err := assertionAlgorithm(ic.Signer.Public(), ic.SignerAlgorithm)
+	pub, err := publicOf(ic.Signer)
+	if err != nil {
+		return a, configErr("Introspection.Signer", "%v", err)
+	}
+	alg, hash, size, err := assertionAlgorithm(pub, ic.SignerAlgorithm)
 	if err != nil {
 		return a, configErr("Introspection.SignerAlgorithm", "%v", err)
 	}
@@ -191,7 +196,55 @@ func (ic *IntrospectionConfig) assertionAuth(a clientAuth) (clientAuth, error) {
 		header["kid"] = ic.SignerKeyID
 	}
 	a.header = b64.EncodeToString(mustJSON(header)) + "."
+	if err := a.selfTest(pub); err != nil {
+		return a, configErr("Introspection.Signer", "%v", err)
+	}
 	return a, nil
+}
+
+// selfTest signs one assertion and verifies it with pub, so that a signer
+// that cannot sign, or whose signatures its own public key does not
+// verify, is an error when the Verifier is built, not at the first
+// request.
+func (a *clientAuth) selfTest(pub crypto.PublicKey) error {
+	jwt, err := a.assertion(time.Now())
+	if err != nil {
+		return err
+	}
+	pk, err := NewPublicKey("", a.alg, pub)
+	if err != nil {
+		return err
+	}
+	t, _ := splitCompact(jwt)
+	sig, err := b64.DecodeString(t.signature)
+	if err != nil || !pk.key.Verify(a.alg, t.signingInput, sig) {
+		return errors.New("a client assertion it signed does not verify with its public key")
+	}
+	return nil
+}
+
+// isNil reports whether x is nil, or a nil pointer, slice, map, func or
+// channel in an interface.
+func isNil(x any) bool {
+	if x == nil {
+		return true
+	}
+	switch v := reflect.ValueOf(x); v.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Func, reflect.Chan:
+		return v.IsNil()
+	}
+	return false
+}
+
+// publicOf returns the signer's public key; a signer whose Public panics
+// (an ed25519.PrivateKey of the wrong length) is an error.
+func publicOf(s crypto.Signer) (pub crypto.PublicKey, err error) {
+	defer func() {
+		if recover() != nil {
+			pub, err = nil, errors.New("its Public method panicked: not a usable private key")
+		}
+	}()
+	return s.Public(), nil
 }
 
 // assertionAlgorithm checks alg (default by key type) against the public

@@ -3,9 +3,11 @@ package core
 import (
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"io"
 	"log/slog"
 	"testing"
 	"time"
@@ -45,6 +47,10 @@ func TestIntrospectionConfigErrors(t *testing.T) {
 			"Introspection.Signer", ""},
 		{"private_key_jwt with a nil signer", IntrospectionConfig{URL: url, ClientID: "api", Signer: (*ecdsa.PrivateKey)(nil),
 			AuthMethod: IntrospectionAuthPrivateKeyJWT}, nil, "Introspection.Signer", ""},
+		{"private_key_jwt with a short Ed25519 key", IntrospectionConfig{URL: url, ClientID: "api", Signer: ed25519.PrivateKey{1, 2, 3}},
+			nil, "Introspection.Signer", ""},
+		{"private_key_jwt with a signer that signs for another key", IntrospectionConfig{URL: url, ClientID: "api",
+			Signer: mismatchedSigner{ec, newKitKey(t, "cfg-ec-2", "ES256").signer}}, nil, "Introspection.Signer", ""},
 		{"private_key_jwt without client ID", IntrospectionConfig{URL: url, Signer: ec}, nil, "Introspection.ClientID", envIntroClientID},
 		{"private_key_jwt with a secret", IntrospectionConfig{URL: url, ClientID: "api", ClientSecret: "s",
 			AuthMethod: IntrospectionAuthPrivateKeyJWT, Signer: ec}, nil, "Introspection.ClientSecret", envIntroSecret},
@@ -85,6 +91,15 @@ func TestIntrospectionConfigErrors(t *testing.T) {
 			assert.NotContains(t, err.Error(), "u:p@", "no credentials in errors")
 		})
 	}
+}
+
+// mismatchedSigner signs with one key and shows the public key of another.
+type mismatchedSigner struct{ sign, show crypto.Signer }
+
+func (m mismatchedSigner) Public() crypto.PublicKey { return m.show.Public() }
+
+func (m mismatchedSigner) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	return m.sign.Sign(r, digest, opts)
 }
 
 // TestIntrospectionConfigAccepted: introspection alone is a complete
