@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
@@ -562,4 +563,38 @@ func TestIntrospectionRefusalLog(t *testing.T) {
 	require.Len(t, lines, 1)
 	assert.Equal(t, []any{"https://other.example.com"}, lines[0]["aud"])
 	assert.Equal(t, []any{kitASAudience}, lines[0]["expected_aud"])
+}
+
+// FuzzIntrospectionAnswer: no answer makes the judging panic, and an
+// accepted one always names the trusted issuer, a configured audience and
+// valid times; every other outcome is an invalid token.
+func FuzzIntrospectionAnswer(f *testing.F) {
+	now := time.Unix(1_800_000_000, 0)
+	for _, seed := range []string{
+		kitJSON(f, activeClaims(now, nil)),
+		kitJSON(f, activeClaims(now, map[string]any{"iss": nil, "aud": []string{"a", kitASAudience}, "cnf": map[string]any{}})),
+		`{"active":true,"aud":"` + kitASAudience + `","exp":1800000100.5,"nbf":1,"token_use":"access_token"}`,
+		`{"active":false}`, `{"active":true,"active":true}`, `{"active":true,"iss":"` + kitASIssuer + `","aud":["\u0000"]}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	v, err := NewVerifier(Config{Audiences: []string{kitASAudience}, Issuer: kitASIssuer, KeySet: NewStaticKeySet(),
+		Now: func() time.Time { return now }, Logger: slog.New(slog.DiscardHandler),
+		Introspection: IntrospectionConfig{URL: "http://127.0.0.1:1/introspect"}})
+	require.NoError(f, err)
+	f.Cleanup(func() { _ = v.Close() })
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		c, active, err := parseAnswer(raw)
+		if err != nil || !active {
+			return
+		}
+		r := v.judgeAnswer(c)
+		if r.err != nil {
+			require.ErrorIs(t, r.err, ErrInvalidToken)
+			return
+		}
+		require.Equal(t, kitASIssuer, r.claims.Issuer())
+		require.True(t, audienceAccepted(r.claims, &v.only.rules))
+		require.NoError(t, timesValid(r.claims, now, 0))
+	})
 }
