@@ -65,6 +65,8 @@ type introspector struct {
 	closed bool
 
 	hmu       sync.Mutex // guards the health fields
+	started   uint64     // requests started
+	settledAt uint64     // the number (in start order) of the request whose result is recorded
 	answered  bool       // the last request got a usable answer
 	lastErr   error      // why not; nil before the first request
 	logged    string     // the failure logged last, "" after an answer
@@ -152,6 +154,10 @@ func (in *introspector) goAsync(f func()) bool {
 // member, or an error matching ErrKeysUnavailable. Each call is reported
 // to the Observer and settles the endpoint's health.
 func (in *introspector) call(ctx context.Context, token string) (*Claims, bool, error) {
+	in.hmu.Lock()
+	in.started++
+	n := in.started
+	in.hmu.Unlock()
 	start := time.Now()
 	status, body, err := in.post(ctx, token)
 	var c *Claims
@@ -160,7 +166,7 @@ func (in *introspector) call(ctx context.Context, token string) (*Claims, bool, 
 		c, active, err = parseAnswer(body)
 	}
 	in.observe(ctx, status, start, err)
-	in.settle(err)
+	in.settle(n, err)
 	if err != nil {
 		return nil, false, &causedError{reason: errIntrospectionUnavailable, cause: err}
 	}
@@ -247,17 +253,23 @@ func (in *introspector) observe(ctx context.Context, status int, start time.Time
 		Duration: time.Since(start)})
 }
 
-// settle records the result of a request for Ready, and logs a change:
-// a misconfiguration at Error level with its fix, an outage at Warn
-// level, each once until the failure changes (Debug when repeated), and
-// the first answer after a failure at Info level. Nothing is recorded
-// while the Verifier closes.
-func (in *introspector) settle(err error) {
+// settle records the result of request number n for Ready, and logs a
+// change: a misconfiguration at Error level with its fix, an outage at
+// Warn level, each once until the failure changes (Debug when repeated),
+// and the first answer after a failure at Info level. A result older than
+// the one recorded (a request started before it, ending after it) is
+// dropped, so that a slow request never hides what a later one found.
+// Nothing is recorded while the Verifier closes.
+func (in *introspector) settle(n uint64, err error) {
 	if err != nil && in.ctx.Err() != nil {
 		return
 	}
 	in.hmu.Lock()
 	defer in.hmu.Unlock()
+	if n < in.settledAt {
+		return
+	}
+	in.settledAt = n
 	in.answered, in.lastErr = err == nil, err
 	close(in.settled)
 	in.settled = make(chan struct{})

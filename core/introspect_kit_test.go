@@ -43,12 +43,14 @@ type kitAS struct {
 	secret  string
 	answers map[string]string // token → raw JSON answer; unknown: {"active":false}
 	calls   map[string]int    // per token, probes excluded
+	codes   map[string]int    // a status answered for one token
 
 	total    atomic.Int64 // calls, probes excluded
 	probes   atomic.Int64
 	status   atomic.Int32           // a forced status; 0: none
 	raw      atomic.Pointer[string] // a forced answer body for every token
 	gate     atomic.Pointer[chan struct{}]
+	gateOnly atomic.Pointer[string] // the gate holds this token's calls only
 	redirect atomic.Pointer[string]
 }
 
@@ -57,7 +59,7 @@ type kitAS struct {
 func newKitAS(tb testing.TB, method IntrospectionAuthMethod, now func() time.Time) *kitAS {
 	tb.Helper()
 	as := &kitAS{tb: tb, now: now, method: method, secret: kitSecret,
-		answers: map[string]string{}, calls: map[string]int{}}
+		answers: map[string]string{}, calls: map[string]int{}, codes: map[string]int{}}
 	as.Server = httptest.NewServer(http.HandlerFunc(as.serve))
 	tb.Cleanup(func() {
 		if g := as.gate.Load(); g != nil {
@@ -160,10 +162,12 @@ func (as *kitAS) serve(w http.ResponseWriter, r *http.Request) {
 		as.mu.Unlock()
 	}
 	if g := as.gate.Load(); g != nil {
-		select {
-		case <-*g:
-		case <-r.Context().Done():
-			return
+		if only := as.gateOnly.Load(); only == nil || *only == token {
+			select {
+			case <-*g:
+			case <-r.Context().Done():
+				return
+			}
 		}
 	}
 	if !as.authenticated(r) {
@@ -172,8 +176,11 @@ func (as *kitAS) serve(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, `{"error":"invalid_client"}`)
 		return
 	}
-	if st := as.status.Load(); st != 0 {
-		w.WriteHeader(int(st))
+	as.mu.Lock()
+	code := as.codes[token]
+	as.mu.Unlock()
+	if st := as.status.Load(); st != 0 || code != 0 {
+		w.WriteHeader(max(int(st), code))
 		return
 	}
 	body := `{"active":false}`

@@ -12,6 +12,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -346,6 +347,36 @@ func TestIntrospectionReady(t *testing.T) {
 	clock.Advance(minProbeInterval)
 	waitAnswered(t, v)
 	assert.NoError(t, v.Ready(t.Context()), "a probe found it answering again")
+}
+
+// TestIntrospectionReadyOrder: Ready reports the result of the request
+// started last, not of the one that ended last: a slow failure never
+// hides a later answer.
+func TestIntrospectionReadyOrder(t *testing.T) {
+	clock := newKitClock()
+	as := newKitAS(t, IntrospectionAuthBasic, clock.Now)
+	v := kitIntrospectionVerifier(t, as, clock, nil, nil)
+	waitAnswered(t, v)
+	old := "old"
+	as.gateOnly.Store(&old)
+	as.hold()
+	as.mu.Lock()
+	as.codes[old] = http.StatusBadGateway
+	as.mu.Unlock()
+	done := make(chan error, 1)
+	go func() {
+		_, err := v.Verify(context.Background(), old)
+		done <- err
+	}()
+	for as.callsOf(old) == 0 { // the slow request reached the endpoint
+		runtime.Gosched()
+	}
+	as.answer("new", activeClaims(clock.Now(), nil))
+	_, err := v.Verify(t.Context(), "new")
+	require.NoError(t, err)
+	as.release()
+	require.ErrorIs(t, <-done, ErrKeysUnavailable)
+	assert.NoError(t, v.Ready(t.Context()), "the slow failure started before the answer")
 }
 
 // TestIntrospectionOnly: with neither issuer nor key set, every token is
