@@ -199,3 +199,20 @@ func waitReadyRoute(t *testing.T, client *http.Client, base string, want int) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestIntrospectionOnly: AXIOMS_INTROSPECTION_URL alone configures the
+// server (no development issuer), and opaque tokens are introspected.
+func TestIntrospectionOnly(t *testing.T) {
+	as := newFakeAS(t)
+	now := time.Now()
+	as.set("ory_at_reader.sig", map[string]any{"active": true, "aud": "api://orders", "sub": "reader",
+		"exp": now.Add(time.Hour).Unix(), "scope": "read:data"})
+	srv := startServer(t, binary(t, "chi"), []string{"AXIOMS_AUDIENCE=api://orders",
+		"AXIOMS_INTROSPECTION_URL=" + as.URL + "/oauth2/introspect",
+		"AXIOMS_INTROSPECTION_CLIENT_ID=" + introClientID, "AXIOMS_INTROSPECTION_CLIENT_SECRET=" + introSecret})
+	assert.NotContains(t, srv.banner, "DEVELOPMENT ONLY", "introspection configures the server")
+	client := newClient(t)
+	waitReadyRoute(t, client, srv.url, http.StatusOK)
+	status, _, body := send(t, client, "GET", srv.url+"/api/read", "ory_at_reader.sig")
+	assert.Equal(t, http.StatusOK, status, body)
+}

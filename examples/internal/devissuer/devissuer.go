@@ -21,9 +21,10 @@ const TokenLifetime = 12 * time.Hour
 // Marker starts and ends the development banner.
 const Marker = "DEVELOPMENT ONLY"
 
-// issuerVars are the variables that configure an issuer; with none of them
-// set, ConfigFromEnv starts the development issuer.
-var issuerVars = []string{"AXIOMS_DOMAIN", "AXIOMS_ISS_URL", "AXIOMS_JWKS_URL"}
+// issuerVars are the variables that configure an issuer or an
+// introspection endpoint; with none of them set, ConfigFromEnv starts the
+// development issuer.
+var issuerVars = []string{"AXIOMS_DOMAIN", "AXIOMS_ISS_URL", "AXIOMS_JWKS_URL", "AXIOMS_INTROSPECTION_URL"}
 
 // persona is one token of the example API and a route it may use.
 type persona struct {
