@@ -242,11 +242,30 @@ func (sh *cacheShard) delete(token string, e *cacheEntry) {
 
 // dropExpired drops the expired entries among a few sampled ones, so that
 // expired entries also leave a shard that is not full. sh.mu is held.
-func (sh *cacheShard) dropExpired(now time.Time) {
+func (sh *cacheShard) dropExpired(now time.Time) { dropExpiredSample(sh.entries, now, sh.delete) }
+
+// evict drops one entry: an expired one among a few sampled entries, else
+// the least recently used of them. sh.mu is held.
+func (sh *cacheShard) evict(now time.Time) { evictSample(sh.entries, now, sh.delete) }
+
+// sampledEntry is an entry of a cache evicted by sampling (the verified-
+// token cache, the introspection cache): when it expires, and when it was
+// last used.
+type sampledEntry interface {
+	expiry() time.Time
+	lastUsed() int64
+}
+
+func (e *cacheEntry) expiry() time.Time { return e.expires }
+func (e *cacheEntry) lastUsed() int64   { return e.used.Load() }
+
+// dropExpiredSample drops, with del, the expired entries among
+// cacheSample/2 entries of m (map order is random).
+func dropExpiredSample[K comparable, E sampledEntry](m map[K]E, now time.Time, del func(K, E)) {
 	n := 0
-	for tok, e := range sh.entries { // map order is random
-		if !now.Before(e.expires) {
-			sh.delete(tok, e)
+	for k, e := range m {
+		if !now.Before(e.expiry()) {
+			del(k, e)
 		}
 		if n++; n == cacheSample/2 {
 			return
@@ -254,25 +273,28 @@ func (sh *cacheShard) dropExpired(now time.Time) {
 	}
 }
 
-// evict drops one entry: an expired one among a few sampled entries, else
-// the least recently used of them. sh.mu is held.
-func (sh *cacheShard) evict(now time.Time) {
-	var victim string
-	var ve *cacheEntry
-	n := 0
-	for tok, e := range sh.entries {
-		if !now.Before(e.expires) {
-			victim, ve = tok, e
+// evictSample drops, with del, one entry of m (not empty): the first
+// expired one among cacheSample sampled entries, else the least recently
+// used of them.
+func evictSample[K comparable, E sampledEntry](m map[K]E, now time.Time, del func(K, E)) {
+	var victim K
+	var ve E
+	found, n := false, 0
+	for k, e := range m {
+		if !now.Before(e.expiry()) {
+			victim, ve, found = k, e, true
 			break
 		}
-		if ve == nil || e.used.Load() < ve.used.Load() {
-			victim, ve = tok, e
+		if !found || e.lastUsed() < ve.lastUsed() {
+			victim, ve, found = k, e, true
 		}
 		if n++; n == cacheSample {
 			break
 		}
 	}
-	sh.delete(victim, ve)
+	if found {
+		del(victim, ve)
+	}
 }
 
 // entrySize estimates the memory of one entry: the token (the map key and

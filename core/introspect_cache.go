@@ -274,35 +274,11 @@ func (sh *introShard) delete(k cacheKey, e *introEntry) {
 }
 
 // dropExpired drops the expired entries among a few sampled ones.
-func (sh *introShard) dropExpired(now time.Time) {
-	n := 0
-	for k, e := range sh.entries {
-		if !now.Before(e.expires) {
-			sh.delete(k, e)
-		}
-		if n++; n == cacheSample/2 {
-			return
-		}
-	}
-}
+func (sh *introShard) dropExpired(now time.Time) { dropExpiredSample(sh.entries, now, sh.delete) }
 
 // evict drops an expired entry among a few sampled ones, else the least
 // recently used of them.
-func (sh *introShard) evict(now time.Time) {
-	var victim cacheKey
-	var ve *introEntry
-	n := 0
-	for k, e := range sh.entries {
-		if !now.Before(e.expires) {
-			victim, ve = k, e
-			break
-		}
-		if ve == nil || e.used.Load() < ve.used.Load() {
-			victim, ve = k, e
-		}
-		if n++; n == cacheSample {
-			break
-		}
-	}
-	sh.delete(victim, ve)
-}
+func (sh *introShard) evict(now time.Time) { evictSample(sh.entries, now, sh.delete) }
+
+func (e *introEntry) expiry() time.Time { return e.expires }
+func (e *introEntry) lastUsed() int64   { return e.used.Load() }
