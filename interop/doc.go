@@ -30,6 +30,16 @@
 // RFC 8705) and sends it to every HTTP adapter serving TLS: accepted with
 // that certificate only.
 //
+// hydra_opaque_test.go checks Hydra's opaque ory_at_ tokens by RFC 7662
+// introspection at its admin endpoint, configured by the hydra-opaque
+// recipe of docs/providers.md: client-credentials tokens and a user's token
+// of a real authorization code flow (login and consent accepted through
+// the admin API) pass the same policies through every adapter, each token
+// costs one introspection per app (a counting proxy in front of the admin
+// API tells), Hydra's JWTs are still verified locally, its refresh and ID
+// tokens are refused, and a token revoked at /oauth2/revoke is refused
+// once its cached answer expires (a JWT too, with IntrospectJWTs).
+//
 // The tests need two things that `make interop` prepares and passes in the
 // environment:
 //

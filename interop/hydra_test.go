@@ -51,6 +51,9 @@ func startHydra(t testing.TB) *hydra {
 		"SERVE_PUBLIC_HOST=127.0.0.1", "SERVE_PUBLIC_PORT=" + itoa(pub),
 		"SERVE_ADMIN_HOST=127.0.0.1", "SERVE_ADMIN_PORT=" + itoa(adm),
 		"URLS_SELF_ISSUER=" + h.issuer,
+		// The login and consent apps of the authorization code flow: never
+		// reached, their redirects are read (see authorizationCode).
+		"URLS_LOGIN=" + hydraLoginURL, "URLS_CONSENT=" + hydraConsentURL,
 		"STRATEGIES_ACCESS_TOKEN=jwt",
 		"SECRETS_SYSTEM=interop-system-secret-for-loopback-only-0123456789",
 		"LOG_LEVEL=warn",

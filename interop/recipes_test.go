@@ -68,6 +68,7 @@ var cognitoAccessOnly = core.PolicyFunc(func(_ string, c *core.Claims) error {
 // that token meets and does not meet.
 type recipe struct {
 	issuer, jwksURL string             // expected Config.Issuer and Config.JWKSURL ("" = the default)
+	introspection   string             // expected Config.Introspection.URL ("" = none); TestHydraOpaque runs it for real
 	code            func(*core.Config) // code-level settings the recipe shows
 	token           []authtest.TokenOption
 	allow, deny     []core.Policy
@@ -145,6 +146,16 @@ var recipes = map[string]recipe{
 		allow: []core.Policy{core.AllScopes("read:data", "openid")},
 		deny:  []core.Policy{core.AnyScope("write:data")},
 	},
+	"hydra-opaque": { // JWTs of the same Hydra are still verified locally
+		issuer:        "https://auth.example.com",
+		introspection: "http://127.0.0.1:4445/admin/oauth2/introspect",
+		token: []authtest.TokenOption{
+			authtest.Header("typ", "JWT"), authtest.Claim("aud", []string{"https://api.example.com"}),
+			authtest.Claim("scp", []string{"read:data"}),
+		},
+		allow: []core.Policy{core.AnyScope("read:data")},
+		deny:  []core.Policy{core.AnyScope("write:data")},
+	},
 	"oidc-provider": {
 		issuer:  "https://op.example.com",
 		jwksURL: "https://op.example.com/jwks",
@@ -182,7 +193,9 @@ func TestProviderRecipes(t *testing.T) {
 			assert.Equal(t, rc.issuer, cfg.Issuer, "issuer")
 			assert.Equal(t, rc.jwksURL, cfg.JWKSURL, "JWKS URL (empty: {issuer}/.well-known/jwks.json)")
 
-			cfg.JWKSURL = keys.JWKSURL() // the provider's keys are stood in for
+			assert.Equal(t, rc.introspection, cfg.Introspection.URL, "introspection endpoint")
+			cfg.Introspection = core.IntrospectionConfig{} // the endpoint is not stood in for here
+			cfg.JWKSURL = keys.JWKSURL()                   // the provider's keys are
 			if rc.code != nil {
 				rc.code(&cfg)
 			}
