@@ -308,6 +308,13 @@ func buildTables(res map[string]*result) []table {
 			{"Bearer request", "BenchmarkDPoP/RS256/bearer-cache-hit"},
 			{"DPoP request, ES256 proof checked (replay store excluded)", "BenchmarkDPoP/RS256/dpop-ES256-proof"},
 		}})
+	ts = append(ts, table{title: "Opaque tokens (RFC 7662): chi + chiauth with introspection configured (× the RS256 JWT from the token cache)",
+		floor: "BenchmarkIntrospection/RS256/jwt-cache-hit", rows: []row{
+			{"RS256 JWT, token cache hit", "BenchmarkIntrospection/RS256/jwt-cache-hit"},
+			{"opaque token, introspection cache hit", "BenchmarkIntrospection/opaque-cache-hit"},
+			{"RS256 JWT verified locally (token cache off)", "BenchmarkIntrospection/RS256/jwt-verified"},
+			{"opaque token introspected over loopback (new token each time)", "BenchmarkIntrospection/opaque-loopback"},
+		}})
 	for _, form := range []string{"single", "multi"} {
 		rows := []row{{"valid token, 16 KiB of claims", "BenchmarkForged/RS256/" + form + "-valid"},
 			{"forged: 16 KiB header", "BenchmarkForged/RS256/" + form + "-forged-header"},
