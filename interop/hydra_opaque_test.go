@@ -338,6 +338,7 @@ func TestHydraOpaque(t *testing.T) {
 		assert.EqualValues(t, len(jwtApps), proxy.count.Load()-before, "a forged JWT costs no request")
 		h.revoke(t, jid, jsecret, jwt)
 		revoked := time.Now()
+		require.Equal(t, false, h.introspect(t, jwt)["active"])
 		for _, a := range jwtApps {
 			took := waitRefused(t, a, jwt, revoked)
 			t.Logf("%s: revoked JWT refused %s after its revocation", a.name, took.Round(time.Millisecond))
