@@ -6,7 +6,8 @@
 //
 // One confidential client (client_credentials, client_secret_basic) may ask
 // for JWT access tokens (RFC 9068: typ at+jwt, string aud, scope string) for
-// three resource servers, chosen with the RFC 8707 "resource" parameter:
+// three resource servers, and opaque ones for a fourth (below), chosen with
+// the RFC 8707 "resource" parameter:
 //
 //   https://rs256.interop.test  signed RS256 (the default resource)
 //   https://es256.interop.test  signed ES256
@@ -21,7 +22,32 @@
 // client's default resource: the Go MCP SDK's client-credentials handler
 // sends none). Every client authenticates with client_secret_basic, the only
 // method the RFC 8414 metadata (/.well-known/oauth-authorization-server)
-// lists.
+// lists, except the private_key_jwt client below (with RS_JWKS set, the
+// metadata lists private_key_jwt too).
+//
+// Opaque access tokens (RFC 7662 introspection, RFC 7009 revocation): the
+// fourth resource server,
+//
+//   https://opaque.interop.test  opaque (43 random base64url characters)
+//
+// gets tokens that only the introspection endpoint (/token/introspection)
+// can tell about; the revocation endpoint (/token/revocation) revokes them,
+// for the client they were issued to. Neither endpoint takes JWTs
+// (oidc-provider answers 400 unsupported_token_type). Two resource-server
+// clients, which get no tokens, may introspect the tokens whose aud is
+// that resource (features.introspection.allowedPolicy; any other caller,
+// the token's own client included, gets {"active": false}):
+//
+//   RS_CLIENT_ID      client_secret_basic, with RS_CLIENT_SECRET
+//   RS_JWT_CLIENT_ID  private_key_jwt (RFC 7523), only with RS_JWKS set: the
+//                     client's public JWK Set as JSON (the caller holds the
+//                     private key); the assertion's aud may be the issuer,
+//                     the token endpoint or the introspection endpoint
+//
+// The answer has active, scope, client_id, sub, exp, iat, iss, aud (a
+// string) and token_type "Bearer". sub is the client ID, as in the JWT
+// access tokens: oidc-provider answers no sub for a client_credentials
+// token, so extraTokenClaims adds it to the opaque ones.
 //
 // DPoP (RFC 9449): a token request with a DPoP proof (ES256, Ed25519,
 // PS256 or RS256) gets a DPoP-bound token (token_type DPoP, cnf.jkt the
@@ -34,6 +60,10 @@
 // thumbprint of the certificate of the token request's connection) for the
 // same resource servers; a token request of it without a certificate is
 // refused.
+//
+// The READY line also names introspection_endpoint, revocation_endpoint,
+// opaque_resource, rs_client_id, rs_client_secret and (with RS_JWKS)
+// rs_jwt_client_id.
 //
 // The signing keys are generated at start, so every run has fresh ones.
 // Development only: the secrets below are fixed and public.
@@ -57,10 +87,18 @@ export const MTLS_CLIENT_ID = process.env.MTLS_CLIENT_ID || 'interop-mtls-client
 export const MTLS_CLIENT_SECRET = process.env.MTLS_CLIENT_SECRET || 'interop-mtls-client-secret-for-loopback-tests';
 const TLS = Boolean(process.env.TLS_CERT && process.env.TLS_KEY);
 
+// The resource server of opaque tokens, and its introspecting clients.
+export const OPAQUE_RESOURCE = 'https://opaque.interop.test';
+export const RS_CLIENT_ID = process.env.RS_CLIENT_ID || 'interop-rs-basic';
+export const RS_CLIENT_SECRET = process.env.RS_CLIENT_SECRET || 'interop-rs-client-secret-for-loopback-tests';
+export const RS_JWT_CLIENT_ID = process.env.RS_JWT_CLIENT_ID || 'interop-rs-jwt';
+const RS_JWKS = process.env.RS_JWKS ? JSON.parse(process.env.RS_JWKS) : undefined;
+
 const resourceServers = {
   'https://rs256.interop.test': { alg: 'RS256' },
   'https://es256.interop.test': { alg: 'ES256' },
   'https://hs256.interop.test': { alg: 'HS256', key: 'interop-shared-secret-hs256-0123456789abcdef' },
+  [OPAQUE_RESOURCE]: { opaque: true },
 };
 
 function privateJWK(type, options, kid) {
@@ -84,6 +122,14 @@ function resourceServerInfo(resource, client) {
   const rs = resourceServers[resource];
   if (!rs) {
     throw new errors.InvalidTarget();
+  }
+  if (rs.opaque) {
+    return {
+      audience: resource,
+      scope: SCOPES.join(' '),
+      accessTokenTTL: 5 * 60,
+      accessTokenFormat: 'opaque',
+    };
   }
   return {
     audience: resource, // a string aud (RFC 9068 §2.2)
@@ -115,6 +161,45 @@ const mtlsClients = TLS ? [{
   scope: SCOPES.join(' '),
 }] : [];
 
+// The resource-server clients: they introspect, and get no tokens.
+const rsClients = [{
+  client_id: RS_CLIENT_ID,
+  client_secret: RS_CLIENT_SECRET,
+  grant_types: [],
+  response_types: [],
+  redirect_uris: [],
+  token_endpoint_auth_method: 'client_secret_basic',
+}, ...(RS_JWKS ? [{
+  client_id: RS_JWT_CLIENT_ID,
+  grant_types: [],
+  response_types: [],
+  redirect_uris: [],
+  token_endpoint_auth_method: 'private_key_jwt',
+  jwks: RS_JWKS,
+}] : [])];
+const introspectors = new Set(rsClients.map((c) => c.client_id));
+
+// A resource-server client may introspect the tokens of its resource; no
+// one else may (the default lets any authenticated client introspect any
+// token).
+function mayIntrospect(_ctx, client, token) {
+  return introspectors.has(client.clientId) && [token.aud].flat().includes(OPAQUE_RESOURCE);
+}
+
+// A client may revoke its own tokens only.
+function mayRevoke(_ctx, client, token) {
+  return token.clientId === client.clientId;
+}
+
+// sub of the opaque tokens, which oidc-provider's answer has only for a
+// token of a user: the client ID, as in its JWT access tokens.
+function extraTokenClaims(_ctx, token) {
+  if (token.kind === 'ClientCredentials' && token.resourceServer?.accessTokenFormat === 'opaque') {
+    return { sub: token.clientId };
+  }
+  return undefined;
+}
+
 server.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
   const { port } = server.address();
   const issuer = `${TLS ? 'https' : 'http'}://127.0.0.1:${port}`;
@@ -135,9 +220,10 @@ server.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
       redirect_uris: [],
       token_endpoint_auth_method: 'client_secret_basic',
       scope: MCP_SCOPES.join(' '),
-    }, ...mtlsClients],
+    }, ...mtlsClients, ...rsClients],
     scopes: [...SCOPES, ...MCP_SCOPES],
-    clientAuthMethods: ['client_secret_basic'],
+    clientAuthMethods: ['client_secret_basic', ...(RS_JWKS ? ['private_key_jwt'] : [])],
+    extraTokenClaims,
     jwks: {
       keys: [
         privateJWK('rsa', { modulusLength: 2048 }, 'interop-rs256'),
@@ -149,7 +235,7 @@ server.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      introspection: { enabled: false },
+      introspection: { enabled: true, allowedPolicy: mayIntrospect },
       dPoP: { enabled: true },
       mTLS: {
         enabled: TLS,
@@ -157,7 +243,7 @@ server.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
         // The certificate of the token request's own TLS connection.
         getCertificate: (ctx) => ctx.socket.getPeerX509Certificate?.(),
       },
-      revocation: { enabled: false },
+      revocation: { enabled: true, allowedPolicy: mayRevoke },
       resourceIndicators: {
         enabled: true,
         defaultResource: (_ctx, client) => (client?.clientId === MCP_CLIENT_ID ? MCP_RESOURCE || undefined : 'https://rs256.interop.test'),
@@ -177,6 +263,12 @@ server.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
     mcp_client_id: MCP_CLIENT_ID,
     mcp_client_secret: MCP_CLIENT_SECRET,
     mcp_resource: MCP_RESOURCE,
+    introspection_endpoint: `${issuer}/token/introspection`,
+    revocation_endpoint: `${issuer}/token/revocation`,
+    opaque_resource: OPAQUE_RESOURCE,
+    rs_client_id: RS_CLIENT_ID,
+    rs_client_secret: RS_CLIENT_SECRET,
+    ...(RS_JWKS ? { rs_jwt_client_id: RS_JWT_CLIENT_ID } : {}),
     ...(TLS ? { mtls_client_id: MTLS_CLIENT_ID, mtls_client_secret: MTLS_CLIENT_SECRET } : {}),
   };
   process.stdout.write(`READY ${JSON.stringify(ready)}\n`);
