@@ -107,6 +107,9 @@ func grpcTransport(c healthpb.HealthClient) transport {
 		if sub := header.Get(subjectHeader); len(sub) == 1 {
 			ans.sub = sub[0]
 		}
+		if ra := header.Get("retry-after"); len(ra) == 1 {
+			ans.retryAfter = ra[0]
+		}
 		switch challenges := header.Get("www-authenticate"); len(challenges) {
 		case 0:
 		case 1:

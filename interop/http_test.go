@@ -44,6 +44,7 @@ type answer struct {
 	challenge   map[string]string // WWW-Authenticate parameters; nil without the header
 	sub         string            // "sub" of the body (over gRPC, the x-subject header)
 	description string            // error_description of the body (over gRPC, the status message)
+	retryAfter  string            // the Retry-After header (over gRPC, the retry-after header)
 	body        map[string]any    // the JSON body; nil over gRPC, which has none
 }
 
@@ -69,7 +70,7 @@ func httpTransport(base string) transport {
 		defer resp.Body.Close()
 		data, err := io.ReadAll(resp.Body)
 		require.NoError(t, err)
-		ans := answer{status: resp.StatusCode}
+		ans := answer{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After")}
 		if h := resp.Header.Get("WWW-Authenticate"); h != "" {
 			ans.challenge = parseChallenge(t, h)
 		}
