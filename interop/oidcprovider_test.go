@@ -15,11 +15,13 @@ import (
 	"github.com/axiomsgo/axioms/core"
 )
 
-// The resource servers of node/provider.mjs: one per signing algorithm.
+// The resource servers of node/provider.mjs: one per signing algorithm,
+// and one whose tokens are opaque (checked by introspection).
 const (
-	rsRS256 = "https://rs256.interop.test"
-	rsES256 = "https://es256.interop.test"
-	rsHS256 = "https://hs256.interop.test"
+	rsRS256  = "https://rs256.interop.test"
+	rsES256  = "https://es256.interop.test"
+	rsHS256  = "https://hs256.interop.test"
+	rsOpaque = "https://opaque.interop.test"
 )
 
 // oidcProvider is one node oidc-provider started by a test; the fields are
@@ -38,11 +40,22 @@ type oidcProvider struct {
 	// were set (the provider serves https).
 	MTLSClientID     string `json:"mtls_client_id"`
 	MTLSClientSecret string `json:"mtls_client_secret"`
+	// The RFC 7662 and RFC 7009 endpoints, the resource server of opaque
+	// tokens, and its clients that may introspect them: one with
+	// client_secret_basic, and, when RS_JWKS was set, one with
+	// private_key_jwt.
+	IntrospectionEndpoint string `json:"introspection_endpoint"`
+	RevocationEndpoint    string `json:"revocation_endpoint"`
+	OpaqueResource        string `json:"opaque_resource"`
+	RSClientID            string `json:"rs_client_id"`
+	RSClientSecret        string `json:"rs_client_secret"`
+	RSJWTClientID         string `json:"rs_jwt_client_id"`
 }
 
 // startOIDCProvider runs node provider.mjs from OIDC_PROVIDER_DIR (after
 // `npm ci`) on a free loopback port and waits for its READY line. env
-// (NAME=value) is added to its environment, such as MCP_RESOURCE.
+// (NAME=value) is added to its environment, such as MCP_RESOURCE or
+// RS_JWKS.
 func startOIDCProvider(t testing.TB, env ...string) *oidcProvider {
 	t.Helper()
 	dir := requireEnv(t, "OIDC_PROVIDER_DIR", "interop/node after `npm ci`")
