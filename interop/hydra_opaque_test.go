@@ -7,11 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
-	"net/http/httputil"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,31 +26,6 @@ const (
 	hydraConsentURL = "http://127.0.0.1:9/consent"
 	hydraRedirect   = "http://127.0.0.1:9/callback"
 )
-
-// introspectionProxy is a reverse proxy in front of Hydra's admin API that
-// counts the introspection requests going through it, so that a test can
-// tell which tokens were introspected and which verified locally.
-type introspectionProxy struct {
-	url   string // its introspection endpoint
-	count atomic.Int64
-}
-
-func newIntrospectionProxy(t testing.TB, admin string) *introspectionProxy {
-	t.Helper()
-	target, err := url.Parse(admin)
-	require.NoError(t, err)
-	p := &introspectionProxy{}
-	proxy := httputil.NewSingleHostReverseProxy(target)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/admin/oauth2/introspect" {
-			p.count.Add(1)
-		}
-		proxy.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	p.url = srv.URL + "/admin/oauth2/introspect"
-	return p
-}
 
 // createCodeClient registers a client of the authorization code flow
 // (with refresh tokens) whose access tokens are opaque.
@@ -198,31 +170,13 @@ func hydraOpaqueConfig(t testing.TB, h *hydra, u string, ttl time.Duration) core
 	return cfg
 }
 
-// waitRefused polls a until token is refused as an invalid token on GET
-// /api/read, and returns how long after since that was.
-func waitRefused(t *testing.T, a app, token string, since time.Time) time.Duration {
-	t.Helper()
-	attempts, err := eventually(15*time.Second, func() error {
-		switch got := a.send(t, "GET", "/api/read", token); {
-		case got.status == http.StatusUnauthorized && got.challenge["error"] == "invalid_token":
-			return nil
-		case got.status == http.StatusOK:
-			return errNotYet // the cached answer still stands
-		default:
-			return assert.AnError
-		}
-	})
-	require.NoError(t, err, "%s: revoked token still accepted after %d attempts", a.name, attempts)
-	return time.Since(since)
-}
-
 // TestHydraOpaque sends Hydra's opaque ory_at_ access tokens through each
 // adapter, checked by introspection at Hydra's admin endpoint, with JWTs of
 // the same Hydra still verified locally.
 func TestHydraOpaque(t *testing.T) {
 	t.Parallel()
 	h := startHydra(t)
-	proxy := newIntrospectionProxy(t, h.admin)
+	proxy := newIntrospectionProxy(t, h.admin, "/admin/oauth2/introspect")
 	oid, osecret := h.createClient(t, "opaque")
 	jid, jsecret := h.createClient(t, "jwt")
 

@@ -93,30 +93,34 @@ func postBasic(t testing.TB, u, id, secret string, form url.Values) (int, map[st
 	return resp.StatusCode, body
 }
 
-// countingProxy is a reverse proxy in front of an oidc-provider that counts
-// the requests to its introspection endpoint, so that a test can tell which
-// tokens were introspected and which were verified locally.
-type countingProxy struct {
+// introspectionProxy is a reverse proxy in front of an authorization
+// server that counts the requests to its introspection endpoint, so that a
+// test can tell which tokens were introspected and which were verified
+// locally.
+type introspectionProxy struct {
 	url   string // the introspection endpoint through the proxy
 	count atomic.Int64
 }
 
-func newCountingProxy(t testing.TB, op *oidcProvider) *countingProxy {
+// newIntrospectionProxy proxies the server at base (scheme and host) and
+// counts the requests to its introspection endpoint at endpoint (a URL on
+// base, or a path).
+func newIntrospectionProxy(t testing.TB, base, endpoint string) *introspectionProxy {
 	t.Helper()
-	issuer, err := url.Parse(op.Issuer)
+	target, err := url.Parse(base)
 	require.NoError(t, err)
-	endpoint, err := url.Parse(op.IntrospectionEndpoint)
+	ep, err := url.Parse(endpoint)
 	require.NoError(t, err)
-	p := &countingProxy{}
-	proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) { r.SetURL(issuer) }}
+	p := &introspectionProxy{}
+	proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) { r.SetURL(target) }}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == endpoint.Path {
+		if r.URL.Path == ep.Path {
 			p.count.Add(1)
 		}
 		proxy.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	p.url = srv.URL + endpoint.Path
+	p.url = srv.URL + ep.Path
 	return p
 }
 
@@ -146,11 +150,10 @@ func waitAnswered(t testing.TB, verifiers []*core.Verifier) {
 	}
 }
 
-// waitRevoked polls a until token is refused as an invalid token on GET
-// /api/read, and returns how long that took.
-func waitRevoked(t *testing.T, a app, token string) time.Duration {
+// waitRefused polls a until token is refused as an invalid token on GET
+// /api/read, and returns how long after since that was.
+func waitRefused(t *testing.T, a app, token string, since time.Time) time.Duration {
 	t.Helper()
-	start := time.Now()
 	attempts, err := eventually(15*time.Second, func() error {
 		switch got := a.send(t, http.MethodGet, "/api/read", token); {
 		case got.status == http.StatusUnauthorized && got.challenge["error"] == "invalid_token":
@@ -162,7 +165,7 @@ func waitRevoked(t *testing.T, a app, token string) time.Duration {
 		}
 	})
 	require.NoError(t, err, "%s: revoked token still accepted after %d attempts", a.name, attempts)
-	return time.Since(start)
+	return time.Since(since)
 }
 
 // checkUnavailable sends token to every route of every app: each answers
@@ -219,7 +222,7 @@ func TestOIDCProviderIntrospection(t *testing.T) {
 	require.Equal(t, rsOpaque, op.OpaqueResource)
 	require.NotEmpty(t, op.IntrospectionEndpoint)
 	require.NotEmpty(t, op.RSJWTClientID, "the private_key_jwt client exists with RS_JWKS")
-	proxy := newCountingProxy(t, op)
+	proxy := newIntrospectionProxy(t, op.Issuer, op.IntrospectionEndpoint)
 
 	// The resource server accepts the opaque tokens' audience, and the RS256
 	// resource's for the JWTs that are verified locally.
@@ -325,11 +328,12 @@ func TestOIDCProviderIntrospection(t *testing.T) {
 		tok := op.opaqueToken(t, "read:data")
 		checkAll(t, ttlApps, tok, call{method: "GET", path: "/api/read", status: 200})
 		op.revoke(t, tok)
+		revoked := time.Now()
 		_, got := op.introspect(t, op.RSClientID, op.RSClientSecret, tok)
 		require.Equal(t, false, got["active"], "revoked at the provider")
 		for _, a := range ttlApps {
-			took := waitRevoked(t, a, tok)
-			t.Logf("%s: revoked token refused after %s (cache TTL %s)", a.name, took.Round(time.Millisecond), ttl)
+			took := waitRefused(t, a, tok, revoked)
+			t.Logf("%s: revoked token refused %s after its revocation (cache TTL %s)", a.name, took.Round(time.Millisecond), ttl)
 		}
 	})
 
