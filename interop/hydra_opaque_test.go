@@ -159,10 +159,7 @@ func (h *hydra) introspect(t testing.TB, token string) map[string]any {
 // cache TTL (0: the recipe's default).
 func hydraOpaqueConfig(t testing.TB, h *hydra, u string, ttl time.Duration) core.Config {
 	t.Helper()
-	env := readRecipes(t, providersDoc)["hydra-opaque"]
-	require.NotEmpty(t, env, "recipe hydra-opaque")
-	cfg, err := core.ConfigFromLookup(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
-	require.NoError(t, err)
+	cfg := recipeConfig(t, "hydra-opaque")
 	require.Equal(t, core.IntrospectionConfig{URL: "http://127.0.0.1:4445/admin/oauth2/introspect"}, cfg.Introspection,
 		"the recipe sets the endpoint alone: no client authentication, the default TTL")
 	cfg.Issuer, cfg.Audiences = h.issuer, []string{hydraAudience}

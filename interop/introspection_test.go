@@ -230,6 +230,16 @@ func TestOIDCProviderIntrospection(t *testing.T) {
 		return core.Config{Issuer: op.Issuer, JWKSURL: op.JWKSURI, Audiences: []string{rsOpaque, rsRS256}, Introspection: in}
 	}
 	basic := core.IntrospectionConfig{URL: proxy.url, ClientID: op.RSClientID, ClientSecret: op.RSClientSecret}
+	// The client_secret_basic apps run the oidc-provider-opaque recipe of
+	// docs/providers.md, its example values replaced by this provider's.
+	recipe := recipeConfig(t, "oidc-provider-opaque")
+	require.Equal(t, core.IntrospectionConfig{URL: recipe.Issuer + "/token/introspection", ClientID: "orders-api", ClientSecret: "change-me"},
+		recipe.Introspection, "the recipe: the endpoint and client_secret_basic credentials, the default TTL")
+	require.Equal(t, recipe.Issuer+"/token/introspection", strings.Replace(op.IntrospectionEndpoint, op.Issuer, recipe.Issuer, 1),
+		"the provider's endpoint is where the recipe says")
+	recipe.Issuer, recipe.JWKSURL, recipe.Audiences = op.Issuer, op.JWKSURI, []string{rsOpaque, rsRS256}
+	recipe.Introspection.URL, recipe.Introspection.ClientID, recipe.Introspection.ClientSecret = basic.URL, basic.ClientID, basic.ClientSecret
+	require.Equal(t, opConfig(basic), recipe)
 	privateKeyJWT := core.IntrospectionConfig{
 		URL: proxy.url, ClientID: op.RSJWTClientID,
 		AuthMethod: core.IntrospectionAuthPrivateKeyJWT, Signer: key, SignerKeyID: rsJWTKeyID,

@@ -51,6 +51,17 @@ func readRecipes(t testing.TB, doc string) map[string]map[string]string {
 	return recipes
 }
 
+// recipeConfig loads the recipe name of docs/providers.md with
+// core.ConfigFromLookup, as a service reading those variables would.
+func recipeConfig(t testing.TB, name string) core.Config {
+	t.Helper()
+	env := readRecipes(t, providersDoc)[name]
+	require.NotEmpty(t, env, "recipe %s", name)
+	cfg, err := core.ConfigFromLookup(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	require.NoError(t, err, "recipe %s", name)
+	return cfg
+}
+
 // cognitoAccessOnly is the policy docs/providers.md shows for Cognito: it
 // refuses ID tokens, whose aud is the app client ID too.
 var cognitoAccessOnly = core.PolicyFunc(func(_ string, c *core.Claims) error {
@@ -68,7 +79,7 @@ var cognitoAccessOnly = core.PolicyFunc(func(_ string, c *core.Claims) error {
 // that token meets and does not meet.
 type recipe struct {
 	issuer, jwksURL string             // expected Config.Issuer and Config.JWKSURL ("" = the default)
-	introspection   string             // expected Config.Introspection.URL ("" = none); TestHydraOpaque runs it for real
+	introspection   string             // expected Config.Introspection.URL ("" = none); TestHydraOpaque and TestOIDCProviderIntrospection run these recipes for real
 	code            func(*core.Config) // code-level settings the recipe shows
 	token           []authtest.TokenOption
 	allow, deny     []core.Policy
@@ -155,6 +166,16 @@ var recipes = map[string]recipe{
 		},
 		allow: []core.Policy{core.AnyScope("read:data")},
 		deny:  []core.Policy{core.AnyScope("write:data")},
+	},
+	"oidc-provider-opaque": { // JWTs of the same provider are still verified locally
+		issuer:        "https://op.example.com",
+		jwksURL:       "https://op.example.com/jwks",
+		introspection: "https://op.example.com/token/introspection",
+		token: []authtest.TokenOption{
+			authtest.Audience("https://api.example.com"), authtest.Scopes("read:data"),
+		},
+		allow: []core.Policy{core.AnyScope("read:data")},
+		deny:  []core.Policy{core.AnyScope("admin")},
 	},
 	"oidc-provider": {
 		issuer:  "https://op.example.com",
