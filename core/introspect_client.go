@@ -34,7 +34,9 @@ const (
 		"check AXIOMS_INTROSPECTION_CLIENT_ID and AXIOMS_INTROSPECTION_CLIENT_SECRET (Config.Introspection), and " +
 		"that the authorization server lets this client introspect tokens with the configured AuthMethod"
 	fixIntrospectionRequest = "the introspection endpoint refuses the request (a 4xx other than 401, 403, 408, 429): " +
-		"check that AXIOMS_INTROSPECTION_URL is the server's introspection_endpoint (RFC 8414)"
+		"check that AXIOMS_INTROSPECTION_URL is the server's introspection_endpoint (RFC 8414), and with " +
+		"Introspection.IntrospectJWTs that the server introspects its JWT access tokens (node oidc-provider " +
+		"answers 400 unsupported_token_type: leave IntrospectJWTs off)"
 	fixIntrospectionRedirect = "the introspection endpoint redirects; redirects are never followed (the token and " +
 		"the credentials would go elsewhere): set AXIOMS_INTROSPECTION_URL to the final URL"
 	fixIntrospectionTooLarge = "the introspection answer is larger than Introspection.MaxResponseBytes (default 64 KiB): " +
