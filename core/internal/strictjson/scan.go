@@ -126,6 +126,20 @@ func (sc *Scanner) String() (s string, ok bool, err error) {
 // building it.
 func (sc *Scanner) Skip() error { return sc.p.skipValue() }
 
+// Raw checks the current member's value as Skip does and returns its text
+// as it appears in the input, without the whitespace around it: a
+// substring of the input, for a caller that parses a nested object on its
+// own (Parse refuses what Skip does not: duplicate names inside it).
+func (sc *Scanner) Raw() (string, error) {
+	p := &sc.p
+	p.skipWS()
+	start := p.i
+	if err := p.skipValue(); err != nil {
+		return "", err
+	}
+	return p.s[start:p.i], nil
+}
+
 // skipValue checks one value (the RFC 8259 grammar, valid UTF-8, nesting
 // at most MaxDepth) and moves past it, allocating nothing.
 func (p *parser) skipValue() error {

@@ -153,3 +153,27 @@ func TestScannerString(t *testing.T) {
 	_, _, err = sc.String()
 	assert.Error(t, err, "a skipped value is still checked")
 }
+
+func TestScannerRaw(t *testing.T) {
+	in := `{"iss":"x", "inner" : {"active":true,"aud":["a", "b"],"n":1.5e3} ,"z":[1, 2]}`
+	sc, err := NewScanner(in)
+	require.NoError(t, err)
+	var got []string
+	for {
+		more, err := sc.Next()
+		require.NoError(t, err)
+		if !more {
+			break
+		}
+		raw, err := sc.Raw()
+		require.NoError(t, err)
+		got = append(got, raw)
+	}
+	assert.Equal(t, []string{`"x"`, `{"active":true,"aud":["a", "b"],"n":1.5e3}`, `[1, 2]`}, got, "the text as written, no whitespace around it")
+
+	sc, err = NewScanner(`{"a":{"b":}}`)
+	require.NoError(t, err)
+	_, _ = sc.Next()
+	_, err = sc.Raw()
+	assert.Error(t, err, "the value is checked as Skip checks it")
+}
