@@ -18,7 +18,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # fuzzer minimises a new input is reported as a spurious failure.
 FUZZTIME    ?= 300000x
 # Fuzz targets as package:Target.
-FUZZ_TARGETS := ./core:FuzzClaimsDecode ./core:FuzzAppendJSON ./core:FuzzExtractToken ./core:FuzzSplitAndHeader ./core:FuzzQuoteParam ./core:FuzzVerify ./core:FuzzResourceMetadataURL ./core:FuzzVerifyIssuers ./core:FuzzCredentialSources ./core:FuzzClientCertificateFromHeader ./core:FuzzIntrospectionAnswer \
+FUZZ_TARGETS := ./core:FuzzClaimsDecode ./core:FuzzAppendJSON ./core:FuzzExtractToken ./core:FuzzSplitAndHeader ./core:FuzzQuoteParam ./core:FuzzVerify ./core:FuzzResourceMetadataURL ./core:FuzzVerifyIssuers ./core:FuzzCredentialSources ./core:FuzzClientCertificateFromHeader ./core:FuzzIntrospectionAnswer ./core:FuzzSignedAnswer \
                 ./core/internal/strictjson:FuzzParse ./core/internal/strictjson:FuzzScanner ./internal/tokensrc:FuzzFormTokens
 
 .PHONY: help

@@ -55,10 +55,13 @@ import (
 // Requests are POSTs of the token (RFC 7662 §2.1) with
 // token_type_hint=access_token, authenticated as AuthMethod says, over
 // https (http only to a loopback host), without cookies, never following a
-// redirect (the token and the credentials would go elsewhere). Not
-// supported: JWT introspection responses (RFC 9701), mTLS client
-// authentication other than through HTTPClient's TLS settings, and one
-// introspection endpoint per issuer (one per Verifier).
+// redirect (the token and the credentials would go elsewhere). They ask
+// for a plain JSON answer (Accept: application/json), or with
+// SignedResponses for a signed one (RFC 9701); a signed answer is never
+// taken unverified (see SignedResponses). Not supported: encrypted answers
+// (RFC 9701 JWE), mTLS client authentication other than through
+// HTTPClient's TLS settings, and one introspection endpoint per issuer
+// (one per Verifier).
 type IntrospectionConfig struct {
 	// URL is the introspection endpoint (RFC 7662 §2; the
 	// introspection_endpoint of the server's RFC 8414 metadata); https, or
@@ -125,6 +128,37 @@ type IntrospectionConfig struct {
 	// answer must name a configured audience. Code only.
 	AllowMissingAudience bool
 
+	// SignedResponses asks the endpoint for signed answers (RFC 9701 §4:
+	// Accept: application/token-introspection+jwt) and accepts no other: a
+	// plain JSON answer is then a misconfiguration (or a downgrade) and
+	// fails as an unusable answer does (503, logged once at Error level,
+	// Ready matching ErrKeySetMisconfigured). The authorization server signs
+	// for clients registered with introspection_signed_response_alg (RFC
+	// 9701 §6; node oidc-provider's features.jwtIntrospection, Duende
+	// IdentityServer, Authlete, Connect2id). Requires Issuer (or
+	// Config.Issuer): its key set verifies the answers.
+	//
+	// A signed answer (Content-Type application/token-introspection+jwt,
+	// RFC 9701 §5) is accepted, with or without this option, only when it
+	// is a compact JWS (an encrypted answer, a JWE, is refused: decrypting
+	// is not supported) whose typ is token-introspection+jwt (case-
+	// insensitively, "application/" optional, RFC 7515 §4.1.9), whose alg
+	// is in Config.Algorithms and fits the key (HMAC and none are never
+	// accepted), signed by a key of Issuer's key set (the one its JWTs are
+	// verified with: an unknown kid refreshes it as for a JWT), with iss
+	// Issuer, aud holding ClientID or one of Issuer's audiences (RFC 9701
+	// §5 asks aud to identify the resource server; servers use the client
+	// ID or the resource's URI), iat present, not in the future and not
+	// before the request was sent (within Config.Leeway, at least 5
+	// seconds: the answer is stamped in whole seconds by another clock), and
+	// exp and nbf, when present, valid. Its token_introspection member is
+	// then decoded and judged exactly as a plain answer. A signed answer
+	// that fails any of this is an unusable answer (503, logged), never the
+	// client's fault; without this option, one that arrives for an
+	// Introspection without Issuer (no keys to verify it) is refused as
+	// well. Default false: plain JSON is asked for. Code only.
+	SignedResponses bool
+
 	// CacheTTL is the longest an active answer is reused before the
 	// endpoint is asked again, and so the longest a revoked token stays
 	// accepted after its revocation. An entry never outlives the token's
@@ -184,6 +218,9 @@ const (
 	maxIntrospectionBytes         = 4 << 20
 	defaultIntrospectionEntries   = 10000
 	defaultIntrospectionCacheSize = 16 << 20
+	// minAnswerSkew is the least clock skew allowed on the iat of a signed
+	// answer, whatever Config.Leeway says.
+	minAnswerSkew = 5 * time.Second
 	// assertionLifetime is the exp - iat of a client assertion.
 	assertionLifetime = time.Minute
 	// minProbeInterval is the least time between two readiness probes.

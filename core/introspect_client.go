@@ -48,7 +48,8 @@ const (
 // endpoint's health for Ready. It is safe for concurrent use.
 type introspector struct {
 	s        *introspectionSettings
-	entry    *issuerEntry // the issuer of answers without iss (IntrospectionConfig.Issuer); nil: none
+	entry    *issuerEntry  // the issuer of answers without iss (IntrospectionConfig.Issuer); nil: none
+	signer   *answerSigner // checks signed answers (RFC 9701); nil: no issuer's keys to verify them
 	client   *http.Client
 	ownConn  *http.Transport // closed by close; nil with the caller's client
 	now      func() time.Time
@@ -86,11 +87,14 @@ type tokenHasher struct {
 }
 
 // newIntrospector starts the introspector of settings s, whose answers
-// without iss are judged by the rules of entry (nil: refused), and its
-// first readiness probe.
-func newIntrospector(s *introspectionSettings, cfg *Config, entry *issuerEntry) *introspector {
-	in := &introspector{s: s, entry: entry, now: cfg.Now, leeway: cfg.Leeway, logger: cfg.Logger, observer: cfg.Observer,
-		calls: make(map[cacheKey]*introCall), settled: make(chan struct{})}
+// without iss are judged by the rules of entry (nil: refused) and whose
+// signed answers are verified with entry's key set, which keySetOf gives;
+// and its first readiness probe.
+func newIntrospector(s *introspectionSettings, cfg *Config, entry *issuerEntry,
+	keySetOf func(*issuerEntry) (KeySet, error)) *introspector {
+	in := &introspector{s: s, entry: entry, signer: newAnswerSigner(s, cfg, entry, keySetOf), now: cfg.Now,
+		leeway: cfg.Leeway, logger: cfg.Logger, observer: cfg.Observer, calls: make(map[cacheKey]*introCall),
+		settled: make(chan struct{})}
 	in.client, in.ownConn = newIntrospectionClient(s.client, s.timeout)
 	if s.ttl > 0 {
 		in.cache = newIntroCache(s.entries, s.bytes)
@@ -160,12 +164,12 @@ func (in *introspector) call(ctx context.Context, token string) (*Claims, bool, 
 	in.started++
 	n := in.started
 	in.hmu.Unlock()
-	start := time.Now()
-	status, body, err := in.post(ctx, token)
+	start, sent := time.Now(), in.now()
+	status, mediaType, body, err := in.post(ctx, token)
 	var c *Claims
 	var active bool
 	if err == nil {
-		c, active, err = parseAnswer(body)
+		c, active, err = in.readAnswer(ctx, mediaType, body, sent)
 	}
 	in.observe(ctx, status, start, err)
 	in.settle(n, err)
@@ -175,41 +179,46 @@ func (in *introspector) call(ctx context.Context, token string) (*Claims, bool, 
 	return c, active, nil
 }
 
-// post sends the introspection request of token (RFC 7662 §2.1) and
-// returns the status and the body of a 200 answer, at most
+// post sends the introspection request of token (RFC 7662 §2.1; asking
+// for a signed answer with SignedResponses, RFC 9701 §4) and returns the
+// status, and the media type and body of a 200 answer, at most
 // MaxResponseBytes.
-func (in *introspector) post(ctx context.Context, token string) (int, []byte, error) {
+func (in *introspector) post(ctx context.Context, token string) (int, string, []byte, error) {
 	form := url.Values{"token": {token}, "token_type_hint": {"access_token"}}
 	header := http.Header{}
 	if err := in.s.auth.apply(form, header, in.now()); err != nil {
-		return 0, nil, err
+		return 0, "", nil, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, in.s.url, strings.NewReader(form.Encode()))
 	if err != nil {
-		return 0, nil, err
+		return 0, "", nil, err
 	}
 	for k, v := range header {
 		req.Header[k] = v
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
+	if in.s.signed {
+		req.Header.Set("Accept", signedAnswerType)
+	}
 	resp, err := in.client.Do(req)
 	if err != nil {
-		return 0, nil, requestError(err)
+		return 0, "", nil, requestError(err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10)) // lets the connection be reused
-		return resp.StatusCode, nil, introspectionStatusError(resp.StatusCode)
+		return resp.StatusCode, "", nil, introspectionStatusError(resp.StatusCode)
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, in.s.maxBytes+1))
 	switch {
 	case err != nil:
-		return resp.StatusCode, nil, fmt.Errorf("reading the answer: %w", requestError(err))
+		return resp.StatusCode, "", nil, fmt.Errorf("reading the answer: %w", requestError(err))
 	case int64(len(data)) > in.s.maxBytes:
-		return resp.StatusCode, nil, misconfigured(fmt.Errorf("answer larger than %d bytes", in.s.maxBytes), fixIntrospectionTooLarge)
+		return resp.StatusCode, "", nil, misconfigured(fmt.Errorf("answer larger than %d bytes", in.s.maxBytes),
+			fixIntrospectionTooLarge)
 	}
-	return resp.StatusCode, data, nil
+	return resp.StatusCode, mediaTypeOf(resp.Header.Get("Content-Type")), data, nil
 }
 
 // introspectionStatusError is the error of a non-200 answer: a
@@ -228,8 +237,10 @@ func introspectionStatusError(code int) error {
 // parseAnswer decodes an introspection answer (RFC 7662 §2.2): strict
 // JSON (duplicate members refused), an object whose active member is a
 // boolean. The members become claims whose rules are not applied yet.
-func parseAnswer(data []byte) (*Claims, bool, error) {
-	raw := string(data)
+func parseAnswer(data []byte) (*Claims, bool, error) { return parseAnswerText(string(data)) }
+
+// parseAnswerText is parseAnswer of a text the claims may keep.
+func parseAnswerText(raw string) (*Claims, bool, error) {
 	b := &claimsBlock{Claims: Claims{raw: raw}}
 	root, err := strictjson.ParseInto(raw, b.members[:], b.elems[:])
 	switch {

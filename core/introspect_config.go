@@ -25,6 +25,7 @@ type introspectionSettings struct {
 	jwts       bool   // IntrospectJWTs
 	all        bool   // no key source: every token is introspected
 	allowNoAud bool
+	signed     bool          // SignedResponses
 	ttl        time.Duration // < 0: no cache
 	negTTL     time.Duration
 	entries    int
@@ -70,13 +71,17 @@ func (c *Config) resolveIntrospection(issuers []IssuerConfig) (*introspectionSet
 		return nil, err
 	}
 	s := &introspectionSettings{url: ic.URL, jwts: ic.IntrospectJWTs, all: !c.hasKeySource(),
-		allowNoAud: ic.AllowMissingAudience, client: ic.HTTPClient}
+		allowNoAud: ic.AllowMissingAudience, signed: ic.SignedResponses, client: ic.HTTPClient}
 	var err error
 	if s.auth, err = ic.clientAuth(); err != nil {
 		return nil, err
 	}
 	if s.issuer, err = ic.trustedIssuer(c, issuers); err != nil {
 		return nil, err
+	}
+	if s.signed && s.issuer == "" {
+		return nil, configErr("Introspection.SignedResponses", "requires an issuer (Introspection.Issuer, or "+
+			"Config.Issuer: AXIOMS_ISS_URL) whose key set verifies the signed answers and which their iss names")
 	}
 	if err := s.bounds(ic); err != nil {
 		return nil, err

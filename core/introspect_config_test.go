@@ -74,6 +74,16 @@ func TestIntrospectionConfigErrors(t *testing.T) {
 			c.Issuer, c.KeySet = "", nil
 			c.Issuers = []IssuerConfig{{Issuer: kitASIssuer}, {Issuer: "https://b.example.com"}}
 		}, "Introspection.Issuer", ""},
+		{"SignedResponses without an issuer", IntrospectionConfig{URL: url, SignedResponses: true}, func(c *Config) {
+			c.Issuer = "" // a KeySet without issuer: no iss to check the answers' against
+		}, "Introspection.SignedResponses", ""},
+		{"SignedResponses with several issuers and none named", IntrospectionConfig{URL: url, SignedResponses: true}, func(c *Config) {
+			c.Issuer, c.KeySet = "", nil
+			c.Issuers = []IssuerConfig{{Issuer: kitASIssuer}, {Issuer: "https://b.example.com"}}
+		}, "Introspection.SignedResponses", ""},
+		{"SignedResponses with introspection only", IntrospectionConfig{URL: url, SignedResponses: true}, func(c *Config) {
+			c.Issuer, c.KeySet = "", nil
+		}, "Introspection.SignedResponses", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := Config{Audiences: []string{kitASAudience}, Issuer: kitASIssuer, KeySet: NewStaticKeySet(),

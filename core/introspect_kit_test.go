@@ -52,6 +52,53 @@ type kitAS struct {
 	gate     atomic.Pointer[chan struct{}]
 	gateOnly atomic.Pointer[string] // the gate holds this token's calls only
 	redirect atomic.Pointer[string]
+	signing  atomic.Pointer[kitSigning] // signed answers (RFC 9701); nil: plain JSON only
+	accept   atomic.Pointer[string]     // the Accept header of the last call
+}
+
+// kitSigning makes the endpoint sign its answers (RFC 9701 §5) as node
+// oidc-provider does for a client registered with
+// introspection_signed_response_alg: a JWT {iss, aud: the client ID, iat,
+// token_introspection} with typ token-introspection+jwt, signed by key,
+// when the request asks for it (Accept), or for every request with always.
+type kitSigning struct {
+	key    *kitKey
+	issuer string // iss; "" = kitASIssuer
+	always bool
+	// edit changes the header and the claims before they are signed; encode,
+	// when set, replaces the signature (forgeries, JWE).
+	edit   func(header, claims map[string]any)
+	encode func(header, claims map[string]any) string
+	// contentType replaces the Content-Type of the answer.
+	contentType string
+}
+
+// sign makes the endpoint sign its answers with sg.
+func (as *kitAS) sign(sg kitSigning) { as.signing.Store(&sg) }
+
+// signed returns the JWT of answer (raw JSON), signed as sg says at now.
+// It runs on the endpoint's goroutines: tb only marks helpers, the
+// algorithms used never fail.
+func (sg *kitSigning) signed(tb testing.TB, answer string, now time.Time) (string, error) {
+	header := map[string]any{"alg": sg.key.alg, "typ": "token-introspection+jwt", "kid": sg.key.kid}
+	claims := map[string]any{"iss": orDefault(sg.issuer, kitASIssuer), "aud": kitClientID, "iat": now.Unix(),
+		"token_introspection": json.RawMessage(answer)}
+	if sg.edit != nil {
+		sg.edit(header, claims)
+	}
+	if sg.encode != nil {
+		return sg.encode(header, claims), nil
+	}
+	h, err := json.Marshal(header)
+	if err != nil {
+		return "", err
+	}
+	c, err := json.Marshal(claims)
+	if err != nil {
+		return "", err
+	}
+	alg, _ := header["alg"].(string)
+	return sg.key.signRaw(tb, alg, string(h), string(c)), nil
 }
 
 // newKitAS starts an endpoint expecting method with kitClientID and
@@ -153,6 +200,8 @@ func (as *kitAS) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token := r.PostForm.Get("token")
+	accept := r.Header.Get("Accept")
+	as.accept.Store(&accept)
 	if strings.HasPrefix(token, "axioms-readiness-probe.") {
 		as.probes.Add(1)
 	} else {
@@ -192,6 +241,16 @@ func (as *kitAS) serve(w http.ResponseWriter, r *http.Request) {
 			body = a
 		}
 		as.mu.Unlock()
+	}
+	if sg := as.signing.Load(); sg != nil && (sg.always || accept == "application/token-introspection+jwt") {
+		jwt, err := sg.signed(as.tb, body, as.now())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", orDefault(sg.contentType, "application/token-introspection+jwt; charset=utf-8"))
+		_, _ = io.WriteString(w, jwt)
+		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = io.WriteString(w, body)

@@ -69,7 +69,7 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 		}
 	}
 	if s.intro != nil {
-		v.intro = newIntrospector(s.intro, &v.cfg, v.introspectionEntry(s.intro.issuer))
+		v.intro = newIntrospector(s.intro, &v.cfg, v.introspectionEntry(s.intro.issuer), v.keySetOf)
 	}
 	return v, nil
 }
