@@ -17,7 +17,10 @@ import (
 //   - jwt-verify-ES256: the signature checked on every request (the
 //     verified-token cache off);
 //   - opaque-miss-loopback: every request introspected (the cache off), an
-//     HTTP round trip to a loopback endpoint: the floor of a real one.
+//     HTTP round trip to a loopback endpoint: the floor of a real one;
+//   - opaque-miss-signed-loopback: the same with signed answers (RFC 9701,
+//     SignedResponses): the endpoint signs each answer (ES256) and the
+//     Verifier checks the signature and the JWT's claims before the answer.
 func BenchmarkIntrospection(b *testing.B) {
 	now := func() time.Time { return bnNow }
 	claims := bnClaims(nil)
@@ -26,13 +29,19 @@ func BenchmarkIntrospection(b *testing.B) {
 	claims["active"] = true
 	as.answer(opaque, claims)
 	key := newKitKey(b, "bn-ES256", "ES256")
+	asKey := newKitKey(b, "bn-as-ES256", "ES256") // signs the answers asked for signed
+	as.sign(kitSigning{key: asKey, issuer: bnIssuer})
 	jwt := key.sign(b, bnClaims(nil))
 	build := func(change func(*Config)) *Verifier {
 		pk, err := NewPublicKey(key.kid, key.alg, key.signer.Public())
 		if err != nil {
 			b.Fatal(err)
 		}
-		cfg := Config{Audiences: []string{bnAudience}, Issuer: bnIssuer, KeySet: NewStaticKeySet(pk), Now: now,
+		asPK, err := NewPublicKey(asKey.kid, asKey.alg, asKey.signer.Public())
+		if err != nil {
+			b.Fatal(err)
+		}
+		cfg := Config{Audiences: []string{bnAudience}, Issuer: bnIssuer, KeySet: NewStaticKeySet(pk, asPK), Now: now,
 			Introspection: IntrospectionConfig{URL: as.URL + "/introspect", ClientID: kitClientID, ClientSecret: kitSecret}}
 		change(&cfg)
 		v, err := NewVerifier(cfg)
@@ -44,6 +53,9 @@ func BenchmarkIntrospection(b *testing.B) {
 	}
 	cached := build(func(*Config) {})
 	uncached := build(func(c *Config) { c.TokenCacheEntries, c.Introspection.CacheTTL = -1, -1 })
+	signed := build(func(c *Config) {
+		c.TokenCacheEntries, c.Introspection.CacheTTL, c.Introspection.SignedResponses = -1, -1, true
+	})
 	for _, bc := range []struct {
 		name, token string
 		v           *Verifier
@@ -52,6 +64,7 @@ func BenchmarkIntrospection(b *testing.B) {
 		{"jwt-cache-hit", jwt, cached},
 		{"jwt-verify-ES256", jwt, uncached},
 		{"opaque-miss-loopback", opaque, uncached},
+		{"opaque-miss-signed-loopback", opaque, signed},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			creds := Credentials{Authorization: []string{"Bearer " + bc.token}}

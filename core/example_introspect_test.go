@@ -13,7 +13,9 @@ import (
 	"net/http/httptest"
 	"time"
 
+	"github.com/lestrrat-go/jwx/v3/jwa"
 	"github.com/lestrrat-go/jwx/v3/jwk"
+	"github.com/lestrrat-go/jwx/v3/jws"
 
 	"github.com/axiomsgo/axioms/core"
 )
@@ -80,4 +82,74 @@ func ExampleIntrospectionConfig() {
 	// Output:
 	// alice [orders:read openid]
 	// true 401
+}
+
+// An authorization server that signs its introspection answers (RFC 9701,
+// node oidc-provider's features.jwtIntrospection): with SignedResponses
+// the Verifier asks for them and takes no other, and checks each one with
+// the issuer's key set (typ, iss, aud, iat) before it reads the answer
+// inside, which is then judged as a plain one.
+func ExampleIntrospectionConfig_signedResponses() {
+	priv, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	key, _ := jwk.Import(priv.Public())
+	_ = key.Set(jwk.KeyIDKey, "as-key-1")
+	set := jwk.NewSet()
+	_ = set.AddKey(key)
+	jwks, _ := json.Marshal(set)
+	var issuer string
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /jwks.json", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(jwks) })
+	mux.HandleFunc("POST /oauth2/introspect", func(w http.ResponseWriter, r *http.Request) {
+		answer := map[string]any{"active": false}
+		if r.PostFormValue("token") == "opaque-token-1" {
+			answer = map[string]any{"active": true, "iss": issuer, "sub": "alice", "aud": "https://api.example.com",
+				"scope": "orders:read", "exp": time.Now().Add(time.Hour).Unix()}
+		}
+		if r.Header.Get("Accept") != "application/token-introspection+jwt" {
+			_ = json.NewEncoder(w).Encode(answer)
+			return
+		}
+		// RFC 9701 §5: the answer in token_introspection, aud the client ID.
+		payload, _ := json.Marshal(map[string]any{"iss": issuer, "aud": "orders-api", "iat": time.Now().Unix(),
+			"token_introspection": answer})
+		header := jws.NewHeaders()
+		_ = header.Set(jws.TypeKey, "token-introspection+jwt")
+		_ = header.Set(jws.KeyIDKey, "as-key-1")
+		jwt, _ := jws.Sign(payload, jws.WithKey(jwa.ES256(), priv, jws.WithProtectedHeaders(header)))
+		w.Header().Set("Content-Type", "application/token-introspection+jwt")
+		_, _ = w.Write(jwt)
+	})
+	as := httptest.NewServer(mux)
+	defer as.Close()
+	issuer = as.URL
+
+	v, err := core.NewVerifier(core.Config{
+		Audiences: []string{"https://api.example.com"},
+		Issuer:    issuer, // its key set verifies the answers
+		JWKSURL:   issuer + "/jwks.json",
+		Introspection: core.IntrospectionConfig{
+			URL:             issuer + "/oauth2/introspect",
+			ClientID:        "orders-api",
+			ClientSecret:    "s3cret",
+			SignedResponses: true, // a plain JSON answer is refused (503)
+		},
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer v.Close()
+
+	c, err := v.Verify(context.Background(), "opaque-token-1")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(c.Subject(), c.Scopes())
+	_, err = v.Verify(context.Background(), "opaque-revoked")
+	fmt.Println(errors.Is(err, core.ErrTokenInactive))
+	// Output:
+	// alice [orders:read]
+	// true
 }
