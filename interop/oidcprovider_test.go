@@ -50,6 +50,8 @@ type oidcProvider struct {
 	RSClientID            string `json:"rs_client_id"`
 	RSClientSecret        string `json:"rs_client_secret"`
 	RSJWTClientID         string `json:"rs_jwt_client_id"`
+	// readyLine is the whole READY line, for the fields of optional features.
+	readyLine string
 }
 
 // startOIDCProvider runs node provider.mjs from OIDC_PROVIDER_DIR (after
@@ -82,6 +84,7 @@ func startOIDCProvider(t testing.TB, env ...string) *oidcProvider {
 		if err := json.Unmarshal([]byte(line), &op); err != nil || op.Issuer == "" {
 			return errors.Join(errors.New("bad READY line "+line), err)
 		}
+		op.readyLine = line
 		return nil
 	})
 	t.Logf("oidc-provider ready in %s", time.Since(start).Round(time.Millisecond))

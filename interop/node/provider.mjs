@@ -65,6 +65,12 @@
 // opaque_resource, rs_client_id, rs_client_secret and (with RS_JWKS)
 // rs_jwt_client_id.
 //
+// With JWT_INTROSPECTION=1, introspection also answers signed JWTs
+// (RFC 9701) to the resource-server client JWT_RS_CLIENT_ID
+// (client_secret_basic, registered with introspection_signed_response_alg
+// ES256) when it asks for them (Accept: application/token-introspection+jwt);
+// the READY line then names jwt_rs_client_id and jwt_rs_client_secret.
+//
 // The signing keys are generated at start, so every run has fresh ones.
 // Development only: the secrets below are fixed and public.
 import * as crypto from 'node:crypto';
@@ -93,6 +99,9 @@ export const RS_CLIENT_ID = process.env.RS_CLIENT_ID || 'interop-rs-basic';
 export const RS_CLIENT_SECRET = process.env.RS_CLIENT_SECRET || 'interop-rs-client-secret-for-loopback-tests';
 export const RS_JWT_CLIENT_ID = process.env.RS_JWT_CLIENT_ID || 'interop-rs-jwt';
 const RS_JWKS = process.env.RS_JWKS ? JSON.parse(process.env.RS_JWKS) : undefined;
+const JWT_INTROSPECTION = process.env.JWT_INTROSPECTION === '1';
+export const JWT_RS_CLIENT_ID = process.env.JWT_RS_CLIENT_ID || 'interop-jwt-rs';
+export const JWT_RS_CLIENT_SECRET = process.env.JWT_RS_CLIENT_SECRET || 'interop-jwt-rs-secret-for-loopback-tests';
 
 const resourceServers = {
   'https://rs256.interop.test': { alg: 'RS256' },
@@ -118,6 +127,9 @@ function resourceServerInfo(resource, client) {
       accessTokenFormat: 'jwt',
       jwt: { sign: { alg: 'ES256' } },
     };
+  }
+  if (JWT_INTROSPECTION && resource === OPAQUE_RESOURCE) {
+    return { audience: resource, scope: SCOPES.join(' '), accessTokenTTL: 5 * 60, accessTokenFormat: 'opaque' };
   }
   const rs = resourceServers[resource];
   if (!rs) {
@@ -176,6 +188,15 @@ const rsClients = [{
   redirect_uris: [],
   token_endpoint_auth_method: 'private_key_jwt',
   jwks: RS_JWKS,
+}] : []), ...(JWT_INTROSPECTION ? [{
+  // The resource server asking for signed answers (RFC 9701 §6).
+  client_id: JWT_RS_CLIENT_ID,
+  client_secret: JWT_RS_CLIENT_SECRET,
+  grant_types: [],
+  response_types: [],
+  redirect_uris: [],
+  token_endpoint_auth_method: 'client_secret_basic',
+  introspection_signed_response_alg: 'ES256',
 }] : [])];
 const introspectors = new Set(rsClients.map((c) => c.client_id));
 
@@ -236,6 +257,7 @@ server.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       introspection: { enabled: true, allowedPolicy: mayIntrospect },
+      jwtIntrospection: { enabled: JWT_INTROSPECTION },
       dPoP: { enabled: true },
       mTLS: {
         enabled: TLS,
@@ -270,6 +292,7 @@ server.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
     rs_client_secret: RS_CLIENT_SECRET,
     ...(RS_JWKS ? { rs_jwt_client_id: RS_JWT_CLIENT_ID } : {}),
     ...(TLS ? { mtls_client_id: MTLS_CLIENT_ID, mtls_client_secret: MTLS_CLIENT_SECRET } : {}),
+    ...(JWT_INTROSPECTION ? { jwt_rs_client_id: JWT_RS_CLIENT_ID, jwt_rs_client_secret: JWT_RS_CLIENT_SECRET } : {}),
   };
   process.stdout.write(`READY ${JSON.stringify(ready)}\n`);
 });
