@@ -219,21 +219,35 @@ func doJSON(t testing.TB, method, url string, in, out any, want int) {
 	}
 }
 
-// clientCredentials asks tokenURL for an access token with the
-// client_credentials grant (RFC 6749 §4.4), authenticating with HTTP Basic
-// (client_secret_basic, §2.3.1: both parts form-encoded).
-func clientCredentials(t testing.TB, tokenURL, id, secret string, form url.Values) string {
+// postClientForm posts form to u as the client id, authenticating with
+// HTTP Basic (client_secret_basic, RFC 6749 §2.3.1: both parts
+// form-encoded), with the extra headers given as name, value pairs, and
+// returns the answer's status, Content-Type and body.
+func postClientForm(t testing.TB, u, id, secret string, form url.Values, headers ...string) (int, string, []byte) {
 	t.Helper()
-	form.Set("grant_type", "client_credentials")
-	req, err := http.NewRequest(http.MethodPost, tokenURL, strings.NewReader(form.Encode()))
+	req, err := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
 	req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
 	resp, err := client.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	require.Equal(t, http.StatusOK, resp.StatusCode, "token request %v: %s", form, data)
+	data, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, resp.Header.Get("Content-Type"), data
+}
+
+// clientCredentials asks tokenURL for an access token with the
+// client_credentials grant (RFC 6749 §4.4), authenticating with
+// client_secret_basic.
+func clientCredentials(t testing.TB, tokenURL, id, secret string, form url.Values) string {
+	t.Helper()
+	form.Set("grant_type", "client_credentials")
+	status, _, data := postClientForm(t, tokenURL, id, secret, form)
+	require.Equal(t, http.StatusOK, status, "token request %v: %s", form, data)
 	var tr struct {
 		AccessToken string `json:"access_token"`
 		TokenType   string `json:"token_type"`

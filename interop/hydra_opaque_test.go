@@ -115,15 +115,8 @@ func (h *hydra) authorizationCode(t testing.TB, id, secret, subject string, scop
 	require.NotEmpty(t, code, "callback %s", callback)
 
 	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {hydraRedirect}}
-	req, err := http.NewRequest(http.MethodPost, h.issuer+"/oauth2/token", strings.NewReader(form.Encode()))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
-	resp, err := client.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	require.Equal(t, http.StatusOK, resp.StatusCode, "code exchange: %s", data)
+	status, _, data := postClientForm(t, h.issuer+"/oauth2/token", id, secret, form)
+	require.Equal(t, http.StatusOK, status, "code exchange: %s", data)
 	var out codeTokens
 	require.NoError(t, json.Unmarshal(data, &out))
 	return out
@@ -132,15 +125,8 @@ func (h *hydra) authorizationCode(t testing.TB, id, secret, subject string, scop
 // revoke revokes token at Hydra's RFC 7009 endpoint, as its client.
 func (h *hydra) revoke(t testing.TB, id, secret, token string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, h.issuer+"/oauth2/revoke", strings.NewReader(url.Values{"token": {token}}.Encode()))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
-	resp, err := client.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	require.Equal(t, http.StatusOK, resp.StatusCode, "revocation: %s", data)
+	status, _, data := postClientForm(t, h.issuer+"/oauth2/revoke", id, secret, url.Values{"token": {token}})
+	require.Equal(t, http.StatusOK, status, "revocation: %s", data)
 }
 
 // introspect asks Hydra's admin endpoint about token directly.

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -77,20 +76,12 @@ func (op *oidcProvider) revoke(t testing.TB, token string) {
 // and returns the status and the JSON body (nil when empty).
 func postBasic(t testing.TB, u, id, secret string, form url.Values) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
-	resp, err := client.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
+	status, _, data := postClientForm(t, u, id, secret, form)
 	var body map[string]any
 	if len(data) > 0 {
 		require.NoError(t, json.Unmarshal(data, &body), "POST %s: %s", u, data)
 	}
-	return resp.StatusCode, body
+	return status, body
 }
 
 // introspectionProxy is a reverse proxy in front of an authorization

@@ -3,10 +3,8 @@ package interop
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"testing"
 	"time"
 
@@ -116,31 +114,16 @@ func TestOIDCProviderJWTIntrospection(t *testing.T) {
 // and body.
 func (ji *jwtIntrospection) introspect(t *testing.T, token, accept string) (string, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, ji.IntrospectionEndpoint, strings.NewReader(url.Values{"token": {token}}.Encode()))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", accept)
-	req.SetBasicAuth(url.QueryEscape(ji.ClientID), url.QueryEscape(ji.ClientSecret))
-	resp, err := client.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, resp.StatusCode, "introspection: %s", data)
-	return resp.Header.Get("Content-Type"), string(data)
+	status, contentType, data := postClientForm(t, ji.IntrospectionEndpoint, ji.ClientID, ji.ClientSecret,
+		url.Values{"token": {token}}, "Accept", accept)
+	require.Equal(t, http.StatusOK, status, "introspection: %s", data)
+	return contentType, string(data)
 }
 
 // revoke revokes token (RFC 7009) as the client it was issued to.
 func (ji *jwtIntrospection) revoke(t *testing.T, token, id, secret string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, ji.RevocationEndpoint,
-		strings.NewReader(url.Values{"token": {token}, "token_type_hint": {"access_token"}}.Encode()))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
-	resp, err := client.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	require.Equal(t, http.StatusOK, resp.StatusCode, "revocation: %s", data)
+	status, _, data := postClientForm(t, ji.RevocationEndpoint, id, secret,
+		url.Values{"token": {token}, "token_type_hint": {"access_token"}})
+	require.Equal(t, http.StatusOK, status, "revocation: %s", data)
 }
