@@ -39,6 +39,12 @@
 // API tells), Hydra's JWTs are still verified locally, its refresh and ID
 // tokens are refused, and a token revoked at /oauth2/revoke is refused
 // once its cached answer expires (a JWT too, with IntrospectJWTs).
+// introspection_test.go does the same with node oidc-provider's opaque
+// tokens (the oidc-provider-opaque recipe), its resource server
+// authenticating with client_secret_basic and with private_key_jwt, and
+// checks that wrong credentials give 503 and a misconfigured Ready;
+// jwtintrospection_test.go has the provider sign its answers (RFC 9701)
+// and the verifiers require and check the signature.
 //
 // The tests need two things that `make interop` prepares and passes in the
 // environment:
