@@ -2,6 +2,7 @@ package redisreplay
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/axiomsgo/axioms/core"
+	"github.com/axiomsgo/axioms/internal/redistest"
 )
 
 func TestMain(m *testing.M) {
@@ -40,9 +42,20 @@ func newStore(tb testing.TB, rawURL string, opts ...Option) *Store {
 	return s
 }
 
+// inspect returns a plain client of the database db of srv, to look at
+// what a store wrote; closed at cleanup.
+func inspect(tb testing.TB, srv *redistest.Server, db int) *redis.Client {
+	tb.Helper()
+	c := redis.NewClient(&redis.Options{Addr: srv.Addr(), DB: db})
+	tb.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
 func TestClaim(t *testing.T) {
-	srv := startRedis(t)
-	s := newStore(t, srv.url(0))
+	srv := redistest.Start(t)
+	s := newStore(t, srv.URL(0))
 	ctx := context.Background()
 	expires := time.Now().Add(90 * time.Second)
 
@@ -56,7 +69,7 @@ func TestClaim(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, first, "another key")
 
-	c := srv.inspect(t, 0, "")
+	c := inspect(t, srv, 0)
 	keys, err := c.Keys(ctx, "*").Result()
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{DefaultPrefix + "key-a", DefaultPrefix + "key-b"}, keys)
@@ -74,8 +87,8 @@ func TestClaim(t *testing.T) {
 // Two Store values on one Redis are two replicas: a proof accepted by one
 // is a replay at the other.
 func TestClaimAcrossReplicas(t *testing.T) {
-	srv := startRedis(t)
-	a, b := newStore(t, srv.url(0)), newStore(t, srv.url(0))
+	srv := redistest.Start(t)
+	a, b := newStore(t, srv.URL(0)), newStore(t, srv.URL(0))
 	ctx := context.Background()
 	expires := time.Now().Add(time.Minute)
 	for _, step := range []struct {
@@ -93,8 +106,8 @@ func TestClaimAcrossReplicas(t *testing.T) {
 }
 
 func TestConcurrentClaimsHaveOneWinner(t *testing.T) {
-	srv := startRedis(t)
-	replicas := []*Store{newStore(t, srv.url(0), WithTimeout(10*time.Second)), newStore(t, srv.url(0), WithTimeout(10*time.Second))}
+	srv := redistest.Start(t)
+	replicas := []*Store{newStore(t, srv.URL(0), WithTimeout(10*time.Second)), newStore(t, srv.URL(0), WithTimeout(10*time.Second))}
 	var wins atomic.Int32
 	var wg sync.WaitGroup
 	start := make(chan struct{})
@@ -116,8 +129,8 @@ func TestConcurrentClaimsHaveOneWinner(t *testing.T) {
 // A claim core.CheckReplayClaim refuses is an error before anything is
 // sent: in particular, an expiry already past is never a silent true.
 func TestInvalidClaimSendsNothing(t *testing.T) {
-	srv := startRedis(t)
-	s := newStore(t, srv.url(0))
+	srv := redistest.Start(t)
+	s := newStore(t, srv.URL(0))
 	for _, tc := range []struct {
 		name    string
 		key     string
@@ -134,7 +147,7 @@ func TestInvalidClaimSendsNothing(t *testing.T) {
 			assert.False(t, first)
 		})
 	}
-	n, err := srv.inspect(t, 0, "").DBSize(context.Background()).Result()
+	n, err := inspect(t, srv, 0).DBSize(context.Background()).Result()
 	require.NoError(t, err)
 	assert.Zero(t, n)
 }
@@ -142,19 +155,19 @@ func TestInvalidClaimSendsNothing(t *testing.T) {
 // The prefix separates resource servers on one Redis; the URL's database
 // is the one written.
 func TestPrefixAndDatabase(t *testing.T) {
-	srv := startRedis(t)
-	a := newStore(t, srv.url(3), WithPrefix("orders:"))
-	b := newStore(t, srv.url(3), WithPrefix("billing:"))
+	srv := redistest.Start(t)
+	a := newStore(t, srv.URL(3), WithPrefix("orders:"))
+	b := newStore(t, srv.URL(3), WithPrefix("billing:"))
 	expires := time.Now().Add(time.Minute)
 	for _, s := range []*Store{a, b} {
 		first, err := s.Claim(context.Background(), "same-key", expires)
 		require.NoError(t, err)
 		assert.True(t, first)
 	}
-	keys, err := srv.inspect(t, 3, "").Keys(context.Background(), "*").Result()
+	keys, err := inspect(t, srv, 3).Keys(context.Background(), "*").Result()
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{"orders:same-key", "billing:same-key"}, keys)
-	n, err := srv.inspect(t, 0, "").DBSize(context.Background()).Result()
+	n, err := inspect(t, srv, 0).DBSize(context.Background()).Result()
 	require.NoError(t, err)
 	assert.Zero(t, n)
 }
@@ -173,28 +186,28 @@ func claimFails(tb testing.TB, s *Store, key string) error {
 }
 
 func TestOutageIsAnError(t *testing.T) {
-	srv := startRedis(t)
-	s := newStore(t, srv.url(0), WithTimeout(300*time.Millisecond))
+	srv := redistest.Start(t)
+	s := newStore(t, srv.URL(0), WithTimeout(300*time.Millisecond))
 	first, err := s.Claim(context.Background(), "before", time.Now().Add(time.Minute))
 	require.NoError(t, err)
 	require.True(t, first)
 
-	srv.kill(t)
+	srv.Kill(t)
 	claimFails(t, s, "during")
 	claimFails(t, s, "before")
 }
 
 func TestClosedPortIsAnError(t *testing.T) {
-	s := newStore(t, "redis://127.0.0.1:"+itoa(freePort(t))+"/0", WithTimeout(300*time.Millisecond))
+	s := newStore(t, "redis://127.0.0.1:"+itoa(redistest.FreePort(t))+"/0", WithTimeout(300*time.Millisecond))
 	err := claimFails(t, s, "key")
 	assert.ErrorIs(t, err, syscall.ECONNREFUSED)
 }
 
 func TestPasswordNeverInErrors(t *testing.T) {
 	const password = "s3cret-Pa55word"
-	srv := startRedis(t, "--requirepass", password)
+	srv := redistest.Start(t, "--requirepass", password)
 	ctx := context.Background()
-	for _, rawURL := range []string{"redis://:" + password + "@" + srv.addr + "/0", "redis://default:" + password + "@" + srv.addr + "/1"} {
+	for _, rawURL := range []string{"redis://:" + password + "@" + srv.Addr() + "/0", "redis://default:" + password + "@" + srv.Addr() + "/1"} {
 		first, err := newStore(t, rawURL).Claim(ctx, "key", time.Now().Add(time.Minute))
 		require.NoError(t, err, "the password is used")
 		assert.True(t, first)
@@ -202,10 +215,10 @@ func TestPasswordNeverInErrors(t *testing.T) {
 
 	const wrong = "wr0ng-Pa55word"
 	errs := map[string]error{
-		"wrong password":    claimFails(t, newStore(t, "redis://:"+wrong+"@"+srv.addr+"/0"), "key"),
-		"no password":       claimFails(t, newStore(t, srv.url(0)), "key"),
-		"closed port":       claimFails(t, newStore(t, "redis://user:"+wrong+"@127.0.0.1:"+itoa(freePort(t))+"/0", WithTimeout(300*time.Millisecond)), "key"),
-		"password for user": claimFails(t, newStore(t, "redis://nobody:"+password+"@"+srv.addr+"/0"), "key"),
+		"wrong password":    claimFails(t, newStore(t, "redis://:"+wrong+"@"+srv.Addr()+"/0"), "key"),
+		"no password":       claimFails(t, newStore(t, srv.URL(0)), "key"),
+		"closed port":       claimFails(t, newStore(t, "redis://user:"+wrong+"@127.0.0.1:"+itoa(redistest.FreePort(t))+"/0", WithTimeout(300*time.Millisecond)), "key"),
+		"password for user": claimFails(t, newStore(t, "redis://nobody:"+password+"@"+srv.Addr()+"/0"), "key"),
 	}
 	for _, rawURL := range []string{
 		"http://user:" + password + "@127.0.0.1:6379/0",
@@ -312,8 +325,8 @@ func TestNewValidates(t *testing.T) {
 
 // A Store of New claims through the caller's client and leaves it open.
 func TestNewLeavesClientOpen(t *testing.T) {
-	srv := startRedis(t)
-	c := srv.inspect(t, 0, "")
+	srv := redistest.Start(t)
+	c := inspect(t, srv, 0)
 	s, err := New(c)
 	require.NoError(t, err)
 	first, err := s.Claim(context.Background(), "key", time.Now().Add(time.Minute))
@@ -326,8 +339,8 @@ func TestNewLeavesClientOpen(t *testing.T) {
 // BenchmarkClaim: one new proof a claim, one round trip to a redis-server
 // on loopback, serial and from parallel goroutines.
 func BenchmarkClaim(b *testing.B) {
-	srv := startRedis(b)
-	s := newStore(b, srv.url(0))
+	srv := redistest.Start(b)
+	s := newStore(b, srv.URL(0))
 	ctx := context.Background()
 	var next atomic.Int64
 	claim := func(b *testing.B) {
