@@ -12,6 +12,7 @@ import (
 
 	"github.com/axiomsgo/axioms/authtest"
 	"github.com/axiomsgo/axioms/core"
+	"github.com/axiomsgo/axioms/internal/redistest"
 )
 
 // dpopAlgs is the algs="..." of every DPoP challenge: core's default
@@ -183,7 +184,7 @@ func assertDPoPError(t *testing.T, h http.Header, body, code string) {
 // that shows the shared store is what refuses it); with Redis down a DPoP
 // request gets 503, never 200.
 func TestDPoPReplicasShareRedis(t *testing.T) {
-	rds := startRedis(t)
+	rds := redistest.Start(t)
 	iss := authtest.NewTestIssuer(t)
 	dc := newDPoPClient(t)
 	bound := iss.MustToken(t, "alice", authtest.BoundTo(dc))
@@ -197,7 +198,7 @@ func TestDPoPReplicasShareRedis(t *testing.T) {
 			t.Parallel()
 			bin := binary(t, fw)
 			client := newClient(t)
-			shared := append(append([]string{}, behindProxy...), "AXIOMS_DPOP_REPLAY_REDIS="+rds.url(i))
+			shared := append(append([]string{}, behindProxy...), "AXIOMS_DPOP_REPLAY_REDIS="+rds.URL(i))
 			a, b := startServer(t, bin, shared).url, startServer(t, bin, shared).url
 
 			proof := mustProof(t, dc, http.MethodGet, htu, bound)
@@ -214,7 +215,7 @@ func TestDPoPReplicasShareRedis(t *testing.T) {
 			st, _, body = sendDPoP(t, client, http.MethodGet, a+"/me", bound, proof)
 			assert.Equal(t, http.StatusUnauthorized, st, "replica A refuses B's proof: %s", body)
 
-			down := append(append([]string{}, behindProxy...), "AXIOMS_DPOP_REPLAY_REDIS=redis://127.0.0.1:"+itoa(freePort(t))+"/0")
+			down := append(append([]string{}, behindProxy...), "AXIOMS_DPOP_REPLAY_REDIS=redis://127.0.0.1:"+itoa(redistest.FreePort(t))+"/0")
 			c := startServer(t, bin, down).url
 			st, h, body = sendDPoP(t, client, http.MethodGet, c+"/me", bound, mustProof(t, dc, http.MethodGet, htu, bound))
 			assert.Equal(t, http.StatusServiceUnavailable, st, "Redis down: the replay check cannot be made: %s", body)
