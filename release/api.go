@@ -14,10 +14,11 @@ import (
 )
 
 // sharedInternal are the root module's internal packages that the adapter
-// modules import. A user may pair an adapter with a newer root module, so
-// these must stay compatible like public API, with no way to declare a
-// break: a change adds a name and keeps the old one.
-var sharedInternal = []string{"internal/option", "internal/hookgate", "internal/httpreq", "internal/fastreq"}
+// modules import (internal/redistest from their tests only: go test all
+// builds a dependency's tests). A user may pair an adapter with a newer
+// root module, so these must stay compatible like public API, with no way
+// to declare a break: a change adds a name and keeps the old one.
+var sharedInternal = []string{"internal/option", "internal/hookgate", "internal/httpreq", "internal/fastreq", "internal/redistest"}
 
 // apiOf loads the API of module m in the checkout at tree: its packages,
 // minus internal ones other than sharedInternal, type-checked in the
