@@ -16,6 +16,8 @@ import (
 //   - jwt-cache-hit: the verified-token cache answers;
 //   - jwt-verify-ES256: the signature checked on every request (the
 //     verified-token cache off);
+//   - jwt-introspected-cache-hit: a JWT with IntrospectJWTs, answered by
+//     the introspection cache (its HMAC, the time and key checks);
 //   - opaque-miss-loopback: every request introspected (the cache off), an
 //     HTTP round trip to a loopback endpoint: the floor of a real one;
 //   - opaque-miss-signed-loopback: the same with signed answers (RFC 9701,
@@ -53,6 +55,8 @@ func BenchmarkIntrospection(b *testing.B) {
 	}
 	cached := build(func(*Config) {})
 	uncached := build(func(c *Config) { c.TokenCacheEntries, c.Introspection.CacheTTL = -1, -1 })
+	jwts := build(func(c *Config) { c.Introspection.IntrospectJWTs = true })
+	as.answer(jwt, claims)
 	signed := build(func(c *Config) {
 		c.TokenCacheEntries, c.Introspection.CacheTTL, c.Introspection.SignedResponses = -1, -1, true
 	})
@@ -63,6 +67,7 @@ func BenchmarkIntrospection(b *testing.B) {
 		{"opaque-cache-hit", opaque, cached},
 		{"jwt-cache-hit", jwt, cached},
 		{"jwt-verify-ES256", jwt, uncached},
+		{"jwt-introspected-cache-hit", jwt, jwts},
 		{"opaque-miss-loopback", opaque, uncached},
 		{"opaque-miss-signed-loopback", opaque, signed},
 	} {
