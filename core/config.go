@@ -273,7 +273,10 @@ type Config struct {
 	// tokens (see IntrospectionConfig): off by default, so that a token
 	// that is not a compact JWS is refused as malformed. With it, and none
 	// of Issuer, JWKSURL, KeySet, Issuers and IssuerPatterns, the Verifier
-	// has no key source and introspects every token. Env:
+	// has no key source and introspects every token. It is the only
+	// endpoint opaque tokens are sent to; with several issuers, an issuer
+	// may have an endpoint of its own for its JWTs
+	// (IssuerConfig.Introspection). Env:
 	// AXIOMS_INTROSPECTION_URL, AXIOMS_INTROSPECTION_CLIENT_ID,
 	// AXIOMS_INTROSPECTION_CLIENT_SECRET, AXIOMS_INTROSPECTION_CACHE_TTL.
 	Introspection IntrospectionConfig
@@ -286,9 +289,9 @@ type Config struct {
 }
 
 // IssuerConfig is one trusted issuer of a Verifier with several issuers
-// (Config.Issuers). Every empty field but Issuer, JWKSURL and KeySet
-// inherits the field of the same name of the Config; a list that is set
-// replaces the Config's, it is never merged with it.
+// (Config.Issuers). Every empty field but Issuer, JWKSURL, KeySet and
+// Introspection inherits the field of the same name of the Config; a list
+// that is set replaces the Config's, it is never merged with it.
 type IssuerConfig struct {
 	// Issuer is the exact expected "iss". Required; the same rules as
 	// Config.Issuer, and no two issuers of a Config may be equal.
@@ -311,6 +314,24 @@ type IssuerConfig struct {
 	RoleClaims       []string
 	PermissionClaims []string
 	RequiredClaims   []string
+
+	// Introspection, when set, sends the JWTs of this issuer, after their
+	// local verification, to this issuer's own introspection endpoint (RFC
+	// 7662), so that their revocation is seen: IntrospectJWTs is implied
+	// (its value is ignored), and everything else works as for
+	// Config.Introspection with IntrospectJWTs (its own client
+	// authentication, cache, single-flight, timeouts, readiness probe,
+	// Observer events naming this issuer, logs). Its Issuer must be empty or
+	// this Issuer; an answer must be about this issuer (iss absent or this
+	// Issuer), and SignedResponses verifies with this issuer's keys. Opaque
+	// tokens are never sent here: they name no issuer, and a token sent to
+	// an authorization server that did not issue it leaks to it; they go to
+	// Config.Introspection only. Setting it for the issuer whose JWTs
+	// Config.Introspection introspects (IntrospectJWTs with that Issuer) is
+	// an error. Default nil: the JWTs of this issuer are verified locally
+	// only (or by Config.Introspection, as it says). Never inherited; the
+	// issuers of IssuerPatterns have none. Code only.
+	Introspection *IntrospectionConfig
 }
 
 // IssuerPattern trusts one issuer per allowed tenant: Template with

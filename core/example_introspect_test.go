@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/lestrrat-go/jwx/v3/jwa"
@@ -152,4 +154,90 @@ func ExampleIntrospectionConfig_signedResponses() {
 	// Output:
 	// alice [orders:read]
 	// true
+}
+
+// Two issuers in one Verifier: the JWTs of one (an authorization server
+// that revokes them, such as Ory Hydra) are introspected at its own
+// endpoint after their local verification; those of the other stay local.
+// An opaque token is sent to no issuer's endpoint.
+func ExampleIssuerConfig_introspection() {
+	sign := func(priv *ecdsa.PrivateKey, kid string, claims map[string]any) string {
+		payload, _ := json.Marshal(claims)
+		header := jws.NewHeaders()
+		_ = header.Set(jws.KeyIDKey, kid)
+		jwt, _ := jws.Sign(payload, jws.WithKey(jwa.ES256(), priv, jws.WithProtectedHeaders(header)))
+		return string(jwt)
+	}
+	keyA, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	keyB, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	pkA, _ := core.NewPublicKey("a-1", "ES256", keyA.Public())
+	pkB, _ := core.NewPublicKey("b-1", "ES256", keyB.Public())
+
+	// Issuer A's introspection endpoint, on loopback for the example.
+	var mu sync.Mutex
+	revoked, requests := map[string]bool{}, 0 // guarded by mu
+	as := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if id, secret, _ := r.BasicAuth(); id != "orders-api" || secret != "s3cret" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		token := r.PostFormValue("token")
+		mu.Lock()
+		defer mu.Unlock()
+		if !strings.HasPrefix(token, "axioms-readiness-probe.") { // the probe Ready needs
+			requests++
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"active": !revoked[token]})
+	}))
+	defer as.Close()
+
+	const issuerA, issuerB = "https://a.example.com", "https://b.example.com"
+	v, err := core.NewVerifier(core.Config{
+		Audiences: []string{"https://api.example.com"},
+		Issuers: []core.IssuerConfig{
+			{Issuer: issuerA, KeySet: core.NewStaticKeySet(pkA), Introspection: &core.IntrospectionConfig{
+				URL:          as.URL + "/oauth2/introspect",
+				ClientID:     "orders-api",
+				ClientSecret: "s3cret",
+				CacheTTL:     -1, // for the example: every use is introspected
+			}},
+			{Issuer: issuerB, KeySet: core.NewStaticKeySet(pkB)}, // verified locally only
+		},
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer v.Close()
+	claims := func(iss, sub string) map[string]any {
+		return map[string]any{"iss": iss, "sub": sub, "aud": "https://api.example.com",
+			"exp": time.Now().Add(time.Hour).Unix()}
+	}
+	count := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return requests
+	}
+	ctx := context.Background()
+
+	jwtA := sign(keyA, "a-1", claims(issuerA, "alice"))
+	c, err := v.Verify(ctx, jwtA)
+	fmt.Println(c.Subject(), err, count())
+	mu.Lock()
+	revoked[jwtA] = true // at the authorization server
+	mu.Unlock()
+	_, err = v.Verify(ctx, jwtA)
+	fmt.Println(errors.Is(err, core.ErrTokenInactive), count())
+
+	c, err = v.Verify(ctx, sign(keyB, "b-1", claims(issuerB, "bob")))
+	fmt.Println(c.Subject(), err, count())
+
+	_, err = v.Verify(ctx, "ory_at_aGVsbG8.d29ybGQ") // not sent to A: it names no issuer
+	fmt.Println(errors.Is(err, core.ErrTokenMalformed), count())
+	// Output:
+	// alice <nil> 1
+	// true 2
+	// bob <nil> 2
+	// true 2
 }

@@ -59,9 +59,19 @@ import (
 // for a plain JSON answer (Accept: application/json), or with
 // SignedResponses for a signed one (RFC 9701); a signed answer is never
 // taken unverified (see SignedResponses). Not supported: encrypted answers
-// (RFC 9701 JWE), mTLS client authentication other than through
-// HTTPClient's TLS settings, and one introspection endpoint per issuer
-// (one per Verifier).
+// (RFC 9701 JWE), and mTLS client authentication other than through
+// HTTPClient's TLS settings.
+//
+// Config.Introspection is the Verifier's endpoint: the only one opaque
+// tokens are sent to. With several issuers, each IssuerConfig may have an
+// endpoint of its own (IssuerConfig.Introspection), for its JWTs only:
+// they are verified locally, then introspected there (IntrospectJWTs is
+// implied), with that endpoint's client authentication, cache, timeouts
+// and readiness probe, and an answer naming another issuer is refused. An
+// opaque token is never sent to an issuer's endpoint: it names no issuer,
+// and sending a token to an authorization server that did not issue it
+// would leak it there. The issuers of Config.IssuerPatterns have no
+// endpoint of their own.
 type IntrospectionConfig struct {
 	// URL is the introspection endpoint (RFC 7662 §2; the
 	// introspection_endpoint of the server's RFC 8414 metadata); https, or
@@ -108,24 +118,30 @@ type IntrospectionConfig struct {
 	// lists), and with IntrospectJWTs only its JWTs are introspected.
 	// Default: Config.Issuer (single-issuer form); with several issuers,
 	// none, so that an answer must name its issuer. It must be a trusted
-	// issuer.
+	// issuer. In IssuerConfig.Introspection it must be empty or that
+	// IssuerConfig's Issuer, which it always is.
 	Issuer string
 
 	// IntrospectJWTs sends the compact JWS access tokens of Issuer to the
 	// endpoint too, so that their revocation is seen: each is first
 	// verified locally as without introspection (a forged or expired JWT
 	// costs no request), then accepted only when the endpoint answers
-	// active: true. Its claims stay those of the verified JWT; the answer
-	// decides whether it is active, and its exp may shorten the cache
-	// entry. With several issuers, Issuer must be set; the JWTs of the
-	// other issuers are verified locally only. Default false. Code only.
+	// active: true, in an answer about Issuer (iss absent or Issuer; any
+	// other iss is ErrIssuerMismatch). Its claims stay those of the
+	// verified JWT; the answer decides whether it is active, and its exp
+	// may shorten the cache entry. With several issuers, Issuer must be
+	// set, and must not have an IssuerConfig.Introspection of its own; the
+	// JWTs of the other issuers are verified locally only, or at their own
+	// endpoint (IssuerConfig.Introspection, where IntrospectJWTs is implied
+	// whatever its value). Default false. Code only.
 	IntrospectJWTs bool
 
 	// AllowMissingAudience accepts an answer that has no aud, or an empty
 	// one (RFC 7662 makes aud optional; Ory Hydra answers "aud": [] for a
 	// token requested without audience). An aud that is present and names
 	// none of the audiences is refused all the same. Default false: an
-	// answer must name a configured audience. Code only.
+	// answer must name a configured audience. It applies to opaque tokens
+	// only: a JWT's audience is its own aud, checked locally. Code only.
 	AllowMissingAudience bool
 
 	// SignedResponses asks the endpoint for signed answers (RFC 9701 §4:
@@ -136,7 +152,8 @@ type IntrospectionConfig struct {
 	// for clients registered with introspection_signed_response_alg (RFC
 	// 9701 §6; node oidc-provider's features.jwtIntrospection, Duende
 	// IdentityServer, Authlete, Connect2id). Requires Issuer (or
-	// Config.Issuer): its key set verifies the answers.
+	// Config.Issuer; in IssuerConfig.Introspection, that issuer): its key
+	// set verifies the answers.
 	//
 	// A signed answer (Content-Type application/token-introspection+jwt,
 	// RFC 9701 §5) is accepted, with or without this option, only when it

@@ -288,12 +288,12 @@ func (in *introspector) settle(n uint64, err error) {
 	in.settled = make(chan struct{})
 	if err == nil {
 		if in.logged != "" {
-			in.logger.Info("axioms: introspection endpoint answering again", slog.String("url", in.s.url))
+			in.logger.Info("axioms: introspection endpoint answering again", in.logAttrs()...)
 		}
 		in.logged = ""
 		return
 	}
-	attrs := []any{slog.String("url", in.s.url), slog.String("reason", err.Error())}
+	attrs := in.logAttrs(slog.String("reason", err.Error()))
 	switch fix := fixOf(err); {
 	case err.Error() == in.logged:
 		in.logger.Debug("axioms: introspection failed", attrs...)
@@ -303,6 +303,16 @@ func (in *introspector) settle(n uint64, err error) {
 		in.logger.Warn("axioms: introspection failed", attrs...)
 	}
 	in.logged = err.Error()
+}
+
+// logAttrs are the attributes of a log line about the endpoint: its URL,
+// the issuer of an IssuerConfig.Introspection, then more.
+func (in *introspector) logAttrs(more ...any) []any {
+	attrs := []any{slog.String("url", in.s.url)}
+	if in.s.perIssuer {
+		attrs = append(attrs, slog.String("issuer", in.s.issuer))
+	}
+	return append(attrs, more...)
 }
 
 // ready is nil when the last request got an answer, else the error

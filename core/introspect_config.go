@@ -17,12 +17,14 @@ import (
 )
 
 // introspectionSettings are the checked IntrospectionConfig of a
-// Verifier; nil when introspection is off.
+// Verifier (Config.Introspection), or of one of its issuers
+// (IssuerConfig.Introspection); nil when off.
 type introspectionSettings struct {
 	url        string
 	auth       clientAuth
 	issuer     string // the issuer answers without iss are taken from; "" = none (or the only, unchecked one)
-	jwts       bool   // IntrospectJWTs
+	perIssuer  bool   // IssuerConfig.Introspection: the JWTs of issuer only
+	jwts       bool   // IntrospectJWTs (implied with perIssuer)
 	all        bool   // no key source: every token is introspected
 	allowNoAud bool
 	signed     bool          // SignedResponses
@@ -67,15 +69,11 @@ func (c *Config) resolveIntrospection(issuers []IssuerConfig) (*introspectionSet
 		}
 		return nil, nil
 	}
-	if err := checkEndpoint("Introspection.URL", ic.URL, true); err != nil {
+	s, err := ic.endpoint("Introspection")
+	if err != nil {
 		return nil, err
 	}
-	s := &introspectionSettings{url: ic.URL, jwts: ic.IntrospectJWTs, all: !c.hasKeySource(),
-		allowNoAud: ic.AllowMissingAudience, signed: ic.SignedResponses, client: ic.HTTPClient}
-	var err error
-	if s.auth, err = ic.clientAuth(); err != nil {
-		return nil, err
-	}
+	s.jwts, s.all, s.allowNoAud = ic.IntrospectJWTs, !c.hasKeySource(), ic.AllowMissingAudience
 	if s.issuer, err = ic.trustedIssuer(c, issuers); err != nil {
 		return nil, err
 	}
@@ -83,7 +81,49 @@ func (c *Config) resolveIntrospection(issuers []IssuerConfig) (*introspectionSet
 		return nil, configErr("Introspection.SignedResponses", "requires an issuer (Introspection.Issuer, or "+
 			"Config.Issuer: AXIOMS_ISS_URL) whose key set verifies the signed answers and which their iss names")
 	}
-	if err := s.bounds(ic); err != nil {
+	return s, nil
+}
+
+// resolveIssuerIntrospection checks the IssuerConfig.Introspection of
+// issuer number i (Config.Issuers[i]) and returns its settings, nil when
+// unset. top is the checked Config.Introspection, or nil.
+func resolveIssuerIntrospection(i int, ic IssuerConfig, top *introspectionSettings) (*introspectionSettings, error) {
+	if ic.Introspection == nil {
+		return nil, nil
+	}
+	name := fmt.Sprintf("Issuers[%d].Introspection", i)
+	in := *ic.Introspection
+	switch {
+	case in.URL == "":
+		return nil, configErr(name+".URL", "required: Introspection is set (leave it nil for no introspection)")
+	case in.Issuer != "" && in.Issuer != ic.Issuer:
+		return nil, configErr(name+".Issuer", "%q is not the issuer it belongs to, %q: leave it empty (an issuer's "+
+			"endpoint answers for that issuer's JWTs only)", in.Issuer, ic.Issuer)
+	case top != nil && top.jwts && top.issuer == ic.Issuer:
+		return nil, &ConfigError{Field: "Introspection, " + name, Reason: fmt.Sprintf("two introspection endpoints "+
+			"for the JWTs of %q: Config.Introspection introspects them (IntrospectJWTs with that Issuer); unset "+
+			"Introspection.IntrospectJWTs, or leave %s nil", ic.Issuer, name)}
+	}
+	s, err := in.endpoint(name)
+	if err != nil {
+		return nil, err
+	}
+	s.issuer, s.perIssuer, s.jwts = ic.Issuer, true, true
+	return s, nil
+}
+
+// endpoint checks the URL, client authentication and bounds of ic, named
+// name ("Introspection", or "Issuers[i].Introspection") in errors.
+func (ic *IntrospectionConfig) endpoint(name string) (*introspectionSettings, error) {
+	if err := checkEndpoint(name+".URL", ic.URL, true); err != nil {
+		return nil, err
+	}
+	s := &introspectionSettings{url: ic.URL, signed: ic.SignedResponses, client: ic.HTTPClient}
+	var err error
+	if s.auth, err = ic.clientAuth(name); err != nil {
+		return nil, err
+	}
+	if err := s.bounds(name, *ic); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -107,10 +147,10 @@ func (ic *IntrospectionConfig) trustedIssuer(c *Config, issuers []IssuerConfig) 
 }
 
 // bounds fills and checks the cache, timeout and size settings of s.
-func (s *introspectionSettings) bounds(ic IntrospectionConfig) error {
+func (s *introspectionSettings) bounds(name string, ic IntrospectionConfig) error {
 	s.ttl = orDefault(ic.CacheTTL, defaultIntrospectionTTL)
 	if s.ttl != -1 {
-		if err := checkDuration("Introspection.CacheTTL", s.ttl, time.Second, maxIntrospectionTTL,
+		if err := checkDuration(name+".CacheTTL", s.ttl, time.Second, maxIntrospectionTTL,
 			" (or -1 to turn the cache off)"); err != nil {
 			return err
 		}
@@ -121,10 +161,10 @@ func (s *introspectionSettings) bounds(ic IntrospectionConfig) error {
 	s.timeout = orDefault(ic.Timeout, defaultIntrospectionTimeout)
 	s.maxBytes = orDefault(ic.MaxResponseBytes, defaultIntrospectionBytes)
 	checks := []error{
-		checkRange("Introspection.CacheEntries", int64(s.entries), 1, maxCacheEntries, ""),
-		checkRange("Introspection.CacheBytes", s.bytes, minCacheBytes, maxCacheBytes, " bytes (64 KiB to 4 GiB)"),
-		checkDuration("Introspection.Timeout", s.timeout, 1, fetchTimeoutMax, ""),
-		checkRange("Introspection.MaxResponseBytes", s.maxBytes, 1, maxIntrospectionBytes, " bytes (4 MiB)"),
+		checkRange(name+".CacheEntries", int64(s.entries), 1, maxCacheEntries, ""),
+		checkRange(name+".CacheBytes", s.bytes, minCacheBytes, maxCacheBytes, " bytes (64 KiB to 4 GiB)"),
+		checkDuration(name+".Timeout", s.timeout, 1, fetchTimeoutMax, ""),
+		checkRange(name+".MaxResponseBytes", s.maxBytes, 1, maxIntrospectionBytes, " bytes (4 MiB)"),
 	}
 	for _, err := range checks {
 		if err != nil {
@@ -134,8 +174,9 @@ func (s *introspectionSettings) bounds(ic IntrospectionConfig) error {
 	return nil
 }
 
-// clientAuth checks the client authentication settings of ic.
-func (ic *IntrospectionConfig) clientAuth() (clientAuth, error) {
+// clientAuth checks the client authentication settings of ic, named name
+// in errors.
+func (ic *IntrospectionConfig) clientAuth(name string) (clientAuth, error) {
 	a := clientAuth{method: ic.AuthMethod, clientID: ic.ClientID}
 	if a.method == "" {
 		switch {
@@ -150,25 +191,25 @@ func (ic *IntrospectionConfig) clientAuth() (clientAuth, error) {
 	switch a.method {
 	case IntrospectionAuthNone:
 		if ic.ClientSecret != "" || ic.Signer != nil {
-			return a, configErr("Introspection.AuthMethod", "is none, yet a client secret or a signer is set")
+			return a, configErr(name+".AuthMethod", "is none, yet a client secret or a signer is set")
 		}
 		return a, nil
 	case IntrospectionAuthBasic, IntrospectionAuthPost, IntrospectionAuthPrivateKeyJWT:
 	default:
-		return a, configErr("Introspection.AuthMethod", "%q is not %s, %s, %s or %s", a.method, IntrospectionAuthBasic,
+		return a, configErr(name+".AuthMethod", "%q is not %s, %s, %s or %s", a.method, IntrospectionAuthBasic,
 			IntrospectionAuthPost, IntrospectionAuthPrivateKeyJWT, IntrospectionAuthNone)
 	}
 	if ic.ClientID == "" {
-		return a, configErr("Introspection.ClientID", "required with AuthMethod %s", a.method)
+		return a, configErr(name+".ClientID", "required with AuthMethod %s", a.method)
 	}
 	if a.method == IntrospectionAuthPrivateKeyJWT {
-		return ic.assertionAuth(a)
+		return ic.assertionAuth(name, a)
 	}
 	if ic.ClientSecret == "" {
-		return a, configErr("Introspection.ClientSecret", "required with AuthMethod %s", a.method)
+		return a, configErr(name+".ClientSecret", "required with AuthMethod %s", a.method)
 	}
 	if ic.Signer != nil {
-		return a, configErr("Introspection.Signer", "is set, yet AuthMethod is %s: set AuthMethod to %s", a.method,
+		return a, configErr(name+".Signer", "is set, yet AuthMethod is %s: set AuthMethod to %s", a.method,
 			IntrospectionAuthPrivateKeyJWT)
 	}
 	a.secret = ic.ClientSecret
@@ -179,20 +220,20 @@ func (ic *IntrospectionConfig) clientAuth() (clientAuth, error) {
 }
 
 // assertionAuth checks the private_key_jwt settings of ic into a.
-func (ic *IntrospectionConfig) assertionAuth(a clientAuth) (clientAuth, error) {
+func (ic *IntrospectionConfig) assertionAuth(name string, a clientAuth) (clientAuth, error) {
 	switch {
 	case isNil(ic.Signer):
-		return a, configErr("Introspection.Signer", "required with AuthMethod %s", a.method)
+		return a, configErr(name+".Signer", "required with AuthMethod %s", a.method)
 	case ic.ClientSecret != "":
-		return a, configErr("Introspection.ClientSecret", "is set, yet AuthMethod is %s, which signs with Signer", a.method)
+		return a, configErr(name+".ClientSecret", "is set, yet AuthMethod is %s, which signs with Signer", a.method)
 	}
 	pub, err := publicOf(ic.Signer)
 	if err != nil {
-		return a, configErr("Introspection.Signer", "%v", err)
+		return a, configErr(name+".Signer", "%v", err)
 	}
 	alg, hash, size, err := assertionAlgorithm(pub, ic.SignerAlgorithm)
 	if err != nil {
-		return a, configErr("Introspection.SignerAlgorithm", "%v", err)
+		return a, configErr(name+".SignerAlgorithm", "%v", err)
 	}
 	a.signer, a.alg, a.hash, a.ecdsaSize = ic.Signer, alg, hash, size
 	a.audience = orDefault(ic.AssertionAudience, ic.URL)
@@ -202,7 +243,7 @@ func (ic *IntrospectionConfig) assertionAuth(a clientAuth) (clientAuth, error) {
 	}
 	a.header = b64.EncodeToString(mustJSON(header)) + "."
 	if err := a.selfTest(pub); err != nil {
-		return a, configErr("Introspection.Signer", "%v", err)
+		return a, configErr(name+".Signer", "%v", err)
 	}
 	return a, nil
 }

@@ -84,6 +84,18 @@ func TestIntrospectionConfigErrors(t *testing.T) {
 		{"SignedResponses with introspection only", IntrospectionConfig{URL: url, SignedResponses: true}, func(c *Config) {
 			c.Issuer, c.KeySet = "", nil
 		}, "Introspection.SignedResponses", ""},
+		{"issuer endpoint without URL", IntrospectionConfig{}, issuerEndpoint(&IntrospectionConfig{ClientID: "api"}),
+			"Issuers[1].Introspection.URL", ""},
+		{"issuer endpoint over plain http", IntrospectionConfig{}, issuerEndpoint(&IntrospectionConfig{URL: "http://b.example.com/i"}),
+			"Issuers[1].Introspection.URL", ""},
+		{"issuer endpoint secret without client ID", IntrospectionConfig{},
+			issuerEndpoint(&IntrospectionConfig{URL: url, ClientSecret: "s"}), "Issuers[1].Introspection.ClientID", ""},
+		{"issuer endpoint TTL too long", IntrospectionConfig{},
+			issuerEndpoint(&IntrospectionConfig{URL: url, CacheTTL: 2 * time.Hour}), "Issuers[1].Introspection.CacheTTL", ""},
+		{"issuer endpoint of another issuer", IntrospectionConfig{},
+			issuerEndpoint(&IntrospectionConfig{URL: url, Issuer: kitASIssuer}), "Issuers[1].Introspection.Issuer", ""},
+		{"two endpoints for one issuer's JWTs", IntrospectionConfig{URL: url, IntrospectJWTs: true, Issuer: "https://b.example.com"},
+			issuerEndpoint(&IntrospectionConfig{URL: url}), "Introspection, Issuers[1].Introspection", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := Config{Audiences: []string{kitASAudience}, Issuer: kitASIssuer, KeySet: NewStaticKeySet(),
@@ -100,6 +112,15 @@ func TestIntrospectionConfigErrors(t *testing.T) {
 			assert.Equal(t, tc.setting, ce.Setting)
 			assert.NotContains(t, err.Error(), "u:p@", "no credentials in errors")
 		})
+	}
+}
+
+// issuerEndpoint makes the Config trust kitASIssuer and
+// https://b.example.com, the second with the introspection endpoint ic.
+func issuerEndpoint(ic *IntrospectionConfig) func(*Config) {
+	return func(c *Config) {
+		c.Issuer, c.KeySet = "", nil
+		c.Issuers = []IssuerConfig{{Issuer: kitASIssuer}, {Issuer: "https://b.example.com", Introspection: ic}}
 	}
 }
 

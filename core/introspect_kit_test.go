@@ -371,3 +371,78 @@ func waitAnswered(tb testing.TB, v *Verifier) {
 	defer cancel()
 	require.NoError(tb, v.WaitReady(ctx))
 }
+
+// kitBIssuer is the second issuer of the per-issuer tests, whose JWTs are
+// verified locally only.
+const kitBIssuer = "https://b.example.com"
+
+// kitIssuers is a Verifier trusting two issuers, each with its own
+// signing key: kitASIssuer (A), whose JWTs asA introspects
+// (IssuerConfig.Introspection, basic authentication), and kitBIssuer (B),
+// verified locally; top, when set, is Config.Introspection.
+type kitIssuers struct {
+	v          *Verifier
+	keyA, keyB *kitKey
+	asA, top   *kitAS
+	clock      *kitClock
+}
+
+// newKitIssuers starts asA and top (with top set) and builds the Verifier;
+// change edits the Config first. A's key set holds keyA and extra.
+func newKitIssuers(tb testing.TB, top bool, change func(*Config), extra ...*kitKey) *kitIssuers {
+	tb.Helper()
+	k := &kitIssuers{clock: newKitClock(), keyA: newKitKey(tb, "issuer-a", "ES256"), keyB: newKitKey(tb, "issuer-b", "ES256")}
+	k.asA = newKitAS(tb, IntrospectionAuthBasic, k.clock.Now)
+	keySet := func(keys ...*kitKey) KeySet {
+		var pks []*PublicKey
+		for _, key := range keys {
+			pk, err := NewPublicKey(key.kid, key.alg, key.signer.Public())
+			require.NoError(tb, err)
+			pks = append(pks, pk)
+		}
+		return NewStaticKeySet(pks...)
+	}
+	cfg := Config{
+		Now:    k.clock.Now,
+		Logger: slog.New(slog.DiscardHandler),
+		Issuers: []IssuerConfig{
+			{Issuer: kitASIssuer, Audiences: []string{kitASAudience}, KeySet: keySet(append([]*kitKey{k.keyA}, extra...)...),
+				Introspection: &IntrospectionConfig{URL: k.asA.URL + "/a/introspect", ClientID: kitClientID, ClientSecret: kitSecret}},
+			{Issuer: kitBIssuer, Audiences: []string{kitASAudience}, KeySet: keySet(k.keyB)},
+		},
+	}
+	if top {
+		k.top = newKitAS(tb, IntrospectionAuthBasic, k.clock.Now)
+		cfg.Introspection = IntrospectionConfig{URL: k.top.URL + "/top/introspect", ClientID: kitClientID,
+			ClientSecret: kitSecret, Issuer: kitBIssuer}
+	}
+	if change != nil {
+		change(&cfg)
+	}
+	v, err := NewVerifier(cfg)
+	require.NoError(tb, err)
+	tb.Cleanup(func() { _ = v.Close() })
+	k.v = v
+	return k
+}
+
+// jwt signs a JWT of issuer (kitASIssuer with keyA, kitBIssuer with keyB)
+// for subject, valid for an hour.
+func (k *kitIssuers) jwt(tb testing.TB, issuer, subject string) string {
+	tb.Helper()
+	key := k.keyA
+	if issuer == kitBIssuer {
+		key = k.keyB
+	}
+	return key.sign(tb, map[string]any{"iss": issuer, "aud": kitASAudience, "sub": subject, "scope": "read:data",
+		"exp": k.clock.Now().Add(time.Hour).Unix()})
+}
+
+// requests is the number of requests each endpoint got for tokens, probes
+// excluded: A's, then the top-level one's (0 without one).
+func (k *kitIssuers) requests() (a, top int64) {
+	if k.top != nil {
+		top = k.top.total.Load()
+	}
+	return k.asA.total.Load(), top
+}

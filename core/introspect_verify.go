@@ -30,12 +30,6 @@ func (v *Verifier) judge(ctx context.Context, token string) (c *Claims, cached b
 	return v.verify(ctx, token)
 }
 
-// introspectsJWTsOf reports whether the JWTs of e are introspected after
-// their local verification (IntrospectJWTs). in may be nil.
-func (in *introspector) introspectsJWTsOf(e *issuerEntry) bool {
-	return in != nil && in.s.jwts && e == in.entry
-}
-
 // introspectToken decides a token that is not verified locally: by the
 // answer of the endpoint, judged by the rules of the issuer it names.
 func (v *Verifier) introspectToken(ctx context.Context, token string) (*Claims, bool, error) {
@@ -60,11 +54,13 @@ func (v *Verifier) introspectToken(ctx context.Context, token string) (*Claims, 
 	return v.delivered(ctx, r, token, cached)
 }
 
-// introspectJWT decides a JWT of issuer e with IntrospectJWTs: verified
-// locally first (a forged or expired JWT costs no request), then accepted
-// while the endpoint says it is active. Its claims are the JWT's.
+// introspectJWT decides a JWT of issuer e at e's introspector
+// (IntrospectJWTs, IssuerConfig.Introspection): verified locally first (a
+// forged or expired JWT costs no request), then accepted while the
+// endpoint says it is active, in an answer about e's issuer. Its claims
+// are the JWT's.
 func (v *Verifier) introspectJWT(ctx context.Context, token string, t *jws, e *issuerEntry) (*Claims, bool, error) {
-	in := v.intro
+	in := e.intro
 	key := in.key(token)
 	if r, ok := in.cached(ctx, key); ok {
 		return v.delivered(ctx, r, token, true)
@@ -87,6 +83,9 @@ func (v *Verifier) introspectJWT(ctx context.Context, token string, t *jws, e *i
 		}
 		if err := ans.readMembers(); err != nil {
 			return introResult{err: err, entry: e}
+		}
+		if ans.issuer != "" && e.rules.issuer != "" && ans.issuer != e.rules.issuer {
+			return introResult{err: ErrIssuerMismatch, entry: e, refused: ans} // about another issuer's token
 		}
 		// The cache serves a JWT while its key is served, as the verified-token
 		// cache does, so only a JWT whose kid names its key is kept.

@@ -15,6 +15,10 @@ type issuerEntry struct {
 	static  KeySet                       // the caller's KeySet, or nil
 	remote  atomic.Pointer[RemoteKeySet] // created on first use, closed by Close
 	noKeys  bool                         // no key source: its tokens are all introspected
+	// intro, when set, introspects the JWTs of this issuer after their local
+	// verification: IssuerConfig.Introspection's, or Config.Introspection's
+	// with IntrospectJWTs for this issuer.
+	intro *introspector
 }
 
 // issuerOf returns the entry whose keys and rules apply to t. In the
@@ -114,14 +118,15 @@ func (v *Verifier) keySetOf(e *issuerEntry) (KeySet, error) {
 // is still running is not ready. A custom KeySet is asked for its keys
 // (kid "") with ctx. After Close, Ready fails.
 //
-// With introspection (Config.Introspection), the endpoint must also have
-// answered the last request sent to it (an answer of active: false counts):
-// until it has, Ready returns an error matching ErrKeysUnavailable (and
-// ErrKeySetMisconfigured when the endpoint refused this resource server's
-// credentials, or another failure a retry will not fix), and starts a
-// probe, a request for a random token, at most once a second, in the
-// background. The Verifier sends the first probe when it is built. With
-// introspection only (no key source), no key set is asked.
+// With introspection (Config.Introspection, IssuerConfig.Introspection),
+// every endpoint must also have answered the last request sent to it (an
+// answer of active: false counts): until each has, Ready returns an error
+// matching ErrKeysUnavailable (and ErrKeySetMisconfigured when the
+// endpoint refused this resource server's credentials, or another failure
+// a retry will not fix), and starts a probe to each endpoint not
+// answered, a request for a random token, at most once a second, in the
+// background. The Verifier sends the first probe to each endpoint when it
+// is built. With introspection only (no key source), no key set is asked.
 func (v *Verifier) Ready(ctx context.Context) error {
 	sets, err := v.keySets()
 	if err != nil {
@@ -137,10 +142,12 @@ func (v *Verifier) Ready(ctx context.Context) error {
 			return err
 		}
 	}
-	if v.intro != nil {
-		return v.intro.ready()
+	for _, in := range v.intros { // each one asked, so that each one not answered is probed
+		if e := in.ready(); e != nil && err == nil {
+			err = e
+		}
 	}
-	return nil
+	return err
 }
 
 // WaitReady blocks until every trusted issuer has a usable key set (Ready
@@ -157,7 +164,7 @@ func (v *Verifier) Ready(ctx context.Context) error {
 // with ctx; each new misconfiguration is logged at once, at Error level,
 // with what to fix. A custom KeySet is asked once for its keys (kid "")
 // with ctx. After Close, WaitReady fails at once. With introspection it
-// also waits, probing as Ready does, until the endpoint answered.
+// also waits, probing as Ready does, until every endpoint answered.
 func (v *Verifier) WaitReady(ctx context.Context) error {
 	sets, err := v.keySets()
 	if err != nil {
@@ -173,8 +180,10 @@ func (v *Verifier) WaitReady(ctx context.Context) error {
 			return err
 		}
 	}
-	if v.intro != nil {
-		return v.intro.waitReady(ctx)
+	for _, in := range v.intros {
+		if err := in.waitReady(ctx); err != nil {
+			return err
+		}
 	}
 	return nil
 }

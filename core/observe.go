@@ -96,7 +96,8 @@ type Fetch struct {
 	// Kind is FetchKeySet, FetchDiscovery or FetchIntrospection.
 	Kind string
 	// Issuer is the configured issuer of the key set (of the introspection
-	// endpoint: IntrospectionConfig.Issuer); "" without one.
+	// endpoint: IntrospectionConfig.Issuer, or the issuer of an
+	// IssuerConfig.Introspection); "" without one.
 	Issuer string
 	// URL is the URL requested (configured, or found by discovery).
 	URL string

@@ -30,8 +30,9 @@ type settings struct {
 // issuerSettings are the resolved settings of one trusted issuer.
 type issuerSettings struct {
 	rules   issuerRules
-	jwksURL string // "" = discovery
-	keySet  KeySet // the caller's, or nil
+	jwksURL string                 // "" = discovery
+	keySet  KeySet                 // the caller's, or nil
+	intro   *introspectionSettings // IssuerConfig.Introspection, or nil
 }
 
 // fetchSettings are what a RemoteKeySet needs, checked.
@@ -75,11 +76,15 @@ func resolve(cfg Config) (*settings, error) {
 	for _, t := range c.TokenTypes {
 		s.typs = append(s.typs, normalizeMediaType(t))
 	}
-	for _, ic := range list {
-		s.issuers = append(s.issuers, issuerSettings{rules: rulesOf(ic), jwksURL: ic.JWKSURL, keySet: ic.KeySet})
-	}
 	if s.intro, err = c.resolveIntrospection(list); err != nil {
 		return nil, err
+	}
+	for i, ic := range list {
+		is := issuerSettings{rules: rulesOf(ic), jwksURL: ic.JWKSURL, keySet: ic.KeySet}
+		if is.intro, err = resolveIssuerIntrospection(i, ic, s.intro); err != nil {
+			return nil, err
+		}
+		s.issuers = append(s.issuers, is)
 	}
 	return s, nil
 }

@@ -15,7 +15,11 @@ type Verifier struct {
 	typs  []string      // accepted typ values: lower case, no "application/" prefix
 	cache *tokenCache   // nil when Config.TokenCacheEntries is -1
 	dpop  *dpopSettings // nil when DPoP is off
-	intro *introspector // nil when introspection is off
+	intro *introspector // Config.Introspection's, which opaque tokens go to; nil when off
+	// intros are every introspector, Config.Introspection's first, then those
+	// of IssuerConfig.Introspection: Ready, WaitReady and Close go through
+	// them all.
+	intros []*introspector
 
 	// The issuer table: one entry per trusted issuer, in configuration
 	// order. In the single-issuer form (Config.Issuer, Config.JWKSURL or
@@ -68,10 +72,30 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 				"set AXIOMS_ISS_URL (Config.Issuer) to the issuer of your tokens")
 		}
 	}
-	if s.intro != nil {
-		v.intro = newIntrospector(s.intro, &v.cfg, v.introspectionEntry(s.intro.issuer), v.keySetOf)
-	}
+	v.startIntrospectors(s)
 	return v, nil
+}
+
+// startIntrospectors starts the introspector of Config.Introspection and
+// those of IssuerConfig.Introspection, and tells each issuer entry where
+// its JWTs are introspected, if anywhere: at its own endpoint, or at
+// Config.Introspection's with IntrospectJWTs for its Issuer.
+func (v *Verifier) startIntrospectors(s *settings) {
+	if s.intro != nil {
+		e := v.introspectionEntry(s.intro.issuer)
+		v.intro = newIntrospector(s.intro, &v.cfg, e, v.keySetOf)
+		v.intros = append(v.intros, v.intro)
+		if s.intro.jwts && e != nil {
+			e.intro = v.intro
+		}
+	}
+	for i, is := range s.issuers {
+		if is.intro != nil {
+			e := v.entries[i]
+			e.intro = newIntrospector(is.intro, &v.cfg, e, v.keySetOf)
+			v.intros = append(v.intros, e.intro)
+		}
+	}
 }
 
 // Close stops the background key refresh of the key sets the Verifier
@@ -87,8 +111,8 @@ func (v *Verifier) Close() error {
 			_ = r.Close()
 		}
 	}
-	if v.intro != nil {
-		v.intro.close()
+	for _, in := range v.intros {
+		in.close()
 	}
 	return nil
 }
@@ -135,7 +159,8 @@ func (v *Verifier) ErrorResponse(err error) Response {
 // token, without a key source) is introspected instead (RFC 7662): the
 // size cap and the RFC 6750 b64token syntax first, then the endpoint's
 // answer judged by the same claim rules (see IntrospectionConfig); with
-// IntrospectJWTs a JWT is verified as above and then introspected.
+// IntrospectJWTs, or an IssuerConfig.Introspection for its issuer, a JWT
+// is verified as above and then introspected.
 //
 // Errors match ErrInvalidToken (with a reason such as ErrTokenExpired) or
 // ErrKeysUnavailable. Verify does NOT check token binding (DPoP, mTLS) nor
@@ -162,7 +187,7 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, bool, err
 	if err != nil {
 		return nil, false, v.refused(ctx, err, &t, nil, nil)
 	}
-	if v.intro.introspectsJWTsOf(e) {
+	if e.intro != nil {
 		return v.introspectJWT(ctx, token, &t, e)
 	}
 	claims, key, keys, err := v.verifyWith(ctx, &t, e)
