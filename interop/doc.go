@@ -45,6 +45,11 @@
 // checks that wrong credentials give 503 and a misconfigured Ready;
 // jwtintrospection_test.go has the provider sign its answers (RFC 9701)
 // and the verifiers require and check the signature.
+// issuer_introspection_test.go trusts both servers in one verifier, with an
+// introspection endpoint for Hydra's issuer only
+// (core.IssuerConfig.Introspection): a revoked Hydra JWT is refused within
+// the cache TTL, oidc-provider's JWTs stay local, and no opaque token
+// reaches either endpoint.
 //
 // The tests need two things that `make interop` prepares and passes in the
 // environment:
