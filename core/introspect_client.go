@@ -31,7 +31,8 @@ var errNotAnswered = errors.New("the introspection endpoint has not answered yet
 // Fixes of introspection failures that a retry will not fix.
 const (
 	fixIntrospectionCredentials = "the introspection endpoint refuses this resource server's credentials (401 or 403): " +
-		"check AXIOMS_INTROSPECTION_CLIENT_ID and AXIOMS_INTROSPECTION_CLIENT_SECRET (Config.Introspection), and " +
+		"check AXIOMS_INTROSPECTION_CLIENT_ID and AXIOMS_INTROSPECTION_CLIENT_SECRET (Config.Introspection, or " +
+		"the Issuers[i].Introspection of the issuer this line names), and " +
 		"that the authorization server lets this client introspect tokens with the configured AuthMethod"
 	fixIntrospectionRequest = "the introspection endpoint refuses the request (a 4xx other than 401, 403, 408, 429): " +
 		"check that AXIOMS_INTROSPECTION_URL is the server's introspection_endpoint (RFC 8414), and with " +
