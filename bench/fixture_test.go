@@ -135,8 +135,9 @@ func fillerKIDs(n int) []string {
 const cacheOff = -1
 
 // newCoreVerifier builds an axioms-go Verifier over a static key set of
-// size keys (the real one last) with the token cache on or off.
-func newCoreVerifier(tb testing.TB, k *keyPair, size int, cache bool) *core.Verifier {
+// size keys (the real one last) with the token cache on or off, and the
+// settings of with applied last.
+func newCoreVerifier(tb testing.TB, k *keyPair, size int, cache bool, with ...func(*core.Config)) *core.Verifier {
 	tb.Helper()
 	var keys []*core.PublicKey
 	for _, kid := range fillerKIDs(size) {
@@ -150,6 +151,9 @@ func newCoreVerifier(tb testing.TB, k *keyPair, size int, cache bool) *core.Veri
 	}
 	if !cache {
 		cfg.TokenCacheEntries = cacheOff
+	}
+	for _, f := range with {
+		f(&cfg)
 	}
 	v, err := core.NewVerifier(cfg)
 	if err != nil {

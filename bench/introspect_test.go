@@ -51,21 +51,9 @@ func introspectionEndpoint(tb testing.TB) (url string, requests *atomic.Int64) {
 // every other token at url.
 func introspectingApp(tb testing.TB, k *keyPair, url string, cache bool) http.Handler {
 	tb.Helper()
-	cfg := core.Config{
-		Audiences:     []string{audience},
-		Issuer:        issuer,
-		KeySet:        core.NewStaticKeySet(mustPublicKey(tb, k.kid, k.alg, k.pub)),
-		Introspection: core.IntrospectionConfig{URL: url},
-	}
-	if !cache {
-		cfg.TokenCacheEntries = cacheOff
-	}
-	v, err := core.NewVerifier(cfg)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { _ = v.Close() })
-	return chiApp(chiauth.Middleware(v))
+	return chiApp(chiauth.Middleware(newCoreVerifier(tb, k, 1, cache, func(c *core.Config) {
+		c.Introspection = core.IntrospectionConfig{URL: url}
+	})))
 }
 
 // get serves GET /api/items through h with the bearer token ("": the
