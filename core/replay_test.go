@@ -94,7 +94,13 @@ func TestMemoryReplayStoreClaim(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, first, "claimed again, then replayed")
 	checkReplayInvariants(t, s)
-	assert.Equal(t, int64(2), s.held.Load(), "b expired too and was dropped")
+	// b expired too: a claim drops the expired entries of its own shard
+	// (the others' only when the store is full), and the seed is random.
+	want := int64(2)
+	if s.shard(a) == s.shard(b) {
+		want = 1
+	}
+	assert.Equal(t, want, s.held.Load(), "a, and b unless a's claim dropped it")
 }
 
 func TestMemoryReplayStoreCopiesKey(t *testing.T) {
