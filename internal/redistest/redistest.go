@@ -9,6 +9,7 @@ package redistest
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -106,6 +107,8 @@ func start(tb testing.TB, path string, port int, args []string) (*Server, error)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	_ = srv.cmd.Process.Kill() // not left running while the next attempt starts another
+	exited <- <-exited         // waited for, and kept for the cleanup
 	return nil, fmt.Errorf("redis-server on %s did not answer PING within %v", srv.addr, readyWithin)
 }
 
@@ -142,7 +145,7 @@ func (s *Server) URL(db int) string { return fmt.Sprintf("redis://%s/%d", s.addr
 // tests of a Redis outage. The cleanup then has nothing left to do.
 func (s *Server) Kill(tb testing.TB) {
 	tb.Helper()
-	if err := s.cmd.Process.Kill(); err != nil {
+	if err := s.cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) { // done: it died already
 		tb.Fatalf("killing redis-server: %v", err)
 	}
 	err := <-s.exited
