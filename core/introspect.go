@@ -140,8 +140,10 @@ type IntrospectionConfig struct {
 	// one (RFC 7662 makes aud optional; Ory Hydra answers "aud": [] for a
 	// token requested without audience). An aud that is present and names
 	// none of the audiences is refused all the same. Default false: an
-	// answer must name a configured audience. It applies to opaque tokens
-	// only: a JWT's audience is its own aud, checked locally. Code only.
+	// answer must name a configured audience. It applies to the tokens
+	// judged by their answer alone: opaque tokens, and every token when
+	// the Verifier has no key source; a JWT verified locally is judged by
+	// its own aud. Refused in an IssuerConfig.Introspection. Code only.
 	AllowMissingAudience bool
 
 	// SignedResponses asks the endpoint for signed answers (RFC 9701 §4:

@@ -28,6 +28,14 @@ var errIntrospectionUnavailable = &Error{category: ErrKeysUnavailable, descripti
 // answered.
 var errNotAnswered = errors.New("the introspection endpoint has not answered yet")
 
+// fixAnswerIssuer is the fix of an endpoint that answers about a JWT of
+// issuer with another iss: it is not that issuer's endpoint.
+func fixAnswerIssuer(issuer string) string {
+	return fmt.Sprintf("the endpoint that introspects the JWTs of %s answered for another issuer: set "+
+		"Config.Introspection.URL (with IntrospectJWTs) or the Issuers[i].Introspection.URL of %s to the "+
+		"introspection endpoint of that issuer's own authorization server", issuer, issuer)
+}
+
 // Fixes of introspection failures that a retry will not fix.
 const (
 	fixIntrospectionCredentials = "the introspection endpoint refuses this resource server's credentials (401 or 403): " +
@@ -160,7 +168,7 @@ func (in *introspector) goAsync(f func()) bool {
 // and returns the answer's members as unchecked claims and its active
 // member, or an error matching ErrKeysUnavailable. Each call is reported
 // to the Observer and settles the endpoint's health.
-func (in *introspector) call(ctx context.Context, token string) (*Claims, bool, error) {
+func (in *introspector) call(ctx context.Context, token, about string) (*Claims, bool, error) {
 	in.hmu.Lock()
 	in.started++
 	n := in.started
@@ -171,6 +179,10 @@ func (in *introspector) call(ctx context.Context, token string) (*Claims, bool, 
 	var active bool
 	if err == nil {
 		c, active, err = in.readAnswer(ctx, mediaType, body, sent)
+	}
+	if err == nil && active && about != "" && c.readMembers() == nil && c.issuer != "" && c.issuer != about {
+		err = misconfigured(fmt.Errorf("the answer about a JWT of %s names iss %q", about, sanitizeForLog(c.issuer)),
+			fixAnswerIssuer(about))
 	}
 	in.observe(ctx, status, start, err)
 	in.settle(n, err)
@@ -353,7 +365,7 @@ func (in *introspector) probe() {
 		defer cancel()
 		var random [24]byte
 		_, _ = rand.Read(random[:])
-		_, _, _ = in.call(ctx, "axioms-readiness-probe."+b64.EncodeToString(random[:]))
+		_, _, _ = in.call(ctx, "axioms-readiness-probe."+b64.EncodeToString(random[:]), "")
 		in.hmu.Lock()
 		in.probing = false
 		in.hmu.Unlock()

@@ -20,11 +20,12 @@ import (
 // Verifier (Config.Introspection), or of one of its issuers
 // (IssuerConfig.Introspection); nil when off.
 type introspectionSettings struct {
+	name       string // where it is configured: "Introspection" or "Issuers[i].Introspection"
 	url        string
 	auth       clientAuth
 	issuer     string // the issuer answers without iss are taken from; "" = none (or the only, unchecked one)
 	perIssuer  bool   // IssuerConfig.Introspection: the JWTs of issuer only
-	jwts       bool   // IntrospectJWTs (implied with perIssuer)
+	jwts       bool   // IntrospectJWTs (Config.Introspection only: perIssuer implies it)
 	all        bool   // no key source: every token is introspected
 	allowNoAud bool
 	signed     bool          // SignedResponses
@@ -99,6 +100,9 @@ func resolveIssuerIntrospection(i int, ic IssuerConfig, top *introspectionSettin
 	case in.Issuer != "" && in.Issuer != ic.Issuer:
 		return nil, configErr(name+".Issuer", "%q is not the issuer it belongs to, %q: leave it empty (an issuer's "+
 			"endpoint answers for that issuer's JWTs only)", in.Issuer, ic.Issuer)
+	case in.AllowMissingAudience:
+		return nil, configErr(name+".AllowMissingAudience", "not for an issuer's endpoint: its JWTs have been "+
+			"checked for an audience before they are introspected")
 	case top != nil && top.jwts && top.issuer == ic.Issuer:
 		return nil, &ConfigError{Field: "Introspection, " + name, Reason: fmt.Sprintf("two introspection endpoints "+
 			"for the JWTs of %q: Config.Introspection introspects them (IntrospectJWTs with that Issuer); unset "+
@@ -108,7 +112,7 @@ func resolveIssuerIntrospection(i int, ic IssuerConfig, top *introspectionSettin
 	if err != nil {
 		return nil, err
 	}
-	s.issuer, s.perIssuer, s.jwts = ic.Issuer, true, true
+	s.issuer, s.perIssuer = ic.Issuer, true
 	return s, nil
 }
 
@@ -118,7 +122,7 @@ func (ic *IntrospectionConfig) endpoint(name string) (*introspectionSettings, er
 	if err := checkEndpoint(name+".URL", ic.URL, true); err != nil {
 		return nil, err
 	}
-	s := &introspectionSettings{url: ic.URL, signed: ic.SignedResponses, client: ic.HTTPClient}
+	s := &introspectionSettings{name: name, url: ic.URL, signed: ic.SignedResponses, client: ic.HTTPClient}
 	var err error
 	if s.auth, err = ic.clientAuth(name); err != nil {
 		return nil, err

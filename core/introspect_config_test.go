@@ -94,6 +94,8 @@ func TestIntrospectionConfigErrors(t *testing.T) {
 			issuerEndpoint(&IntrospectionConfig{URL: url, CacheTTL: 2 * time.Hour}), "Issuers[1].Introspection.CacheTTL", ""},
 		{"issuer endpoint of another issuer", IntrospectionConfig{},
 			issuerEndpoint(&IntrospectionConfig{URL: url, Issuer: kitASIssuer}), "Issuers[1].Introspection.Issuer", ""},
+		{"issuer endpoint allowing a missing aud", IntrospectionConfig{},
+			issuerEndpoint(&IntrospectionConfig{URL: url, AllowMissingAudience: true}), "Issuers[1].Introspection.AllowMissingAudience", ""},
 		{"two endpoints for one issuer's JWTs", IntrospectionConfig{URL: url, IntrospectJWTs: true, Issuer: "https://b.example.com"},
 			issuerEndpoint(&IntrospectionConfig{URL: url}), "Introspection, Issuers[1].Introspection", ""},
 	} {

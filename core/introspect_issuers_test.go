@@ -62,19 +62,21 @@ func TestIssuerIntrospection(t *testing.T) {
 }
 
 // TestIssuerIntrospectionAnswerIssuer: an answer of A's endpoint must be
-// about A: iss absent or A; naming B (trusted, but another issuer) is
-// refused. Config.Introspection with IntrospectJWTs follows the same rule.
+// about A: iss absent or A. One naming another issuer (trusted or not)
+// about a JWT that A's keys verified is the endpoint's failure, not the
+// client's: 503 and a misconfiguration, as with a signed answer's iss.
+// Config.Introspection with IntrospectJWTs follows the same rule.
 func TestIssuerIntrospectionAnswerIssuer(t *testing.T) {
 	k := newKitIssuers(t, false, nil)
 	for _, tc := range []struct {
-		name    string
-		iss     any // nil: absent
-		wantErr error
+		name   string
+		iss    any // nil: absent
+		failed bool
 	}{
-		{"iss absent", nil, nil},
-		{"iss A", kitASIssuer, nil},
-		{"iss B", kitBIssuer, ErrIssuerMismatch},
-		{"iss untrusted", "https://other.example.com", ErrIssuerMismatch},
+		{"iss absent", nil, false},
+		{"iss A", kitASIssuer, false},
+		{"iss B", kitBIssuer, true},
+		{"iss untrusted", "https://other.example.com", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			jwt := k.jwt(t, kitASIssuer, tc.name)
@@ -84,9 +86,11 @@ func TestIssuerIntrospectionAnswerIssuer(t *testing.T) {
 			}
 			k.asA.answer(jwt, answer)
 			c, err := k.v.Verify(t.Context(), jwt)
-			if tc.wantErr != nil {
-				require.ErrorIs(t, err, tc.wantErr)
-				assert.Equal(t, http.StatusUnauthorized, k.v.ErrorResponse(err).Status)
+			if tc.failed {
+				require.ErrorIs(t, err, ErrKeysUnavailable)
+				assert.ErrorIs(t, err, ErrKeySetMisconfigured)
+				assert.NotErrorIs(t, err, ErrInvalidToken, "not the client's fault")
+				assert.Equal(t, http.StatusServiceUnavailable, k.v.ErrorResponse(err).Status)
 				return
 			}
 			require.NoError(t, err)
@@ -102,8 +106,37 @@ func TestIssuerIntrospectionAnswerIssuer(t *testing.T) {
 			"exp": clock.Now().Add(time.Hour).Unix()})
 		as.answer(jwt, map[string]any{"iss": kitBIssuer})
 		_, err := v.Verify(t.Context(), jwt)
-		assert.ErrorIs(t, err, ErrIssuerMismatch)
+		assert.ErrorIs(t, err, ErrKeySetMisconfigured)
+		assert.Equal(t, http.StatusServiceUnavailable, v.ErrorResponse(err).Status)
 	})
+}
+
+// TestIntrospectionAnswerVouchesForItsIssuer: the Verifier's endpoint
+// (here with Issuer B) answers for B alone; an answer about an opaque
+// token naming A, which has an endpoint of its own, is refused, signed by
+// B's server or not, and A's endpoint is not asked.
+func TestIntrospectionAnswerVouchesForItsIssuer(t *testing.T) {
+	for _, signed := range []bool{false, true} {
+		t.Run(map[bool]string{false: "plain", true: "signed by B"}[signed], func(t *testing.T) {
+			k := newKitIssuers(t, true, func(c *Config) {
+				c.Introspection.SignedResponses = signed
+				c.Introspection.CacheTTL = -1
+			})
+			if signed {
+				k.top.sign(kitSigning{key: k.keyB, issuer: kitBIssuer})
+			}
+			k.top.answer("opaque-of-b", activeClaims(k.clock.Now(), map[string]any{"iss": kitBIssuer}))
+			c, err := k.v.Verify(t.Context(), "opaque-of-b")
+			require.NoError(t, err)
+			assert.Equal(t, kitBIssuer, c.Issuer())
+
+			k.top.answer("opaque-naming-a", activeClaims(k.clock.Now(), map[string]any{"iss": kitASIssuer, "sub": "mallory"}))
+			_, err = k.v.Verify(t.Context(), "opaque-naming-a")
+			require.ErrorIs(t, err, ErrIssuerMismatch)
+			a, _ := k.requests()
+			assert.Zero(t, a, "A's endpoint never asked")
+		})
+	}
 }
 
 // TestIssuerIntrospectionOpaque: an opaque token is never sent to an
@@ -174,6 +207,12 @@ func TestIssuerIntrospectionReady(t *testing.T) {
 	assert.Equal(t, kitASIssuer, lines[0]["issuer"])
 	assert.Equal(t, k.asA.URL+"/a/introspect", lines[0]["url"])
 	assert.NotEmpty(t, lines[0]["fix"])
+
+	k.top.status.Store(http.StatusServiceUnavailable) // an outage of the other endpoint
+	_, err = k.v.Verify(t.Context(), "opaque-during-outage")
+	require.ErrorIs(t, err, ErrKeysUnavailable)
+	require.NotErrorIs(t, err, ErrKeySetMisconfigured)
+	assert.ErrorIs(t, k.v.Ready(t.Context()), ErrKeySetMisconfigured, "A's misconfiguration is told before the outage")
 }
 
 // TestIssuerIntrospectionObserved: the Fetch events of each endpoint name

@@ -66,6 +66,8 @@ type answerSigner struct {
 	algs      []string // Config.Algorithms
 	keys      func() (KeySet, error)
 	skew      time.Duration
+	settings  string // where the endpoint is configured, for the fixes: "Introspection" or "Issuers[i].Introspection"
+	perIssuer bool
 }
 
 // newAnswerSigner returns the checker of signed answers signed for the
@@ -83,6 +85,7 @@ func newAnswerSigner(s *introspectionSettings, cfg *Config, entry *issuerEntry,
 	return &answerSigner{
 		issuer: entry.rules.issuer, audiences: append(auds, entry.rules.audiences...), algs: cfg.Algorithms,
 		keys: func() (KeySet, error) { return keySetOf(entry) }, skew: max(cfg.Leeway, minAnswerSkew),
+		settings: s.name, perIssuer: s.perIssuer,
 	}
 }
 
@@ -124,7 +127,7 @@ func (in *introspector) verifyAnswer(ctx context.Context, body []byte, sent time
 	}
 	switch {
 	case errors.Is(err, ErrKeysUnavailable):
-		return "", fmt.Errorf("the signed answer cannot be verified: the keys of %s are unavailable", a.issuer)
+		return "", fmt.Errorf("the signed answer cannot be verified: the keys of %s are unavailable: %w", a.issuer, err)
 	case errors.Is(err, ErrUnsupportedAlgorithm):
 		return "", misconfigured(fmt.Errorf("the signed answer's alg %q does not fit the key of kid %q",
 			sanitizeForLog(t.header.alg), sanitizeForLog(t.header.kid)), fixSignedAnswerAlg)
@@ -199,11 +202,19 @@ func (a *answerSigner) audienceOf(c *Claims) bool {
 }
 
 func (a *answerSigner) fixSignature() string {
+	if a.perIssuer {
+		return fmt.Sprintf("the signed answers must be signed by a key of the key set of %s, which verifies its JWTs: "+
+			"check that %s.URL is that issuer's introspection endpoint, and the issuer's JWKSURL or KeySet", a.issuer, a.settings)
+	}
 	return fmt.Sprintf("the signed answers must be signed by a key of the key set of %s, which verifies its JWTs: "+
 		"check Config.Introspection.Issuer (or AXIOMS_ISS_URL) and AXIOMS_JWKS_URL", a.issuer)
 }
 
 func (a *answerSigner) fixIssuer() string {
+	if a.perIssuer {
+		return fmt.Sprintf("a signed answer's iss must be %s, the issuer whose keys verify it: set %s.URL to the "+
+			"introspection endpoint of that issuer's authorization server", a.issuer, a.settings)
+	}
 	return fmt.Sprintf("a signed answer's iss must be %s, the issuer whose keys verify it: set "+
 		"Config.Introspection.Issuer (or AXIOMS_ISS_URL) to the issuer of the authorization server at "+
 		"AXIOMS_INTROSPECTION_URL", a.issuer)

@@ -42,7 +42,7 @@ func (v *Verifier) introspectToken(ctx context.Context, token string) (*Claims, 
 		return v.delivered(ctx, r, token, true)
 	}
 	r, cached := in.decide(ctx, key, token, func(ctx context.Context, token string) introResult {
-		c, active, err := in.call(ctx, token)
+		c, active, err := in.call(ctx, token, "")
 		switch {
 		case err != nil:
 			return introResult{err: err}
@@ -74,7 +74,7 @@ func (v *Verifier) introspectJWT(ctx context.Context, token string, t *jws, e *i
 		kept, noStore = c, true
 	}
 	r, cached := in.decide(ctx, key, token, func(ctx context.Context, token string) introResult {
-		ans, active, err := in.call(ctx, token)
+		ans, active, err := in.call(ctx, token, e.rules.issuer) // an answer naming another issuer is a failure
 		switch {
 		case err != nil:
 			return introResult{err: err}
@@ -83,9 +83,6 @@ func (v *Verifier) introspectJWT(ctx context.Context, token string, t *jws, e *i
 		}
 		if err := ans.readMembers(); err != nil {
 			return introResult{err: err, entry: e}
-		}
-		if ans.issuer != "" && e.rules.issuer != "" && ans.issuer != e.rules.issuer {
-			return introResult{err: ErrIssuerMismatch, entry: e, refused: ans} // about another issuer's token
 		}
 		// The cache serves a JWT while its key is served, as the verified-token
 		// cache does, so only a JWT whose kid names its key is kept.
@@ -148,20 +145,26 @@ func accessTokenAnswer(c *Claims) bool {
 	return typ != "Refresh" && typ != "Offline" && typ != "ID"
 }
 
-// answerIssuer returns the trusted issuer whose rules apply to an answer:
-// the one its iss names, or without iss (or an empty one) the introspector's.
+// answerIssuer returns the trusted issuer whose rules apply to an answer
+// of the Verifier's endpoint: the one its iss names, or without iss (or an
+// empty one) the introspector's. With IntrospectionConfig.Issuer the
+// endpoint answers for that issuer alone (a signed answer is signed by
+// its keys), and an issuer with an endpoint of its own
+// (IssuerConfig.Introspection) is vouched for by that endpoint only.
 func (v *Verifier) answerIssuer(c *Claims) (*issuerEntry, error) {
 	switch {
 	case c.issuer == "" && v.intro.entry != nil:
 		return v.intro.entry, nil
 	case c.issuer == "":
 		return nil, ErrIssuerMismatch
+	case v.intro.entry != nil && v.intro.entry.rules.issuer != "" && v.intro.entry.rules.issuer != c.issuer:
+		return nil, ErrIssuerMismatch
 	case v.only != nil && v.only.rules.issuer != "" && v.only.rules.issuer != c.issuer:
 		return nil, ErrIssuerMismatch
 	case v.only != nil:
 		return v.only, nil
 	}
-	if e := v.byIssuer[c.issuer]; e != nil {
+	if e := v.byIssuer[c.issuer]; e != nil && (e.intro == nil || e.intro == v.intro) {
 		return e, nil
 	}
 	return nil, ErrIssuerMismatch

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"sync/atomic"
 
 	"github.com/axiomsgo/axioms/core/internal/strictjson"
@@ -143,7 +144,9 @@ func (v *Verifier) Ready(ctx context.Context) error {
 		}
 	}
 	for _, in := range v.intros { // each one asked, so that each one not answered is probed
-		if e := in.ready(); e != nil && err == nil {
+		// A misconfiguration, which only a person can mend, is told before
+		// an outage of another endpoint.
+		if e := in.ready(); e != nil && (err == nil || errors.Is(e, ErrKeySetMisconfigured) && !errors.Is(err, ErrKeySetMisconfigured)) {
 			err = e
 		}
 	}

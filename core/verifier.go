@@ -43,7 +43,10 @@ type Verifier struct {
 // and succeeds while the issuer is down (requests then get
 // ErrKeysUnavailable until keys load). With several issuers
 // (Config.Issuers, Config.IssuerPatterns) no key set starts here: each is
-// created when a token first names its issuer, or by Ready.
+// created when a token first names its issuer, or by Ready, except that
+// of the issuer whose introspection endpoint signs its answers
+// (IntrospectionConfig.SignedResponses), which its first readiness probe
+// may need.
 //
 // Without an issuer (only Config.JWKSURL or Config.KeySet) the iss claim is
 // not checked: NewVerifier logs a warning saying so.
